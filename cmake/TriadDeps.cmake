@@ -1,0 +1,23 @@
+# Dependencies from pkg-config (Debian's FFTW and cJSON ship no CMake config). The install
+# step that provides them is .ci/install-deps.
+find_package(PkgConfig REQUIRED)
+find_package(OpenMP REQUIRED)
+find_package(Threads REQUIRED)
+
+pkg_check_modules(FFTW3F REQUIRED IMPORTED_TARGET fftw3f)
+add_library(triad::fftw3f INTERFACE IMPORTED)
+target_link_libraries(triad::fftw3f INTERFACE PkgConfig::FFTW3F)
+
+pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
+add_library(triad::cjson INTERFACE IMPORTED)
+target_link_libraries(triad::cjson INTERFACE PkgConfig::CJSON)
+
+pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
+add_library(triad::png INTERFACE IMPORTED)
+target_link_libraries(triad::png INTERFACE PkgConfig::PNG)
+
+if(TRIAD_TESTS)
+  pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
+  add_library(triad::cmocka INTERFACE IMPORTED)
+  target_link_libraries(triad::cmocka INTERFACE PkgConfig::CMOCKA)
+endif()

@@ -1,0 +1,35 @@
+/* The triad program's subcommands and their shared option parsing.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef TRIAD_CLI_H
+#define TRIAD_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "triad/chain.h"
+
+int cmd_simulate(int argc, char **argv);
+int cmd_process(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Print "triad CMD: message" to stderr and return the exit status 2 (usage) or 1. */
+int cli_error(const char *cmd, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Options every processing command takes (--pfa, --cfar, windows, ...): long options start
+ * at CHAIN_OPT_BASE. cli_chain_option() applies one; returns 0, or 2 after printing why. */
+enum { CHAIN_OPT_BASE = 1000 };
+extern const struct option cli_chain_options[];
+extern const char cli_chain_usage[];
+int cli_chain_option(const char *cmd, int opt, const char *arg, triad_chain_cfg *cfg);
+
+/* Strict number parsing: the whole text, finite, within [lo, hi]. */
+int cli_double(const char *cmd, const char *opt, const char *arg, double lo, double hi,
+               double *out);
+int cli_long(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
+
+/* Copy the chain options after the command's own into one table (for getopt_long). */
+void cli_merge_options(const struct option *own, struct option *out, int cap);
+
+#endif

@@ -1,0 +1,45 @@
+/* triad: a pulse-Doppler radar signal processor. SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *what;
+} commands[] = {
+    {"simulate", cmd_simulate, "write a recording and its truth from a scene"},
+    {"process", cmd_process, "process a recording into detections (JSON Lines)"},
+    {"info", cmd_info, "print a recording's geometry"},
+    {"bench", cmd_bench, "time the chain against FFTW's own transforms"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: triad COMMAND [options]   (triad COMMAND --help for its options)\n\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("triad 0.1.0\n");
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "triad: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

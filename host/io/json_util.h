@@ -1,0 +1,31 @@
+/* Checked field access on cJSON objects; every failure names the file, the field, the value
+ * and the reason.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef TRIAD_IO_JSON_UTIL_H
+#define TRIAD_IO_JSON_UTIL_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Read a whole JSON file (at most max_bytes) and parse it. *root is freed with cJSON_Delete. */
+int triad__json_load(const char *path, size_t max_bytes, cJSON **root);
+
+/* A finite number. Absent: *out = def when !required, else an error.
+ * lo/hi bound the value (inclusive unless the *_open flag says otherwise). */
+int triad__json_number(const char *file, const cJSON *obj, const char *key, bool required,
+                       double def, double *out);
+/* A whole number in [lo, hi]. */
+int triad__json_count(const char *file, const cJSON *obj, const char *key, bool required,
+                      long long def, long long lo, long long hi, long long *out);
+/* A string copied into buf (truncation is an error). */
+int triad__json_string(const char *file, const cJSON *obj, const char *key, bool required,
+                       char *buf, size_t size);
+/* An object member (NULL when absent and !required). */
+int triad__json_object(const char *file, const cJSON *obj, const char *key, bool required,
+                       const cJSON **out);
+
+/* Error for a value outside its range: "FILE: field 'KEY': value V REASON". */
+int triad__json_bad(const char *file, const char *key, double value, const char *reason);
+
+#endif

@@ -1,0 +1,133 @@
+/* Triad — the pulse-Doppler processing chain: raw CPI in, detections out.
+ *
+ *   raw CPI [P pulses x N samples x C channels, interleaved]
+ *     -> pulse compression (FFT matched filter, windowed reference)
+ *     -> optional MTI (2- or 3-pulse canceller)
+ *     -> Doppler (window across pulses, FFT, zero velocity at the centre bin)
+ *     -> power -> CFAR -> detection extraction (one per target, sub-bin interpolation)
+ *
+ * The chain runs on a backend from a small table (fftw, opencl); it does not know which.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef TRIAD_CHAIN_H
+#define TRIAD_CHAIN_H
+
+#include <complex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "triad/cfar.h"
+#include "triad/error.h"
+#include "triad/window.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Sample formats of raw input, named as SigMF names them. */
+typedef enum {
+    TRIAD_FORMAT_CF32_LE = 0, /* complex float32, little endian: 8 bytes per sample */
+    TRIAD_FORMAT_CI16_LE,     /* complex int16, little endian: 4 bytes per sample */
+} triad_format;
+
+size_t triad_format_bytes(triad_format format); /* bytes per complex sample */
+const char *triad_format_name(triad_format format);
+
+typedef enum {
+    TRIAD_FFT_ESTIMATE = 0, /* plan fast, run a little slower (tests) */
+    TRIAD_FFT_MEASURE,      /* FFTW_MEASURE: seconds of planning, the default for processing */
+    TRIAD_FFT_PATIENT,
+} triad_fft_effort;
+
+typedef struct {
+    /* geometry */
+    size_t samples_per_pulse; /* N: fast-time samples per pulse repetition interval */
+    size_t pulses_per_cpi;    /* P */
+    size_t num_channels;      /* C: channels interleaved sample by sample */
+    triad_format format;
+    double sample_rate_hz;    /* fs */
+    double carrier_hz;        /* f0, for lambda = c / f0 */
+    double pri_s;             /* pulse repetition interval */
+    double rx_delay_s;        /* time of sample 0 after transmit start */
+    /* reference pulse (unwindowed), copied at create: [size: waveform_len] */
+    const float complex *waveform;
+    size_t waveform_len;      /* L, 1 <= L <= N */
+    /* processing */
+    triad_window range_window;   /* applied to the matched-filter reference */
+    triad_window doppler_window; /* applied across pulses */
+    int mti_pulses;              /* 0 (off), 2 or 3 */
+    triad_cfar_cfg cfar;
+    size_t max_detections;       /* per channel per CPI; extras are counted and dropped */
+    /* execution */
+    const char *backend;         /* "fftw", "opencl" or "auto"; NULL = "auto" */
+    int threads;                 /* 0 = all online cores */
+    triad_fft_effort fft_effort;
+    bool keep_compressed;        /* keep every channel's compressed pulses for inspection */
+} triad_chain_cfg;
+
+/* One detection. Bins are fractional; range_bin 0 is correlation lag 0 and doppler_bin 0
+ * is zero velocity. Physical units follow docs/FORMATS.md. */
+typedef struct {
+    uint64_t cpi;
+    uint32_t channel;
+    double time_s;       /* CPI centre, seconds from the recording start */
+    double range_bin;
+    double doppler_bin;
+    double range_m;      /* c/2 * (range_bin/fs + rx_delay) */
+    double velocity_mps; /* range rate, positive = receding: -f_d * lambda / 2 */
+    double snr_db;       /* peak power over the CFAR noise estimate */
+    double power_db;     /* peak power; unit-power input noise reads 0 dB */
+} triad_detection;
+
+/* Counters of one execute. */
+typedef struct {
+    size_t detections;      /* written to the caller's array */
+    size_t dropped;         /* beyond max_detections */
+    size_t nonfinite;       /* NaN/Inf input samples, replaced by zero */
+    size_t cells_above;     /* CFAR exceedances before grouping */
+} triad_chain_stats;
+
+typedef struct triad_chain triad_chain;
+
+/* Defaults: Taylor (nbar 4, 35 dB) range window, Hann Doppler window, no MTI,
+ * CA-CFAR (guard 4 range / 2 Doppler, training 12 range / 3 Doppler), pfa 1e-6, auto backend.
+ * Geometry fields are zero and must be set. */
+triad_chain_cfg triad_chain_cfg_default(void);
+
+/* Validate the configuration, choose the backend, allocate and plan everything.
+ * Returns 0, TRIAD_EINVAL (message names the field), TRIAD_ENOMEM, TRIAD_ENODEVICE,
+ * TRIAD_EBACKEND. *chain is NULL on failure. */
+int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg);
+
+/* Process one CPI. raw: [P x N x C] samples in cfg.format (not retained).
+ * dets: caller's array of cfg.max_detections * C entries; detections are sorted by
+ * channel, then range. cpi_index sets cpi and time_s. Never allocates. Not thread-safe
+ * per chain. Returns 0 or a negative triad_err. */
+int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
+                        triad_detection *dets, triad_chain_stats *stats);
+
+/* Copy the last CPI's range-Doppler power map of one channel into map:
+ * [size: P Doppler rows x N range bins], row 0 = most negative Doppler, row P/2 = zero
+ * velocity; linear power, unit-power input noise reads 1. */
+int triad_chain_power_map(const triad_chain *chain, size_t channel, float *map);
+
+/* Copy the last CPI's pulse-compressed samples of one channel: [size: P x N]
+ * y[m][n] = sum_k x[m][n+k] * conj(h[k]), h the windowed reference scaled to unit energy.
+ * Needs keep_compressed, or C == 1. */
+int triad_chain_compressed(const triad_chain *chain, size_t channel, float complex *out);
+
+/* Name of the backend in use ("fftw", "opencl"). */
+const char *triad_chain_backend(const triad_chain *chain);
+
+/* Per-stage times of the last execute, seconds (range, doppler, cfar, extract). */
+void triad_chain_stage_times(const triad_chain *chain, double t[4]);
+
+void triad_chain_destroy(triad_chain *chain); /* NULL-safe */
+
+/* The number of range bins that are fully compressed: N - L + 1. */
+size_t triad_chain_full_bins(const triad_chain_cfg *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
