@@ -18,7 +18,8 @@
 struct triad__cfar {
     const triad__plan *plan;
     int threads;
-    double *rows;     /* per thread: 2 prefix rows of range_bins + 1 [size: threads x 2 x (rb+1)] */
+    double *rows;     /* per thread: Doppler sums vo, vg and their prefix sums po, pg
+                         [size: threads x 4 x (rb+1)] */
     float *os_buf;    /* per thread: OS training values [size: threads x os_max] */
     size_t os_max;
     uint8_t *mask;    /* [size: P x range_bins] cells above threshold */
@@ -38,7 +39,7 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
     const triad_cfar_cfg *f = &plan->cfar;
     cf->os_max = (size_t)(2 * (f->guard_range + f->train_range) + 1) *
                  (size_t)(2 * (f->guard_doppler + f->train_doppler) + 1);
-    cf->rows = malloc((size_t)cf->threads * 2 * (rb + 1) * sizeof *cf->rows);
+    cf->rows = malloc((size_t)cf->threads * 4 * (rb + 1) * sizeof *cf->rows);
     cf->mask = malloc(cells);
     cf->noise = malloc(cells * sizeof *cf->noise);
     cf->stack = malloc(cells * sizeof *cf->stack);
@@ -121,79 +122,133 @@ static float os_kth(const triad__cfar *cf, const float *map, size_t d, size_t r,
     return select_kth(buf, n, (size_t)p->os_k[r]);
 }
 
-/* One Doppler row: sums over the outer and guard Doppler spans per range column, prefix
- * summed along range, then the test of every cell. Returns cells above threshold. */
-static size_t cfar_row(triad__cfar *cf, const float *map, size_t d, double *po, double *pg,
-                       float *os_buf)
+/* Running sums per range column over the Doppler spans of row d: vo over the outer span
+ * (guard + training rows), vg over the guard span. Started afresh at a thread's first row,
+ * then slid one row at a time (exact enough in double: float inputs, tens of rows). */
+static void doppler_sums(const triad__plan *p, const float *map, size_t d, int first, double *vo,
+                         double *vg)
+{
+    const size_t rb = p->range_bins, n = p->n;
+    const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
+    if (first) {
+        for (size_t r = 0; r < rb; r++)
+            vo[r] = vg[r] = 0.0;
+        for (long dd = -dgo; dd <= dgo; dd++) {
+            const float *row = map + wrap((long)d + dd, p->p) * n;
+            for (size_t r = 0; r < rb; r++)
+                vo[r] += row[r];
+            if (labs(dd) <= dg)
+                for (size_t r = 0; r < rb; r++)
+                    vg[r] += row[r];
+        }
+        return;
+    }
+    const float *oi = map + wrap((long)d + dgo, p->p) * n, *oo = map + wrap((long)d - dgo - 1, p->p) * n;
+    const float *gi = map + wrap((long)d + dg, p->p) * n, *go = map + wrap((long)d - dg - 1, p->p) * n;
+    for (size_t r = 0; r < rb; r++) {
+        vo[r] += (double)oi[r] - (double)oo[r];
+        vg[r] += (double)gi[r] - (double)go[r];
+    }
+}
+
+/* out[0] = 0, out[r+1] = v[0] + ... + v[r]: four independent chains over the quarters of the
+ * row, then the quarters' offsets, so the adds overlap instead of waiting on each other. */
+static void prefix_sum(const double *v, size_t n, double *out)
+{
+    const size_t q = n / 4;
+    double acc[4] = {0, 0, 0, 0};
+    out[0] = 0.0;
+    for (size_t i = 0; i < q; i++) {
+        for (int s = 0; s < 4; s++) {
+            acc[s] += v[s * q + i];
+            out[s * q + i + 1] = acc[s];
+        }
+    }
+    for (size_t i = 4 * q; i < n; i++) {
+        acc[3] += v[i];
+        out[i + 1] = acc[3];
+    }
+    double offset = 0.0;
+    for (int s = 1; s < 4; s++) {
+        offset += acc[s - 1];
+        const size_t end = s == 3 ? n : (size_t)(s + 1) * q;
+        for (size_t i = (size_t)s * q; i < end; i++)
+            out[i + 1] += offset;
+    }
+}
+
+/* Test every cell of row d (CA, GO, SO) from the prefix sums; returns cells above threshold. */
+static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, const double *po,
+                       const double *pg)
 {
     const triad__plan *p = cf->plan;
     const triad_cfar_cfg *f = &p->cfar;
-    const size_t rb = p->range_bins, n = p->n;
+    const size_t rb = p->range_bins;
     const long g = f->guard_range, go = f->guard_range + f->train_range;
-    const long dg = f->guard_doppler, dgo = f->guard_doppler + f->train_doppler;
-    const float *cut_row = map + d * n;
+    const int dh = 2 * (f->guard_doppler + f->train_doppler) + 1, gh = 2 * f->guard_doppler + 1;
     uint8_t *mask = cf->mask + d * rb;
     float *noise = cf->noise + d * rb;
     size_t above = 0;
-
-    if (f->type == TRIAD_CFAR_OS) {
-        for (size_t r = 0; r < rb; r++) {
-            const float kth = os_kth(cf, map, d, r, os_buf);
-            const int hit = cut_row[r] > p->alpha[r] * kth;
-            mask[r] = (uint8_t)hit;
-            if (hit) {
-                noise[r] = kth / p->os_norm[r];
-                above++;
+    if (f->type == TRIAD_CFAR_CA) {
+        /* the interior, where the whole ring exists, runs without branches */
+        const long lo_int = go, hi_int = (long)rb - 1 - go;
+        const double inv = 1.0 / (double)((2 * go + 1) * dh - (2 * g + 1) * gh);
+        for (long r = 0; r < (long)rb; r++) {
+            double z;
+            if (r >= lo_int && r <= hi_int) {
+                z = ((po[r + go + 1] - po[r - go]) - (pg[r + g + 1] - pg[r - g])) * inv;
+            } else {
+                const long lo = r - go < 0 ? 0 : r - go, hi = r + go >= (long)rb ? (long)rb - 1 : r + go;
+                const long glo = r - g < 0 ? 0 : r - g, ghi = r + g >= (long)rb ? (long)rb - 1 : r + g;
+                const int cnt = (int)(hi - lo + 1) * dh - (int)(ghi - glo + 1) * gh;
+                z = ((po[hi + 1] - po[lo]) - (pg[ghi + 1] - pg[glo])) / cnt;
             }
+            const int hit = cut_row[r] > p->alpha[r] * z;
+            mask[r] = (uint8_t)hit;
+            noise[r] = (float)z;
+            above += (size_t)hit;
         }
         return above;
     }
-
-    /* column sums over the Doppler spans: po[r+1] = outer, pg[r+1] = guard, then prefix */
-    for (size_t r = 0; r <= rb; r++)
-        po[r] = pg[r] = 0.0;
-    for (long dd = -dgo; dd <= dgo; dd++) {
-        const float *row = map + wrap((long)d + dd, p->p) * n;
-        double *dst = labs(dd) <= dg ? pg : po;
-        for (size_t r = 0; r < rb; r++)
-            dst[r + 1] += row[r];
-    }
-    for (size_t r = 0; r < rb; r++) {
-        po[r + 1] += pg[r + 1]; /* outer span includes the guard rows */
-        po[r + 1] += po[r];
-        pg[r + 1] += pg[r];
-    }
-    const int dh = (int)(2 * dgo + 1), gh = (int)(2 * dg + 1);
-    for (size_t r = 0; r < rb; r++) {
-        const long lo = (long)r - go < 0 ? 0 : (long)r - go;
-        const long hi = (long)r + go >= (long)rb ? (long)rb - 1 : (long)r + go;
-        const long glo = (long)r - g < 0 ? 0 : (long)r - g;
-        const long ghi = (long)r + g >= (long)rb ? (long)rb - 1 : (long)r + g;
+    for (long r = 0; r < (long)rb; r++) {
+        const long lo = r - go < 0 ? 0 : r - go, hi = r + go >= (long)rb ? (long)rb - 1 : r + go;
+        const long glo = r - g < 0 ? 0 : r - g, ghi = r + g >= (long)rb ? (long)rb - 1 : r + g;
+        const double lead = (po[r] - po[lo]) - (pg[r] - pg[glo]);
+        const double lag = (po[hi + 1] - po[r + 1]) - (pg[ghi + 1] - pg[r + 1]);
+        const int n_lead = (int)(r - lo) * dh - (int)(r - glo) * gh;
+        const int n_lag = (int)(hi - r) * dh - (int)(ghi - r) * gh;
         double z;
-        if (f->type == TRIAD_CFAR_CA) {
-            const double sum = (po[hi + 1] - po[lo]) - (pg[ghi + 1] - pg[glo]);
-            const int cnt = (int)(hi - lo + 1) * dh - (int)(ghi - glo + 1) * gh;
-            z = sum / cnt;
-        } else {
-            const double lead = (po[r] - po[lo]) - (pg[r] - pg[glo]);
-            const double lag = (po[hi + 1] - po[r + 1]) - (pg[ghi + 1] - pg[r + 1]);
-            const int n_lead = (int)((long)r - lo) * dh - (int)((long)r - glo) * gh;
-            const int n_lag = (int)(hi - (long)r) * dh - (int)(ghi - (long)r) * gh;
-            if (n_lead == 0)
-                z = lag / n_lag;
-            else if (n_lag == 0)
-                z = lead / n_lead;
-            else {
-                const double a = lead / n_lead, b = lag / n_lag;
-                z = (f->type == TRIAD_CFAR_GO) ? (a > b ? a : b) : (a < b ? a : b);
-            }
+        if (n_lead == 0)
+            z = lag / n_lag;
+        else if (n_lag == 0)
+            z = lead / n_lead;
+        else {
+            const double a = lead / n_lead, b = lag / n_lag;
+            z = (f->type == TRIAD_CFAR_GO) ? (a > b ? a : b) : (a < b ? a : b);
         }
         const int hit = cut_row[r] > p->alpha[r] * z;
         mask[r] = (uint8_t)hit;
-        if (hit) {
-            noise[r] = (float)z;
-            above++;
-        }
+        noise[r] = (float)z;
+        above += (size_t)hit;
+    }
+    return above;
+}
+
+/* OS: every cell's ring gathered and the k-th smallest selected. */
+static size_t os_row(const triad__cfar *cf, const float *map, size_t d, float *os_buf)
+{
+    const triad__plan *p = cf->plan;
+    const size_t rb = p->range_bins;
+    const float *cut_row = map + d * p->n;
+    uint8_t *mask = cf->mask + d * rb;
+    float *noise = cf->noise + d * rb;
+    size_t above = 0;
+    for (size_t r = 0; r < rb; r++) {
+        const float kth = os_kth(cf, map, d, r, os_buf);
+        const int hit = cut_row[r] > p->alpha[r] * kth;
+        mask[r] = (uint8_t)hit;
+        noise[r] = kth / p->os_norm[r];
+        above += (size_t)hit;
     }
     return above;
 }
@@ -290,12 +345,26 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
 #else
         const int tid = 0;
 #endif
-        double *po = cf->rows + (size_t)tid * 2 * (rb + 1);
-        double *pg = po + rb + 1;
+#ifdef _OPENMP
+        const size_t nt = (size_t)omp_get_num_threads();
+#else
+        const size_t nt = 1;
+#endif
+        double *vo = cf->rows + (size_t)tid * 4 * (rb + 1), *vg = vo + (rb + 1);
+        double *po = vg + (rb + 1), *pg = po + (rb + 1);
         float *os = cf->os_buf ? cf->os_buf + (size_t)tid * cf->os_max : NULL;
-#pragma omp for schedule(static)
-        for (size_t d = 0; d < p->p; d++)
-            above += cfar_row(cf, map, d, po, pg, os);
+        /* each thread takes a contiguous band of Doppler rows so its sums can slide */
+        const size_t d0 = p->p * (size_t)tid / nt, d1 = p->p * ((size_t)tid + 1) / nt;
+        for (size_t d = d0; d < d1; d++) {
+            if (p->cfar.type == TRIAD_CFAR_OS) {
+                above += os_row(cf, map, d, os);
+                continue;
+            }
+            doppler_sums(p, map, d, d == d0, vo, vg);
+            prefix_sum(vo, rb, po);
+            prefix_sum(vg, rb, pg);
+            above += test_row(cf, map + d * p->n, d, po, pg);
+        }
     }
     const double t1 = triad__now();
     size_t dropped = 0;
