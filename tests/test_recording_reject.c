@@ -94,7 +94,7 @@ static const char sample_b[] =
     " \"annotations\": []\n"
     "}";
 
-/* One CPI of sample-a: 2048 samples x 32 pulses x 1 channel x 8 bytes (cf32). */
+/* One CPI: sample-a 2048 samples x 32 pulses x 8 bytes (cf32), sample-b 1200 x 48 x 4 (ci16). */
 enum { CPI_A = 2048 * 32 * 8, CPI_B = 1200 * 48 * 4 };
 
 static const char lfm_a[] = "   \"type\": \"lfm\",\n"
@@ -544,8 +544,9 @@ static void test_sample_rate_overflows_to_inf(void **state)
 
 static void test_num_channels_zero(void **state)
 {
-    EDIT_REJECT("\"core:version\": \"1.0.0\",", "\"core:version\": \"1.0.0\", \"core:num_channels\": 0,",
-                TRIAD_EINVAL, "'core:num_channels'", "outside");
+    EDIT_REJECT("\"core:version\": \"1.0.0\",",
+                "\"core:version\": \"1.0.0\", \"core:num_channels\": 0,", TRIAD_EINVAL,
+                "'core:num_channels'", "outside");
 }
 
 static void test_extension_not_declared(void **state)
@@ -683,8 +684,8 @@ static void test_waveform_missing(void **state)
 
 static void test_waveform_type_unknown(void **state)
 {
-    EDIT_REJECT("\"type\": \"lfm\"", "\"type\": \"nlfm\"", TRIAD_EUNSUPPORTED, "'radar:waveform.type'",
-                "\"nlfm\"", "not supported");
+    EDIT_REJECT("\"type\": \"lfm\"", "\"type\": \"nlfm\"", TRIAD_EUNSUPPORTED,
+                "'radar:waveform.type'", "\"nlfm\"", "not supported");
 }
 
 static void test_pulse_longer_than_window(void **state)

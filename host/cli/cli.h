@@ -29,6 +29,9 @@ int cli_double(const char *cmd, const char *opt, const char *arg, double lo, dou
                double *out);
 int cli_long(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
 
+/* After getopt_long returned '?' (with opterr = 0): one message naming the option; returns 2. */
+int cli_bad_option(const char *cmd, char **argv);
+
 /* Copy the chain options after the command's own into one table (for getopt_long). */
 void cli_merge_options(const struct option *own, struct option *out, int cap);
 

@@ -198,6 +198,7 @@ int cmd_bench(int argc, char **argv)
     long cpis = 50;
     int c;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "w:k:d:j:h", all, NULL)) != -1) {
         switch (c) {
         case 'w': which = optarg; break;
@@ -211,7 +212,7 @@ int cmd_bench(int argc, char **argv)
             break;
         case 'j': json_path = optarg; break;
         case 'h': printf("%s\n%s", usage_text, cli_chain_usage); return 0;
-        case '?': fprintf(stderr, "%s", usage_text); return 2;
+        case '?': return cli_bad_option("bench", argv);
         default:
             if (cli_chain_option("bench", c, optarg, &cfg)) return 2;
         }

@@ -200,21 +200,23 @@ int cmd_process(int argc, char **argv)
     triad_chain_cfg cfg = triad_chain_cfg_default();
     int c;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "o:r:qh", all, NULL)) != -1) {
         switch (c) {
         case 'o': o.out_path = optarg; break;
         case 'r': o.rdmap_dir = optarg; break;
         case 'q': o.quiet = true; break;
         case 'h': printf("%s\n%s", usage_text, cli_chain_usage); return 0;
-        case '?': fprintf(stderr, "%s", usage_text); return 2;
+        case '?': return cli_bad_option("process", argv);
         default:
             if (cli_chain_option("process", c, optarg, &cfg))
                 return 2;
         }
     }
-    if (optind != argc - 1) {
-        fprintf(stderr, "%s", usage_text);
-        return cli_error("process", 2, "expected exactly one recording (NAME.sigmf-meta)");
-    }
+    if (optind == argc)
+        return cli_error("process", 2, "expected a recording NAME.sigmf-meta (triad process --help)");
+    if (optind != argc - 1)
+        return cli_error("process", 2, "unexpected argument '%s' (one recording at a time)",
+                         argv[optind + 1]);
     return run(argv[optind], &o, &cfg);
 }

@@ -24,6 +24,7 @@ int cmd_simulate(int argc, char **argv)
     long cpis = 0, seed = -1;
     int c;
     optind = 1;
+    opterr = 0;
     while ((c = getopt_long(argc, argv, "s:o:k:r:d:h", opts, NULL)) != -1) {
         switch (c) {
         case 's': scene_path = optarg; break;
@@ -36,13 +37,11 @@ int cmd_simulate(int argc, char **argv)
             break;
         case 'd': datatype = optarg; break;
         case 'h': printf("%s", usage_text); return 0;
-        default: fprintf(stderr, "%s", usage_text); return 2;
+        default: return cli_bad_option("simulate", argv);
         }
     }
-    if (optind != argc) {
-        fprintf(stderr, "%s", usage_text);
+    if (optind != argc)
         return cli_error("simulate", 2, "unexpected argument '%s'", argv[optind]);
-    }
     triad_scene scene;
     if (scene_path) {
         if (triad_scene_load(scene_path, &scene))

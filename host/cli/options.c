@@ -93,6 +93,15 @@ const char cli_chain_usage[] =
     "  --max-detections N           per channel per CPI (default 256)\n"
     "  --fft-effort estimate|measure|patient   FFTW planning (default measure)\n";
 
+int cli_bad_option(const char *cmd, char **argv)
+{
+    if (optopt && optopt < CHAIN_OPT_BASE && optopt > ' ')
+        return cli_error(cmd, 2, "option -%c: missing argument or unknown (triad %s --help)",
+                         optopt, cmd);
+    return cli_error(cmd, 2, "option '%s': unknown or missing its argument (triad %s --help)",
+                     argv[optind - 1], cmd);
+}
+
 void cli_merge_options(const struct option *own, struct option *out, int cap)
 {
     int n = 0;

@@ -25,7 +25,7 @@ int triad__json_load(const char *path, size_t max_bytes, cJSON **root)
     fclose(f);
     if (read_err) {
         free(text);
-        return triad__fail(TRIAD_EIO, "%s: read error", path);
+        return triad__fail(TRIAD_EIO, "%s: read error: %s", path, strerror(errno));
     }
     if (len > max_bytes) {
         free(text);

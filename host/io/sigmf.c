@@ -100,7 +100,12 @@ static int parse_waveform(const char *file, const cJSON *global, triad_recording
             return triad__json_bad(file, "radar:waveform.pulse_width_s",
                                    m->waveform.pulse_width_s, "must be > 0");
         const double len = m->waveform.pulse_width_s * m->sample_rate_hz;
-        if (len < 1.0 - 1e-6 || len > 1e9)
+        if (len > (double)m->samples_per_pulse + 1.0)
+            return triad__fail(TRIAD_EINVAL,
+                               "%s: field 'radar:waveform.pulse_width_s': pulse of %.3g samples "
+                               "is longer than the receive window radar:samples_per_pulse = %zu",
+                               file, len, m->samples_per_pulse);
+        if (len < 1.0 - 1e-6)
             return triad__fail(TRIAD_EINVAL,
                                "%s: field 'radar:waveform.pulse_width_s': value %.9g s is %.3g "
                                "samples at %.9g Hz: need at least 1",
@@ -134,6 +139,10 @@ static int parse_waveform(const char *file, const cJSON *global, triad_recording
         if (stat(m->waveform.file, &st) != 0)
             return triad__fail(TRIAD_EIO, "%s: field 'radar:waveform.file': cannot open %s: %s",
                                file, m->waveform.file, strerror(errno));
+        if (!S_ISREG(st.st_mode))
+            return triad__fail(TRIAD_EIO, "%s: field 'radar:waveform.file': %s is not a regular "
+                                          "file",
+                               file, m->waveform.file);
         if (st.st_size <= 0 || st.st_size % 8 != 0)
             return triad__fail(TRIAD_EFORMAT,
                                "%s: field 'radar:waveform.file': %s has %lld bytes, not a "
@@ -343,9 +352,11 @@ int triad_recording_waveform(const triad_recording_meta *m, float complex **ref,
     FILE *f = fopen(m->waveform.file, "rb");
     if (!f)
         return triad__fail(TRIAD_EIO, "%s: cannot open: %s", m->waveform.file, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    const long bytes = ftell(f);
-    fseek(f, 0, SEEK_SET);
+    const long bytes = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (bytes < 0 || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        return triad__fail(TRIAD_EIO, "%s: cannot seek: not a regular file?", m->waveform.file);
+    }
     if (bytes <= 0 || bytes % 8 != 0) {
         fclose(f);
         return triad__fail(TRIAD_EFORMAT, "%s: %ld bytes is not a whole number of cf32 samples",

@@ -33,7 +33,7 @@ typedef struct {
     double noise_power;         /* 1 = unit noise; 0 = noiseless (tests) */
 } triad_scene;
 
-/* A built-in scene: 2 targets, cf32, 8 CPIs of 64 pulses x 2048 samples, S band. */
+/* A built-in scene: 3 targets, cf32, 8 CPIs of 64 pulses x 2048 samples, S band. */
 void triad_scene_default(triad_scene *scene);
 
 /* Read a scene JSON file (testdata/scenes/, docs/FORMATS.md). */
