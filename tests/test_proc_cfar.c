@@ -450,7 +450,7 @@ static void test_random_vs_reference(void **state)
         test_rng rng = {.s = 1000 + (uint64_t)v};
         tally tl = {0};
         for (int cpi = 0; cpi < 8; cpi++) {
-            target t[10];
+            target t[32];
             size_t nt = 0;
             for (; nt < 7; nt++) {
                 t[nt].range = (size_t)(test_rng_uniform(&rng) * (double)n);
@@ -463,6 +463,15 @@ static void test_random_vs_reference(void **state)
             t[nt++] = (target){3.0, 120, 20.0};
             t[nt++] = (target){4.0, 121, 17.0};
             t[nt++] = (target){(double)(p - 1), (size_t)cpi % 2 ? 0 : n - 1, 18.0};
+            /* an echo in every range bin where the ring is cut by an edge (and the first
+             * whole one), rows 3 apart so they stay separate groups: the snr check then
+             * sees the noise estimate of each edge bin */
+            for (size_t j = 0; j <= 8; j++) {
+                const double row = (double)((3 * j + (size_t)cpi) % p);
+                t[nt++] = (target){row, j, 24.0};
+                t[nt++] = (target){row, n - 1 - j, 24.0};
+            }
+            assert_true(nt <= sizeof t / sizeof t[0]);
             fill_cpi(raw, n, p, &rng, t, nt);
             triad_chain_stats st;
             assert_int_equal(triad_chain_execute(chain, raw, (uint64_t)cpi, dets, &st), 0);

@@ -25,6 +25,7 @@ struct triad__cfar {
     uint8_t *mask;    /* [size: P x range_bins] cells above threshold */
     float *noise;     /* [size: P x range_bins] noise estimate, written where mask is set */
     uint32_t *stack;  /* flood fill [size: P x range_bins] */
+    size_t *row_above; /* cells above threshold per Doppler row [size: P] */
 };
 
 int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
@@ -43,9 +44,10 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
     cf->mask = malloc(cells);
     cf->noise = malloc(cells * sizeof *cf->noise);
     cf->stack = malloc(cells * sizeof *cf->stack);
+    cf->row_above = calloc(plan->p, sizeof *cf->row_above);
     if (f->type == TRIAD_CFAR_OS)
         cf->os_buf = malloc((size_t)cf->threads * cf->os_max * sizeof *cf->os_buf);
-    if (!cf->rows || !cf->mask || !cf->noise || !cf->stack ||
+    if (!cf->rows || !cf->mask || !cf->noise || !cf->stack || !cf->row_above ||
         (f->type == TRIAD_CFAR_OS && !cf->os_buf)) {
         triad__cfar_destroy(cf);
         return triad__fail(TRIAD_ENOMEM, "cfar: out of memory for %zu cells", cells);
@@ -63,6 +65,7 @@ void triad__cfar_destroy(triad__cfar *cf)
     free(cf->mask);
     free(cf->noise);
     free(cf->stack);
+    free(cf->row_above);
     free(cf);
 }
 
@@ -190,19 +193,35 @@ static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, co
     float *noise = cf->noise + d * rb;
     size_t above = 0;
     if (f->type == TRIAD_CFAR_CA) {
-        /* the interior, where the whole ring exists, runs without branches */
-        const long lo_int = go, hi_int = (long)rb - 1 - go;
-        const double inv = 1.0 / (double)((2 * go + 1) * dh - (2 * g + 1) * gh);
-        for (long r = 0; r < (long)rb; r++) {
-            double z;
-            if (r >= lo_int && r <= hi_int) {
-                z = ((po[r + go + 1] - po[r - go]) - (pg[r + g + 1] - pg[r - g])) * inv;
-            } else {
-                const long lo = r - go < 0 ? 0 : r - go, hi = r + go >= (long)rb ? (long)rb - 1 : r + go;
-                const long glo = r - g < 0 ? 0 : r - g, ghi = r + g >= (long)rb ? (long)rb - 1 : r + g;
-                const int cnt = (int)(hi - lo + 1) * dh - (int)(ghi - glo + 1) * gh;
-                z = ((po[hi + 1] - po[lo]) - (pg[ghi + 1] - pg[glo])) / cnt;
+        /* the interior, where the whole ring exists: one factor, no branches, vectorisable */
+        const long lo_int = go < (long)rb ? go : (long)rb, hi_int = (long)rb - go; /* [lo, hi) */
+        if (lo_int < hi_int) {
+            const double inv = 1.0 / (double)((2 * go + 1) * dh - (2 * g + 1) * gh);
+            const float a = p->alpha[lo_int];
+            const double *restrict po_hi = po + go + 1, *restrict po_lo = po - go;
+            const double *restrict pg_hi = pg + g + 1, *restrict pg_lo = pg - g;
+            const float *restrict cut = cut_row;
+            uint8_t *restrict mk = mask;
+            float *restrict nz = noise;
+            size_t cnt = 0;
+            for (long r = lo_int; r < hi_int; r++) {
+                const float z = (float)(((po_hi[r] - po_lo[r]) - (pg_hi[r] - pg_lo[r])) * inv);
+                const uint8_t hit = cut[r] > a * z;
+                nz[r] = z;
+                mk[r] = hit;
+                cnt += hit;
             }
+            above += cnt;
+        }
+        for (long r = 0; r < (long)rb; r++) {
+            if (r == lo_int && lo_int < hi_int)
+                r = hi_int; /* the interior is done */
+            if (r >= (long)rb)
+                break;
+            const long lo = r - go < 0 ? 0 : r - go, hi = r + go >= (long)rb ? (long)rb - 1 : r + go;
+            const long glo = r - g < 0 ? 0 : r - g, ghi = r + g >= (long)rb ? (long)rb - 1 : r + g;
+            const int cnt = (int)(hi - lo + 1) * dh - (int)(ghi - glo + 1) * gh;
+            const double z = ((po[hi + 1] - po[lo]) - (pg[ghi + 1] - pg[glo])) / cnt;
             const int hit = cut_row[r] > p->alpha[r] * z;
             mask[r] = (uint8_t)hit;
             noise[r] = (float)z;
@@ -295,6 +314,10 @@ static size_t extract(triad__cfar *cf, const float *map, triad__bin_det *dets, s
     const size_t rb = p->range_bins, np = p->p;
     size_t count = 0;
     for (size_t start = 0; start < np * rb; start++) {
+        if (start % rb == 0 && cf->row_above[start / rb] == 0) {
+            start += rb - 1; /* nothing in this row: skip it whole */
+            continue;
+        }
         if (cf->mask[start] != 1) /* 0: below threshold, 2: already grouped */
             continue;
         size_t top = 0, best = start;
@@ -356,14 +379,17 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
         /* each thread takes a contiguous band of Doppler rows so its sums can slide */
         const size_t d0 = p->p * (size_t)tid / nt, d1 = p->p * ((size_t)tid + 1) / nt;
         for (size_t d = d0; d < d1; d++) {
+            size_t row;
             if (p->cfar.type == TRIAD_CFAR_OS) {
-                above += os_row(cf, map, d, os);
-                continue;
+                row = os_row(cf, map, d, os);
+            } else {
+                doppler_sums(p, map, d, d == d0, vo, vg);
+                prefix_sum(vo, rb, po);
+                prefix_sum(vg, rb, pg);
+                row = test_row(cf, map + d * p->n, d, po, pg);
             }
-            doppler_sums(p, map, d, d == d0, vo, vg);
-            prefix_sum(vo, rb, po);
-            prefix_sum(vg, rb, pg);
-            above += test_row(cf, map + d * p->n, d, po, pg);
+            cf->row_above[d] = row;
+            above += row;
         }
     }
     const double t1 = triad__now();

@@ -309,7 +309,7 @@ static int build_plan(triad__plan *p, const triad_chain_cfg *c)
     p->cfar = c->cfar;
     p->max_detections = c->max_detections;
     p->fft_effort = c->fft_effort;
-    p->keep_compressed = c->keep_compressed || c->num_channels == 1;
+    p->keep_compressed = c->keep_compressed;
     p->threads = c->threads > 0 ? c->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (p->threads < 1)
         p->threads = 1;

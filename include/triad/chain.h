@@ -113,7 +113,7 @@ int triad_chain_power_map(const triad_chain *chain, size_t channel, float *map);
 
 /* Copy the last CPI's pulse-compressed samples of one channel: [size: P x N]
  * y[m][n] = sum_k x[m][n+k] * conj(h[k]), h the windowed reference scaled to unit energy.
- * Needs keep_compressed, or C == 1. */
+ * Needs keep_compressed (it costs a copy of every CPI). */
 int triad_chain_compressed(const triad_chain *chain, size_t channel, float complex *out);
 
 /* Name of the backend in use ("fftw", "opencl"). */

@@ -1,9 +1,11 @@
 /* FFTW backend: the chain on the CPU.
  *
  * Range stage, one pulse at a time per thread, in a cache-resident buffer:
- *   convert (ci16/cf32 -> float, NaN/Inf -> 0) -> FFT -> x conj(H)/Nfft -> IFFT -> cube[m][0..N-1]
- * Doppler stage, a block of range columns at a time per thread:
- *   gather across pulses (MTI, window) -> FFT over P -> |.|^2, fftshift -> map[P][N]
+ *   convert (ci16/cf32 -> float, NaN/Inf -> 0) -> FFT -> x w_d[m] conj(H)/Nfft -> IFFT
+ *   -> work[m] (row stride Nfft; the Doppler weight is folded into the multiply when no MTI)
+ * MTI (when asked): the canceller and the Doppler weights, row by row in place.
+ * Doppler stage: FFTW's strided transform across pulses, in place, blocks of columns per thread.
+ * Power stage: row k of the map = |work[(k + ceil(P/2)) mod P]|^2, contiguous (fftshift).
  * Then CFAR and extraction on the map (proc/cfar_cpu.c).
  * Every buffer and plan is made in create; execute allocates nothing.
  * SPDX-License-Identifier: GPL-2.0-or-later */
@@ -22,19 +24,20 @@
 #include "proc/backend.h"
 #include "proc/cfar_cpu.h"
 
-enum { DOPPLER_BLOCK = 16 }; /* range columns per Doppler batch: 16 x 8 B = two cache lines */
+/* Range columns per Doppler transform call: a multiple of 8 keeps every block's start as
+ * aligned as the planned one (8 x 8 B = 64 B). */
+enum { DOPPLER_BLOCK = 64 };
 
 /* FFTW's planner is not thread-safe; execute is. */
 static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
 typedef struct {
     const triad__plan *plan;
-    fftwf_plan range_fwd, range_inv, doppler;
+    fftwf_plan range_fwd, range_inv, doppler, doppler_tail;
     fftwf_complex *spectrum;   /* conj(FFT(h)) / Nfft [size: nfft] */
     fftwf_complex **pulse_buf; /* per thread [size: nfft] */
-    fftwf_complex **dop_buf;   /* per thread [size: DOPPLER_BLOCK x P] */
-    fftwf_complex **cube;      /* compressed pulses [size: P x N], one per channel or one */
-    size_t num_cubes;
+    fftwf_complex *work;       /* compressed, then Doppler-transformed [size: P x nfft] */
+    fftwf_complex **cube;      /* keep_compressed: compressed pulses per channel [size: P x N] */
     float **map;               /* per channel [size: P x N] */
     triad__cfar *cfar;
 } fftw_state;
@@ -48,14 +51,14 @@ static void fftw_destroy(void *st)
     if (s->range_fwd) fftwf_destroy_plan(s->range_fwd);
     if (s->range_inv) fftwf_destroy_plan(s->range_inv);
     if (s->doppler) fftwf_destroy_plan(s->doppler);
+    if (s->doppler_tail) fftwf_destroy_plan(s->doppler_tail);
     pthread_mutex_unlock(&planner_lock);
     const int t = s->plan->threads;
     for (int i = 0; s->pulse_buf && i < t; i++) fftwf_free(s->pulse_buf[i]);
-    for (int i = 0; s->dop_buf && i < t; i++) fftwf_free(s->dop_buf[i]);
-    for (size_t i = 0; s->cube && i < s->num_cubes; i++) fftwf_free(s->cube[i]);
+    for (size_t i = 0; s->cube && i < s->plan->c; i++) fftwf_free(s->cube[i]);
     for (size_t i = 0; s->map && i < s->plan->c; i++) fftwf_free(s->map[i]);
     free(s->pulse_buf);
-    free(s->dop_buf);
+    fftwf_free(s->work);
     free(s->cube);
     free(s->map);
     fftwf_free(s->spectrum);
@@ -75,16 +78,22 @@ static int make_plans(fftw_state *s)
     const triad__plan *p = s->plan;
     const unsigned flags = planner_flags(p->fft_effort);
     const int nfft = (int)p->nfft, np = (int)p->p;
+    const int block = p->n < DOPPLER_BLOCK ? (int)p->n : DOPPLER_BLOCK;
+    const int tail = (int)(p->n % (size_t)block);
     pthread_mutex_lock(&planner_lock);
     s->range_fwd = fftwf_plan_dft_1d(nfft, s->pulse_buf[0], s->pulse_buf[0], FFTW_FORWARD, flags);
-    s->range_inv = fftwf_plan_dft_1d(nfft, s->pulse_buf[0], s->pulse_buf[0], FFTW_BACKWARD, flags);
-    s->doppler = fftwf_plan_many_dft(1, &np, DOPPLER_BLOCK, s->dop_buf[0], NULL, 1, np,
-                                     s->dop_buf[0], NULL, 1, np, FFTW_FORWARD, flags);
+    /* inverse straight into the pulse's row of the work buffer (rows are Nfft long) */
+    s->range_inv = fftwf_plan_dft_1d(nfft, s->pulse_buf[0], s->work, FFTW_BACKWARD, flags);
+    s->doppler = fftwf_plan_many_dft(1, &np, block, s->work, NULL, nfft, 1, s->work, NULL,
+                                     nfft, 1, FFTW_FORWARD, flags);
+    if (tail)
+        s->doppler_tail = fftwf_plan_many_dft(1, &np, tail, s->work, NULL, nfft, 1, s->work,
+                                              NULL, nfft, 1, FFTW_FORWARD, flags);
     /* the reference spectrum, planned once and thrown away */
     fftwf_plan ref = fftwf_plan_dft_1d(nfft, s->spectrum, s->spectrum, FFTW_FORWARD,
                                        FFTW_ESTIMATE);
     pthread_mutex_unlock(&planner_lock);
-    if (!s->range_fwd || !s->range_inv || !s->doppler || !ref) {
+    if (!s->range_fwd || !s->range_inv || !s->doppler || (tail && !s->doppler_tail) || !ref) {
         if (ref) fftwf_destroy_plan(ref);
         return triad__fail(TRIAD_EBACKEND, "fftw: could not plan transforms of %zu and %zu points",
                            p->nfft, p->p);
@@ -116,19 +125,15 @@ static int fftw_create(void **out, const triad__plan *p)
         return triad__fail(TRIAD_ENOMEM, "fftw backend: out of memory");
     s->plan = p;
     const int t = p->threads;
-    s->num_cubes = p->keep_compressed ? p->c : 1;
     s->pulse_buf = calloc((size_t)t, sizeof *s->pulse_buf);
-    s->dop_buf = calloc((size_t)t, sizeof *s->dop_buf);
-    s->cube = calloc(s->num_cubes, sizeof *s->cube);
+    s->cube = calloc(p->c, sizeof *s->cube);
     s->map = calloc(p->c, sizeof *s->map);
     s->spectrum = fftwf_malloc(p->nfft * sizeof *s->spectrum);
-    int ok = s->pulse_buf && s->dop_buf && s->cube && s->map && s->spectrum;
-    for (int i = 0; ok && i < t; i++) {
-        s->pulse_buf[i] = fftwf_malloc(p->nfft * sizeof(fftwf_complex));
-        s->dop_buf[i] = fftwf_malloc(DOPPLER_BLOCK * p->p * sizeof(fftwf_complex));
-        ok = s->pulse_buf[i] && s->dop_buf[i];
-    }
-    for (size_t i = 0; ok && i < s->num_cubes; i++)
+    s->work = fftwf_malloc(p->p * p->nfft * sizeof *s->work);
+    int ok = s->pulse_buf && s->cube && s->map && s->spectrum && s->work;
+    for (int i = 0; ok && i < t; i++)
+        ok = (s->pulse_buf[i] = fftwf_malloc(p->nfft * sizeof(fftwf_complex))) != NULL;
+    for (size_t i = 0; ok && p->keep_compressed && i < p->c; i++)
         ok = (s->cube[i] = fftwf_malloc(p->p * p->n * sizeof(fftwf_complex))) != NULL;
     for (size_t i = 0; ok && i < p->c; i++)
         ok = (s->map[i] = fftwf_malloc(p->p * p->n * sizeof(float))) != NULL;
@@ -186,64 +191,91 @@ static size_t load_pulse(const triad__plan *p, const void *raw, size_t ch, size_
     return bad;
 }
 
-static size_t range_stage(fftw_state *s, const void *raw, size_t ch, fftwf_complex *cube)
+static size_t range_stage(fftw_state *s, const void *raw, size_t ch)
 {
     const triad__plan *p = s->plan;
     size_t bad = 0;
 #pragma omp parallel for num_threads(p->threads) schedule(static) reduction(+ : bad)
     for (size_t m = 0; m < p->p; m++) {
-        fftwf_complex *buf = s->pulse_buf[thread_id()];
+        fftwf_complex *buf = s->pulse_buf[thread_id()], *out = s->work + m * p->nfft;
         bad += load_pulse(p, raw, ch, m, buf);
         fftwf_execute_dft(s->range_fwd, buf, buf);
+        /* no MTI: the Doppler weight of this pulse rides on the multiply; MTI needs the
+         * plain compressed pulses first */
+        const float w = p->mti ? 1.0f : (m < p->p_mti ? (float)p->doppler_w[m] : 0.0f);
+        const float wk = s->cube[ch] ? 1.0f : w;
         const fftwf_complex *h = s->spectrum;
         for (size_t k = 0; k < p->nfft; k++) {
             const float re = buf[k][0] * h[k][0] - buf[k][1] * h[k][1];
             const float im = buf[k][0] * h[k][1] + buf[k][1] * h[k][0];
-            buf[k][0] = re;
-            buf[k][1] = im;
+            buf[k][0] = wk * re;
+            buf[k][1] = wk * im;
         }
-        fftwf_execute_dft(s->range_inv, buf, buf);
-        memcpy(cube + m * p->n, buf, p->n * sizeof *buf);
+        fftwf_execute_dft(s->range_inv, buf, out);
+        if (s->cube[ch]) { /* keep_compressed: the plain pulses, then the weight */
+            memcpy(s->cube[ch] + m * p->n, out, p->n * sizeof *out);
+            if (w != 1.0f)
+                for (size_t n = 0; n < p->n; n++) {
+                    out[n][0] *= w;
+                    out[n][1] *= w;
+                }
+        }
     }
     return bad;
 }
 
-static void doppler_stage(fftw_state *s, const fftwf_complex *cube, float *map)
+/* MTI canceller and Doppler weights across pulses, in place: row m only reads rows >= m. */
+static void mti_stage(fftw_state *s)
 {
     const triad__plan *p = s->plan;
-    const size_t np = p->p, n = p->n, blocks = (n + DOPPLER_BLOCK - 1) / DOPPLER_BLOCK;
+    const size_t n = p->n, stride = p->nfft;
+#pragma omp parallel for num_threads(p->threads) schedule(static)
+    for (size_t c0 = 0; c0 < n; c0 += 256) {
+        const size_t c1 = c0 + 256 < n ? c0 + 256 : n;
+        for (size_t m = 0; m < p->p; m++) {
+            fftwf_complex *x = s->work + m * stride;
+            if (m >= p->p_mti) {
+                memset(x + c0, 0, (c1 - c0) * sizeof *x);
+                continue;
+            }
+            const float w = (float)p->doppler_w[m];
+            const fftwf_complex *x1 = x + stride, *x2 = x + 2 * stride;
+            for (size_t j = c0; j < c1; j++) {
+                float re, im;
+                if (p->mti == 2) {
+                    re = x1[j][0] - x[j][0];
+                    im = x1[j][1] - x[j][1];
+                } else {
+                    re = x[j][0] - 2.0f * x1[j][0] + x2[j][0];
+                    im = x[j][1] - 2.0f * x1[j][1] + x2[j][1];
+                }
+                x[j][0] = w * re;
+                x[j][1] = w * im;
+            }
+        }
+    }
+}
+
+static void doppler_stage(fftw_state *s, float *map)
+{
+    const triad__plan *p = s->plan;
+    const size_t n = p->n, np = p->p, stride = p->nfft;
+    const size_t block = n < DOPPLER_BLOCK ? n : DOPPLER_BLOCK, full = n / block;
+#pragma omp parallel for num_threads(p->threads) schedule(static)
+    for (size_t b = 0; b <= full; b++) {
+        fftwf_complex *x = s->work + b * block;
+        if (b < full)
+            fftwf_execute_dft(s->doppler, x, x);
+        else if (s->doppler_tail)
+            fftwf_execute_dft(s->doppler_tail, x, x);
+    }
     const size_t shift = (np + 1) / 2; /* fftshift: map row k holds FFT bin (k + ceil(P/2)) % P */
 #pragma omp parallel for num_threads(p->threads) schedule(static)
-    for (size_t b = 0; b < blocks; b++) {
-        fftwf_complex *d = s->dop_buf[thread_id()];
-        const size_t r0 = b * DOPPLER_BLOCK;
-        const size_t width = n - r0 < DOPPLER_BLOCK ? n - r0 : DOPPLER_BLOCK;
-        memset(d, 0, DOPPLER_BLOCK * np * sizeof *d);
-        for (size_t m = 0; m < p->p_mti; m++) {
-            const float w = (float)p->doppler_w[m];
-            const fftwf_complex *x0 = cube + m * n + r0;
-            for (size_t j = 0; j < width; j++) {
-                float re = x0[j][0], im = x0[j][1];
-                if (p->mti == 2) {
-                    re = x0[n + j][0] - re;
-                    im = x0[n + j][1] - im;
-                } else if (p->mti == 3) {
-                    re += x0[2 * n + j][0] - 2.0f * x0[n + j][0];
-                    im += x0[2 * n + j][1] - 2.0f * x0[n + j][1];
-                }
-                d[j * np + m][0] = w * re;
-                d[j * np + m][1] = w * im;
-            }
-        }
-        fftwf_execute_dft(s->doppler, d, d);
-        for (size_t k = 0; k < np; k++) {
-            const size_t bin = (k + shift) % np;
-            float *row = map + k * n + r0;
-            for (size_t j = 0; j < width; j++) {
-                const float re = d[j * np + bin][0], im = d[j * np + bin][1];
-                row[j] = re * re + im * im;
-            }
-        }
+    for (size_t k = 0; k < np; k++) {
+        const fftwf_complex *x = s->work + ((k + shift) % np) * stride;
+        float *row = map + k * n;
+        for (size_t j = 0; j < n; j++)
+            row[j] = x[j][0] * x[j][0] + x[j][1] * x[j][1];
     }
 }
 
@@ -254,11 +286,12 @@ static int fftw_execute_cpi(void *st, const void *raw, triad__bin_det *dets, siz
     const triad__plan *p = s->plan;
     times[0] = times[1] = times[2] = times[3] = 0.0;
     for (size_t ch = 0; ch < p->c; ch++) {
-        fftwf_complex *cube = s->cube[s->num_cubes > 1 ? ch : 0];
         const double t0 = triad__now();
-        stats->nonfinite += range_stage(s, raw, ch, cube);
+        stats->nonfinite += range_stage(s, raw, ch);
+        if (p->mti)
+            mti_stage(s);
         const double t1 = triad__now();
-        doppler_stage(s, cube, s->map[ch]);
+        doppler_stage(s, s->map[ch]);
         const double t2 = triad__now();
         double ct[2];
         triad__cfar_execute(s->cfar, s->map[ch], dets + ch * p->max_detections, &counts[ch],
@@ -281,7 +314,7 @@ static int fftw_power_map(const void *st, size_t ch, float *map)
 static int fftw_compressed(const void *st, size_t ch, float complex *out)
 {
     const fftw_state *s = st;
-    memcpy(out, s->cube[s->num_cubes > 1 ? ch : 0], s->plan->p * s->plan->n * sizeof *out);
+    memcpy(out, s->cube[ch], s->plan->p * s->plan->n * sizeof *out);
     return 0;
 }
 
