@@ -15,6 +15,13 @@
 #include <omp.h>
 #endif
 
+/* Hot loops get an AVX2/FMA clone picked at load time; the default clone runs anywhere. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TRIAD_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define TRIAD_HOT
+#endif
+
 struct triad__cfar {
     const triad__plan *plan;
     int threads;
@@ -23,7 +30,6 @@ struct triad__cfar {
     float *os_buf;    /* per thread: OS training values [size: threads x os_max] */
     size_t os_max;
     uint8_t *mask;    /* [size: P x range_bins] cells above threshold */
-    float *noise;     /* [size: P x range_bins] noise estimate, written where mask is set */
     uint32_t *stack;  /* flood fill [size: P x range_bins] */
     size_t *row_above; /* cells above threshold per Doppler row [size: P] */
 };
@@ -42,12 +48,11 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
                  (size_t)(2 * (f->guard_doppler + f->train_doppler) + 1);
     cf->rows = malloc((size_t)cf->threads * 4 * (rb + 1) * sizeof *cf->rows);
     cf->mask = malloc(cells);
-    cf->noise = malloc(cells * sizeof *cf->noise);
     cf->stack = malloc(cells * sizeof *cf->stack);
     cf->row_above = calloc(plan->p, sizeof *cf->row_above);
     if (f->type == TRIAD_CFAR_OS)
         cf->os_buf = malloc((size_t)cf->threads * cf->os_max * sizeof *cf->os_buf);
-    if (!cf->rows || !cf->mask || !cf->noise || !cf->stack || !cf->row_above ||
+    if (!cf->rows || !cf->mask || !cf->stack || !cf->row_above ||
         (f->type == TRIAD_CFAR_OS && !cf->os_buf)) {
         triad__cfar_destroy(cf);
         return triad__fail(TRIAD_ENOMEM, "cfar: out of memory for %zu cells", cells);
@@ -63,7 +68,6 @@ void triad__cfar_destroy(triad__cfar *cf)
     free(cf->rows);
     free(cf->os_buf);
     free(cf->mask);
-    free(cf->noise);
     free(cf->stack);
     free(cf->row_above);
     free(cf);
@@ -128,7 +132,7 @@ static float os_kth(const triad__cfar *cf, const float *map, size_t d, size_t r,
 /* Running sums per range column over the Doppler spans of row d: vo over the outer span
  * (guard + training rows), vg over the guard span. Started afresh at a thread's first row,
  * then slid one row at a time (exact enough in double: float inputs, tens of rows). */
-static void doppler_sums(const triad__plan *p, const float *map, size_t d, int first, double *vo,
+TRIAD_HOT static void doppler_sums(const triad__plan *p, const float *map, size_t d, int first, double *vo,
                          double *vg)
 {
     const size_t rb = p->range_bins, n = p->n;
@@ -154,34 +158,42 @@ static void doppler_sums(const triad__plan *p, const float *map, size_t d, int f
     }
 }
 
-/* out[0] = 0, out[r+1] = v[0] + ... + v[r]: four independent chains over the quarters of the
- * row, then the quarters' offsets, so the adds overlap instead of waiting on each other. */
-static void prefix_sum(const double *v, size_t n, double *out)
+/* Prefix sums of two rows at once: pa[0] = 0, pa[r+1] = a[0] + ... + a[r], the same for b.
+ * The pair rides in one 2-lane vector, and the row's quarters run as four independent chains
+ * (their offsets added afterwards), so the additions overlap instead of waiting on each other. */
+typedef double v2d __attribute__((vector_size(16)));
+
+TRIAD_HOT static void prefix_sum2(const double *a, const double *b, size_t n, double *pa, double *pb)
 {
     const size_t q = n / 4;
-    double acc[4] = {0, 0, 0, 0};
-    out[0] = 0.0;
+    v2d acc[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
+    pa[0] = pb[0] = 0.0;
     for (size_t i = 0; i < q; i++) {
         for (int s = 0; s < 4; s++) {
-            acc[s] += v[s * q + i];
-            out[s * q + i + 1] = acc[s];
+            const size_t k = (size_t)s * q + i;
+            acc[s] += (v2d){a[k], b[k]};
+            pa[k + 1] = acc[s][0];
+            pb[k + 1] = acc[s][1];
         }
     }
-    for (size_t i = 4 * q; i < n; i++) {
-        acc[3] += v[i];
-        out[i + 1] = acc[3];
+    for (size_t k = 4 * q; k < n; k++) {
+        acc[3] += (v2d){a[k], b[k]};
+        pa[k + 1] = acc[3][0];
+        pb[k + 1] = acc[3][1];
     }
-    double offset = 0.0;
+    v2d offset = {0, 0};
     for (int s = 1; s < 4; s++) {
         offset += acc[s - 1];
         const size_t end = s == 3 ? n : (size_t)(s + 1) * q;
-        for (size_t i = (size_t)s * q; i < end; i++)
-            out[i + 1] += offset;
+        for (size_t k = (size_t)s * q; k < end; k++) {
+            pa[k + 1] += offset[0];
+            pb[k + 1] += offset[1];
+        }
     }
 }
 
 /* Test every cell of row d (CA, GO, SO) from the prefix sums; returns cells above threshold. */
-static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, const double *po,
+TRIAD_HOT static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, const double *po,
                        const double *pg)
 {
     const triad__plan *p = cf->plan;
@@ -190,7 +202,6 @@ static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, co
     const long g = f->guard_range, go = f->guard_range + f->train_range;
     const int dh = 2 * (f->guard_doppler + f->train_doppler) + 1, gh = 2 * f->guard_doppler + 1;
     uint8_t *mask = cf->mask + d * rb;
-    float *noise = cf->noise + d * rb;
     size_t above = 0;
     if (f->type == TRIAD_CFAR_CA) {
         /* the interior, where the whole ring exists: one factor, no branches, vectorisable */
@@ -202,12 +213,10 @@ static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, co
             const double *restrict pg_hi = pg + g + 1, *restrict pg_lo = pg - g;
             const float *restrict cut = cut_row;
             uint8_t *restrict mk = mask;
-            float *restrict nz = noise;
             size_t cnt = 0;
             for (long r = lo_int; r < hi_int; r++) {
                 const float z = (float)(((po_hi[r] - po_lo[r]) - (pg_hi[r] - pg_lo[r])) * inv);
                 const uint8_t hit = cut[r] > a * z;
-                nz[r] = z;
                 mk[r] = hit;
                 cnt += hit;
             }
@@ -224,7 +233,6 @@ static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, co
             const double z = ((po[hi + 1] - po[lo]) - (pg[ghi + 1] - pg[glo])) / cnt;
             const int hit = cut_row[r] > p->alpha[r] * z;
             mask[r] = (uint8_t)hit;
-            noise[r] = (float)z;
             above += (size_t)hit;
         }
         return above;
@@ -247,7 +255,6 @@ static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, co
         }
         const int hit = cut_row[r] > p->alpha[r] * z;
         mask[r] = (uint8_t)hit;
-        noise[r] = (float)z;
         above += (size_t)hit;
     }
     return above;
@@ -260,16 +267,48 @@ static size_t os_row(const triad__cfar *cf, const float *map, size_t d, float *o
     const size_t rb = p->range_bins;
     const float *cut_row = map + d * p->n;
     uint8_t *mask = cf->mask + d * rb;
-    float *noise = cf->noise + d * rb;
     size_t above = 0;
     for (size_t r = 0; r < rb; r++) {
         const float kth = os_kth(cf, map, d, r, os_buf);
         const int hit = cut_row[r] > p->alpha[r] * kth;
         mask[r] = (uint8_t)hit;
-        noise[r] = kth / p->os_norm[r];
         above += (size_t)hit;
     }
     return above;
+}
+
+/* The noise estimate of one cell, from its training ring summed directly (in double): the
+ * same rule as the row test, evaluated only for the few peaks that become detections. */
+static double cell_noise(const triad__cfar *cf, const float *map, size_t d, size_t r,
+                         float *os_buf)
+{
+    const triad__plan *p = cf->plan;
+    const triad_cfar_cfg *f = &p->cfar;
+    if (f->type == TRIAD_CFAR_OS)
+        return os_kth(cf, map, d, r, os_buf) / p->os_norm[r];
+    const long go = f->guard_range + f->train_range, dgo = f->guard_doppler + f->train_doppler;
+    double lead = 0.0, lag = 0.0, mid = 0.0;
+    int n_lead = 0, n_lag = 0, n_mid = 0;
+    for (long dd = -dgo; dd <= dgo; dd++) {
+        const float *row = map + wrap((long)d + dd, p->p) * p->n;
+        const int guard_row = labs(dd) <= f->guard_doppler;
+        for (long dr = -go; dr <= go; dr++) {
+            const long rr = (long)r + dr;
+            if (rr < 0 || rr >= (long)p->range_bins || (guard_row && labs(dr) <= f->guard_range))
+                continue;
+            if (dr < 0) { lead += row[rr]; n_lead++; }
+            else if (dr > 0) { lag += row[rr]; n_lag++; }
+            else { mid += row[rr]; n_mid++; }
+        }
+    }
+    if (f->type == TRIAD_CFAR_CA)
+        return (lead + lag + mid) / (n_lead + n_lag + n_mid);
+    if (n_lead == 0)
+        return lag / n_lag;
+    if (n_lag == 0)
+        return lead / n_lead;
+    const double a = lead / n_lead, b = lag / n_lag;
+    return f->type == TRIAD_CFAR_GO ? (a > b ? a : b) : (a < b ? a : b);
 }
 
 /* Parabolic vertex offset of three samples (on a log scale), clamped to half a bin. */
@@ -313,13 +352,14 @@ static size_t extract(triad__cfar *cf, const float *map, triad__bin_det *dets, s
     const triad__plan *p = cf->plan;
     const size_t rb = p->range_bins, np = p->p;
     size_t count = 0;
-    for (size_t start = 0; start < np * rb; start++) {
-        if (start % rb == 0 && cf->row_above[start / rb] == 0) {
-            start += rb - 1; /* nothing in this row: skip it whole */
+    for (size_t row = 0; row < np; row++) {
+      if (cf->row_above[row] == 0) /* nothing in this row */
+        continue;
+      const uint8_t *row_mask = cf->mask + row * rb;
+      for (size_t col = 0; col < rb; col++) {
+        if (row_mask[col] != 1) /* 0: below threshold, 2: already grouped */
             continue;
-        }
-        if (cf->mask[start] != 1) /* 0: below threshold, 2: already grouped */
-            continue;
+        const size_t start = row * rb + col;
         size_t top = 0, best = start;
         float best_v = -1.0f;
         cf->stack[top++] = (uint32_t)start;
@@ -347,9 +387,11 @@ static size_t extract(triad__cfar *cf, const float *map, triad__bin_det *dets, s
             }
         }
         if (count < p->max_detections)
-            interpolate(p, map, best / rb, best % rb, &dets[count++], cf->noise[best]);
+            interpolate(p, map, best / rb, best % rb, &dets[count++],
+                        cell_noise(cf, map, best / rb, best % rb, cf->os_buf));
         else
             (*dropped)++;
+      }
     }
     return count;
 }
@@ -384,8 +426,7 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
                 row = os_row(cf, map, d, os);
             } else {
                 doppler_sums(p, map, d, d == d0, vo, vg);
-                prefix_sum(vo, rb, po);
-                prefix_sum(vg, rb, pg);
+                prefix_sum2(vo, vg, rb, po, pg);
                 row = test_row(cf, map + d * p->n, d, po, pg);
             }
             cf->row_above[d] = row;

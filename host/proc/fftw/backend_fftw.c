@@ -28,6 +28,13 @@
  * aligned as the planned one (8 x 8 B = 64 B). */
 enum { DOPPLER_BLOCK = 64 };
 
+/* Hot loops get an AVX2/FMA clone picked at load time; the default clone runs anywhere. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define TRIAD_HOT __attribute__((target_clones("arch=haswell", "default")))
+#else
+#define TRIAD_HOT
+#endif
+
 /* FFTW's planner is not thread-safe; execute is. */
 static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -164,7 +171,7 @@ static inline int thread_id(void)
 
 /* Load pulse m of channel ch into buf[0..N-1] as float, zero the rest; returns non-finite
  * samples found (replaced by 0). */
-static size_t load_pulse(const triad__plan *p, const void *raw, size_t ch, size_t m,
+TRIAD_HOT static size_t load_pulse(const triad__plan *p, const void *raw, size_t ch, size_t m,
                          fftwf_complex *buf)
 {
     const size_t base = m * p->n * p->c + ch, stride = p->c;
@@ -191,6 +198,25 @@ static size_t load_pulse(const triad__plan *p, const void *raw, size_t ch, size_
     return bad;
 }
 
+/* buf[k] *= w * h[k], complex. */
+TRIAD_HOT static void weighted_multiply(fftwf_complex *restrict buf, const fftwf_complex *restrict h,
+                                        size_t n, float w)
+{
+    for (size_t k = 0; k < n; k++) {
+        const float re = buf[k][0] * h[k][0] - buf[k][1] * h[k][1];
+        const float im = buf[k][0] * h[k][1] + buf[k][1] * h[k][0];
+        buf[k][0] = w * re;
+        buf[k][1] = w * im;
+    }
+}
+
+/* row[j] = |x[j]|^2. */
+TRIAD_HOT static void power_row(const fftwf_complex *restrict x, float *restrict row, size_t n)
+{
+    for (size_t j = 0; j < n; j++)
+        row[j] = x[j][0] * x[j][0] + x[j][1] * x[j][1];
+}
+
 static size_t range_stage(fftw_state *s, const void *raw, size_t ch)
 {
     const triad__plan *p = s->plan;
@@ -204,13 +230,7 @@ static size_t range_stage(fftw_state *s, const void *raw, size_t ch)
          * plain compressed pulses first */
         const float w = p->mti ? 1.0f : (m < p->p_mti ? (float)p->doppler_w[m] : 0.0f);
         const float wk = s->cube[ch] ? 1.0f : w;
-        const fftwf_complex *h = s->spectrum;
-        for (size_t k = 0; k < p->nfft; k++) {
-            const float re = buf[k][0] * h[k][0] - buf[k][1] * h[k][1];
-            const float im = buf[k][0] * h[k][1] + buf[k][1] * h[k][0];
-            buf[k][0] = wk * re;
-            buf[k][1] = wk * im;
-        }
+        weighted_multiply(buf, s->spectrum, p->nfft, wk);
         fftwf_execute_dft(s->range_inv, buf, out);
         if (s->cube[ch]) { /* keep_compressed: the plain pulses, then the weight */
             memcpy(s->cube[ch] + m * p->n, out, p->n * sizeof *out);
@@ -272,10 +292,7 @@ static void doppler_stage(fftw_state *s, float *map)
     const size_t shift = (np + 1) / 2; /* fftshift: map row k holds FFT bin (k + ceil(P/2)) % P */
 #pragma omp parallel for num_threads(p->threads) schedule(static)
     for (size_t k = 0; k < np; k++) {
-        const fftwf_complex *x = s->work + ((k + shift) % np) * stride;
-        float *row = map + k * n;
-        for (size_t j = 0; j < n; j++)
-            row[j] = x[j][0] * x[j][0] + x[j][1] * x[j][1];
+        power_row(s->work + ((k + shift) % np) * stride, map + k * n, n);
     }
 }
 
