@@ -29,10 +29,13 @@ if(CMAKE_SCRIPT_MODE_FILE)
     file(READ "${src}" hex HEX)
     string(LENGTH "${hex}" hexlen)
     math(EXPR size "${hexlen} / 2")
-    # 16 bytes a line: "0x41," x 16
+    # 16 bytes a line: "0x41," x 16 (CMake's regex has no {16})
     string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-    string(REGEX REPLACE "((0x..,){16})" "\\1\n    " bytes "${bytes}")
-    string(APPEND body "/* ${base} */\nstatic const unsigned char ${EMBED_PREFIX}_${i}[${size} + 1] = {\n    ${bytes}0x00};\n\n")
+    string(REPEAT "0x..," 16 line_re)
+    string(REGEX REPLACE "(${line_re})" "\\1\n    " bytes "${bytes}")
+    string(APPEND body "/* ${base} */\n"
+           "static const unsigned char ${EMBED_PREFIX}_${i}[${size} + 1] = {\n"
+           "    ${bytes}0x00};\n\n")
     string(APPEND names "    \"${base}\",\n")
     string(APPEND datas "    ${EMBED_PREFIX}_${i},\n")
     string(APPEND sizes "    ${size},\n")

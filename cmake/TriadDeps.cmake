@@ -23,3 +23,9 @@ if(TRIAD_TESTS)
   add_library(triad::cmocka INTERFACE IMPORTED)
   target_link_libraries(triad::cmocka INTERFACE PkgConfig::CMOCKA)
 endif()
+
+# --- opencl (fft) ---
+# The ICD loader and headers (Debian: ocl-icd-opencl-dev, opencl-headers); the kernels are
+# OpenCL C 1.2. Tests run on any device, PoCL's CPU device included (pocl-opencl-icd).
+find_package(OpenCL REQUIRED)
+# --- end opencl (fft) ---
