@@ -20,6 +20,15 @@ fi
 TRIAD=$1
 SCRATCH=$2
 case $TRIAD in /*) ;; *) TRIAD=$PWD/$TRIAD ;; esac
+# These checks count stderr lines; on a machine without an OpenCL GPU the default backend
+# (auto) adds its one warning line, so process runs pin the FFTW backend (a later --backend
+# on the command line still wins).
+REAL_TRIAD=$TRIAD
+TRIAD=$(mktemp /tmp/triad-fftw.XXXXXX)
+printf '#!/bin/sh\nif [ "$1" = process ]; then shift; exec "%s" process --backend fftw "$@"; fi\nexec "%s" "$@"\n' \
+    "$REAL_TRIAD" "$REAL_TRIAD" >"$TRIAD"
+chmod +x "$TRIAD"
+trap 'rm -f "$TRIAD"' EXIT
 if [ ! -x "$TRIAD" ]; then
     echo "cli_reject: $TRIAD is not an executable" >&2
     exit 2

@@ -13,6 +13,7 @@ static const struct {
     {"process", cmd_process, "process a recording into detections (JSON Lines)"},
     {"info", cmd_info, "print a recording's geometry"},
     {"bench", cmd_bench, "time the chain against FFTW's own transforms"},
+    {"devices", cmd_devices, "list OpenCL platforms and devices with their limits"},
 };
 
 static void usage(FILE *f)

@@ -59,6 +59,7 @@ enum {
     OPT_THREADS,
     OPT_MAX_DETECTIONS,
     OPT_FFT_EFFORT,
+    OPT_DEVICE,
 };
 
 const struct option cli_chain_options[] = {
@@ -74,12 +75,15 @@ const struct option cli_chain_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-detections", required_argument, NULL, OPT_MAX_DETECTIONS},
     {"fft-effort", required_argument, NULL, OPT_FFT_EFFORT},
+    {"device", required_argument, NULL, OPT_DEVICE},
     {NULL, 0, NULL, 0},
 };
 
 const char cli_chain_usage[] =
     "processing options:\n"
-    "  --backend fftw|opencl|auto   where the chain runs (default auto)\n"
+    "  --backend fftw|opencl|auto   where the chain runs (default auto: an OpenCL GPU when\n"
+    "                               there is one, else FFTW)\n"
+    "  --device N|NAME              OpenCL device by index or name substring (triad devices)\n"
     "  --pfa P                      CFAR false-alarm probability per cell (default 1e-6)\n"
     "  --cfar ca|go|so|os           CFAR variant (default ca)\n"
     "  --guard R,D                  guard cells each side in range, Doppler (default 4,2)\n"
@@ -179,6 +183,9 @@ int cli_chain_option(const char *cmd, int opt, const char *arg, triad_chain_cfg 
         if (cli_long(cmd, "--max-detections", arg, 1, 1 << 24, &v))
             return 2;
         cfg->max_detections = (size_t)v;
+        return 0;
+    case OPT_DEVICE:
+        cfg->device = arg;
         return 0;
     case OPT_FFT_EFFORT:
         if (strcmp(arg, "estimate") == 0)

@@ -33,6 +33,8 @@ typedef struct {
     int threads;
     triad_fft_effort fft_effort;
     int keep_compressed;
+    const char *device;  /* OpenCL device spec (NULL: first GPU, else first device) */
+    int gpu_only;        /* OpenCL: refuse devices that are not GPUs (backend auto) */
 } triad__plan;
 
 /* A detection in bins, before physical units. doppler_bin 0 = zero velocity. */
@@ -55,6 +57,7 @@ typedef struct {
 } triad__backend_ops;
 
 extern const triad__backend_ops triad__backend_fftw;
+extern const triad__backend_ops triad__backend_opencl;
 
 /* Seconds on a monotonic clock. */
 double triad__now(void);

@@ -373,11 +373,30 @@ static void free_plan(triad__plan *p)
     free(p->os_norm);
 }
 
+static int is_auto(const char *name) { return !name || strcmp(name, "auto") == 0; }
+
 static const triad__backend_ops *find_backend(const char *name)
 {
-    if (!name || strcmp(name, "auto") == 0 || strcmp(name, "fftw") == 0)
+    if (is_auto(name) || strcmp(name, "opencl") == 0)
+        return &triad__backend_opencl;
+    if (strcmp(name, "fftw") == 0)
         return &triad__backend_fftw;
     return NULL;
+}
+
+/* auto: an OpenCL GPU when one works, else FFTW with one warning line. */
+static int create_backend(triad_chain *ch)
+{
+    int err = ch->ops->create(&ch->state, &ch->plan);
+    if (err && is_auto(ch->cfg.backend)) {
+        triad__warn("backend auto: no usable OpenCL GPU (%s); using FFTW on the CPU "
+                    "(--backend fftw says so without this warning)",
+                    triad_errmsg());
+        ch->ops = &triad__backend_fftw;
+        ch->plan.gpu_only = 0;
+        err = ch->ops->create(&ch->state, &ch->plan);
+    }
+    return err;
 }
 
 int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg)
@@ -388,11 +407,8 @@ int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg)
         return err;
     const triad__backend_ops *ops = find_backend(cfg->backend);
     if (!ops)
-        return triad__fail(TRIAD_EINVAL, "backend '%s': expected fftw, opencl or auto%s",
-                           cfg->backend,
-                           strcmp(cfg->backend, "opencl") == 0
-                               ? " (this build has no OpenCL backend)"
-                               : "");
+        return triad__fail(TRIAD_EINVAL, "backend '%s': expected fftw, opencl or auto",
+                           cfg->backend);
     triad_chain *ch = calloc(1, sizeof *ch);
     if (!ch)
         return triad__fail(TRIAD_ENOMEM, "chain: out of memory");
@@ -406,8 +422,11 @@ int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg)
         if (!ch->bins || !ch->counts)
             err = triad__fail(TRIAD_ENOMEM, "chain: out of memory");
     }
-    if (!err)
-        err = ops->create(&ch->state, &ch->plan);
+    if (!err) {
+        ch->plan.device = cfg->device;
+        ch->plan.gpu_only = is_auto(cfg->backend) && !cfg->device;
+        err = create_backend(ch);
+    }
     if (err) {
         triad_chain_destroy(ch);
         return err;
@@ -445,6 +464,19 @@ int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
     memset(stats, 0, sizeof *stats);
     int err = chain->ops->execute(chain->state, raw, chain->bins, chain->counts, stats,
                                   chain->times);
+    if (err && is_auto(chain->cfg.backend) && chain->ops != &triad__backend_fftw) {
+        /* the device failed mid-stream: the rest, this CPI included, runs on FFTW */
+        triad__warn("CPI %llu: %s; continuing with FFTW on the CPU", (unsigned long long)cpi_index,
+                    triad_errmsg());
+        chain->ops->destroy(chain->state);
+        chain->state = NULL;
+        chain->ops = &triad__backend_fftw;
+        memset(stats, 0, sizeof *stats);
+        err = chain->ops->create(&chain->state, &chain->plan);
+        if (!err)
+            err = chain->ops->execute(chain->state, raw, chain->bins, chain->counts, stats,
+                                      chain->times);
+    }
     if (err)
         return err;
     const triad_chain_cfg *c = &chain->cfg;

@@ -59,7 +59,10 @@ typedef struct {
     triad_cfar_cfg cfar;
     size_t max_detections;       /* per channel per CPI; extras are counted and dropped */
     /* execution */
-    const char *backend;         /* "fftw", "opencl" or "auto"; NULL = "auto" */
+    const char *backend;         /* "fftw", "opencl" or "auto"; NULL = "auto". auto takes an
+                                    OpenCL GPU when there is one, else FFTW (one warning) */
+    const char *device;          /* OpenCL device: index or name substring; NULL = first GPU,
+                                    else the first device */
     int threads;                 /* 0 = all online cores */
     triad_fft_effort fft_effort;
     bool keep_compressed;        /* keep every channel's compressed pulses for inspection */

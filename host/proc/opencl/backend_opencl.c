@@ -1,0 +1,573 @@
+/* OpenCL backend: the whole chain on the device; only the raw CPI goes up and the detections
+ * (and a power map, when asked for) come back.
+ *
+ *   raw -> range_load (convert, zero-pad to a power of two) -> FFT -> range_multiply -> IFFT
+ *       -> doppler_weight (MTI, window) -> FFT down the columns (or DFT when P is not a power
+ *       of two) -> doppler_power (fftshift) -> cfar_colsum -> cfar_mean | cfar_os
+ *       -> extract_label_init -> extract_label_spread (until stable) -> extract_peaks
+ *
+ * Everything is created once (context, program, FFT plans, buffers); execute enqueues.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <complex.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error_internal.h"
+#include "proc/backend.h"
+#include "proc/opencl/cl_util.h"
+#include "proc/opencl/fft_cl.h"
+#include "triad/units.h"
+
+enum { TILE = 256 }; /* range bins per cfar_mean work-group */
+
+typedef struct {
+    const triad__plan *plan;
+    triad__cl_ctx *ctx;
+    cl_program prog;
+    cl_kernel k_load, k_multiply, k_weight, k_dft, k_power, k_colsum, k_mean, k_os;
+    cl_kernel k_label_init, k_label_spread, k_peaks;
+    triad__clfft *range_fft, *doppler_fft;
+    size_t nfft;               /* power of two >= N + L - 1 */
+    cl_mem raw, pulses, pulses2, scratch, spectrum, weight, cube, dspec, dscratch, twiddle;
+    cl_mem *map;               /* per channel [P x N] */
+    cl_mem vo, vt, mask, list, label, dets;
+    cl_mem nonfinite_counter, above_counter, dets_counter, changed_flag; /* one uint each */
+    cl_mem alpha, os_k, os_norm;
+    float *host_dets;          /* [max_detections x 4] */
+} cl_state;
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t m = 1;
+    while (m < n)
+        m <<= 1;
+    return m;
+}
+
+static int is_pow2(size_t n) { return n && !(n & (n - 1)); }
+
+static void cl_destroy(void *st)
+{
+    cl_state *s = st;
+    if (!s)
+        return;
+    if (s->ctx && s->ctx->queue)
+        clFinish(s->ctx->queue);
+    triad__clfft_destroy(s->range_fft);
+    triad__clfft_destroy(s->doppler_fft);
+    cl_kernel ks[] = {s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
+                      s->k_mean, s->k_os, s->k_label_init, s->k_label_spread, s->k_peaks};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+        if (ks[i]) clReleaseKernel(ks[i]);
+    cl_mem ms[] = {s->raw, s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
+                   s->dspec, s->dscratch, s->twiddle, s->vo, s->vt, s->mask, s->list, s->label,
+                   s->dets, s->alpha, s->os_k, s->os_norm, s->nonfinite_counter,
+                   s->above_counter, s->dets_counter, s->changed_flag};
+    for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+        if (ms[i]) clReleaseMemObject(ms[i]);
+    for (size_t i = 0; s->map && i < s->plan->c; i++)
+        if (s->map[i]) clReleaseMemObject(s->map[i]);
+    free(s->map);
+    free(s->host_dets);
+    if (s->prog) clReleaseProgram(s->prog);
+    triad__cl_ctx_destroy(s->ctx);
+    free(s);
+}
+
+static int make_buffer(cl_state *s, cl_mem *m, cl_mem_flags flags, size_t bytes, void *host)
+{
+    cl_int e;
+    int err = 0;
+    TRIAD__CL_PAR(*m = clCreateBuffer(s->ctx->context, flags, bytes ? bytes : 4, host, &e), e,
+                  err, fail);
+fail:
+    return err;
+}
+
+static int make_kernel(cl_state *s, cl_kernel *k, const char *name)
+{
+    cl_int e;
+    int err = 0;
+    TRIAD__CL_PAR(*k = clCreateKernel(s->prog, name, &e), e, err, fail);
+fail:
+    return err;
+}
+
+/* The matched filter spectrum conj(FFT(h)) / nfft, made on the device with our own FFT so the
+ * backend needs nothing else. */
+static int make_spectrum(cl_state *s)
+{
+    const triad__plan *p = s->plan;
+    int err = 0;
+    float *h = calloc(2 * s->nfft, sizeof *h);
+    triad__clfft *one = NULL;
+    cl_mem tmp = NULL, tmp_scratch = NULL;
+    if (!h)
+        return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+    for (size_t k = 0; k < p->l; k++) {
+        h[2 * k] = (float)creal(p->ref[k]);
+        h[2 * k + 1] = (float)cimag(p->ref[k]);
+    }
+    triad__clfft_cfg cfg = triad__clfft_cfg_rows(s->nfft, 1);
+    if ((err = triad__clfft_create(&one, s->ctx, s->prog, &cfg)) ||
+        (err = make_buffer(s, &tmp, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR,
+                           2 * s->nfft * sizeof *h, h)) ||
+        (err = make_buffer(s, &tmp_scratch, CL_MEM_READ_WRITE, triad__clfft_scratch_bytes(one),
+                           NULL)) ||
+        (err = triad__clfft_enqueue(one, s->ctx->queue, tmp, s->spectrum, tmp_scratch,
+                                    TRIAD__CLFFT_FORWARD, 0, NULL, NULL)))
+        goto done;
+    TRIAD__CL_TRY(clEnqueueReadBuffer(s->ctx->queue, s->spectrum, CL_TRUE, 0,
+                                      2 * s->nfft * sizeof *h, h, 0, NULL, NULL),
+                  err, done);
+    const float scale = 1.0f / (float)s->nfft;
+    for (size_t k = 0; k < s->nfft; k++) {
+        h[2 * k] *= scale;
+        h[2 * k + 1] *= -scale;
+    }
+    TRIAD__CL_TRY(clEnqueueWriteBuffer(s->ctx->queue, s->spectrum, CL_TRUE, 0,
+                                       2 * s->nfft * sizeof *h, h, 0, NULL, NULL),
+                  err, done);
+done:
+    triad__clfft_destroy(one);
+    if (tmp) clReleaseMemObject(tmp);
+    if (tmp_scratch) clReleaseMemObject(tmp_scratch);
+    free(h);
+    return err;
+}
+
+static int cl_create(void **out, const triad__plan *p)
+{
+    *out = NULL;
+    cl_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+    s->plan = p;
+    s->nfft = pow2_at_least(p->n + p->l - 1);
+    int err = triad__cl_ctx_create(&s->ctx, p->device, 0);
+    if (err)
+        goto fail;
+    if (p->gpu_only && !(s->ctx->info.type & CL_DEVICE_TYPE_GPU)) {
+        err = triad__fail(TRIAD_ENODEVICE, "the first OpenCL device is %s, a CPU",
+                          s->ctx->info.name);
+        goto fail;
+    }
+    if (s->nfft > TRIAD__CLFFT_MAX_N) {
+        err = triad__fail(TRIAD_EUNSUPPORTED, "opencl: range FFT of %zu points is beyond %d",
+                          s->nfft, TRIAD__CLFFT_MAX_N);
+        goto fail;
+    }
+    const char *files[] = {"fft.cl", "range.cl", "doppler.cl", "cfar.cl", "extract.cl"};
+    if ((err = triad__cl_program_build(&s->prog, s->ctx, files, 5, NULL)))
+        goto fail;
+    const char *load = p->format == TRIAD_FORMAT_CI16_LE ? "range_load_ci16" : "range_load_cf32";
+    if ((err = make_kernel(s, &s->k_load, load)) ||
+        (err = make_kernel(s, &s->k_multiply, "range_multiply")) ||
+        (err = make_kernel(s, &s->k_weight, "doppler_weight")) ||
+        (err = make_kernel(s, &s->k_dft, "doppler_dft")) ||
+        (err = make_kernel(s, &s->k_power, "doppler_power")) ||
+        (err = make_kernel(s, &s->k_colsum, "cfar_colsum")) ||
+        (err = make_kernel(s, &s->k_mean, "cfar_mean")) ||
+        (err = make_kernel(s, &s->k_os, "cfar_os")) ||
+        (err = make_kernel(s, &s->k_label_init, "extract_label_init")) ||
+        (err = make_kernel(s, &s->k_label_spread, "extract_label_spread")) ||
+        (err = make_kernel(s, &s->k_peaks, "extract_peaks")))
+        goto fail;
+    triad__clfft_cfg rc = triad__clfft_cfg_rows(s->nfft, p->p);
+    if ((err = triad__clfft_create(&s->range_fft, s->ctx, s->prog, &rc)))
+        goto fail;
+    if (is_pow2(p->p) && p->p >= TRIAD__CLFFT_MIN_N) {
+        triad__clfft_cfg dc = triad__clfft_cfg_columns(p->p, p->n, p->n);
+        if ((err = triad__clfft_create(&s->doppler_fft, s->ctx, s->prog, &dc)))
+            goto fail;
+    }
+    const size_t cells = p->p * p->n, rcells = p->p * p->range_bins;
+    const size_t raw_bytes = cells * p->c * triad_format_bytes(p->format);
+    const size_t pulse_bytes = p->p * s->nfft * 8;
+    size_t scratch = triad__clfft_scratch_bytes(s->range_fft);
+    size_t dscratch = s->doppler_fft ? triad__clfft_scratch_bytes(s->doppler_fft) : 0;
+    float *w = calloc(p->p, sizeof *w);
+    float *tw = calloc(2 * p->p, sizeof *tw);
+    float *alpha = malloc(p->range_bins * sizeof *alpha);
+    s->map = calloc(p->c, sizeof *s->map);
+    s->host_dets = malloc(4 * p->max_detections * sizeof *s->host_dets);
+    if (!w || !tw || !alpha || !s->map || !s->host_dets) {
+        free(w); free(tw); free(alpha);
+        err = triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+        goto fail;
+    }
+    for (size_t m = 0; m < p->p_mti; m++)
+        w[m] = (float)p->doppler_w[m];
+    for (size_t j = 0; j < p->p; j++) {
+        tw[2 * j] = (float)cos(-2.0 * TRIAD_PI * (double)j / (double)p->p);
+        tw[2 * j + 1] = (float)sin(-2.0 * TRIAD_PI * (double)j / (double)p->p);
+    }
+    memcpy(alpha, p->alpha, p->range_bins * sizeof *alpha);
+    const cl_mem_flags rw = CL_MEM_READ_WRITE, ro_copy = CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR;
+    err = make_buffer(s, &s->raw, CL_MEM_READ_ONLY, raw_bytes, NULL);
+    if (!err) err = make_buffer(s, &s->pulses, rw, pulse_bytes, NULL);
+    if (!err) err = make_buffer(s, &s->pulses2, rw, pulse_bytes, NULL);
+    if (!err) err = make_buffer(s, &s->scratch, rw, scratch, NULL);
+    if (!err) err = make_buffer(s, &s->spectrum, rw, s->nfft * 8, NULL);
+    if (!err) err = make_buffer(s, &s->weight, ro_copy, p->p * sizeof *w, w);
+    if (!err) err = make_buffer(s, &s->twiddle, ro_copy, 2 * p->p * sizeof *tw, tw);
+    if (!err) err = make_buffer(s, &s->cube, rw, cells * 8, NULL);
+    if (!err) err = make_buffer(s, &s->dspec, rw, cells * 8, NULL);
+    if (!err) err = make_buffer(s, &s->dscratch, rw, dscratch, NULL);
+    for (size_t c = 0; !err && c < p->c; c++)
+        err = make_buffer(s, &s->map[c], rw, cells * 4, NULL);
+    if (!err) err = make_buffer(s, &s->vo, rw, rcells * 4, NULL);
+    if (!err) err = make_buffer(s, &s->vt, rw, rcells * 4, NULL);
+    if (!err) err = make_buffer(s, &s->mask, rw, rcells, NULL);
+    if (!err) err = make_buffer(s, &s->list, rw, rcells * 4, NULL);
+    if (!err) err = make_buffer(s, &s->label, rw, rcells * 8, NULL);
+    if (!err) err = make_buffer(s, &s->nonfinite_counter, rw, 4, NULL);
+    if (!err) err = make_buffer(s, &s->above_counter, rw, 4, NULL);
+    if (!err) err = make_buffer(s, &s->dets_counter, rw, 4, NULL);
+    if (!err) err = make_buffer(s, &s->changed_flag, rw, 4, NULL);
+    if (!err) err = make_buffer(s, &s->dets, rw, p->max_detections * 16, NULL);
+    if (!err) err = make_buffer(s, &s->alpha, ro_copy, p->range_bins * 4, alpha);
+    if (!err) err = make_buffer(s, &s->os_k, ro_copy, p->range_bins * 4, p->os_k);
+    if (!err) err = make_buffer(s, &s->os_norm, ro_copy, p->range_bins * 4, p->os_norm);
+    free(w);
+    free(tw);
+    free(alpha);
+    if (err || (err = make_spectrum(s)))
+        goto fail;
+    *out = s;
+    return 0;
+fail:
+    cl_destroy(s);
+    return err;
+}
+
+/* Set kernel arguments from a list; the macro keeps each call checked. */
+#define ARG(k, i, v) TRIAD__CL_TRY(clSetKernelArg((k), (i), sizeof(v), &(v)), err, fail)
+
+static int run2d(cl_state *s, cl_kernel k, size_t gx, size_t gy)
+{
+    int err = 0;
+    const size_t local[2] = {64, 1};
+    const size_t global[2] = {(gx + 63) / 64 * 64, gy};
+    TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 2, NULL, global, local, 0, NULL, NULL),
+                  err, fail);
+fail:
+    return err;
+}
+
+static int run1d(cl_state *s, cl_kernel k, size_t gx)
+{
+    int err = 0;
+    const size_t local = 64, global = (gx + 63) / 64 * 64;
+    TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &global, &local, 0, NULL, NULL),
+                  err, fail);
+fail:
+    return err;
+}
+
+/* Range and Doppler stages of one channel into map[ch]. */
+static int spectra(cl_state *s, cl_uint ch)
+{
+    const triad__plan *p = s->plan;
+    int err = 0;
+    const cl_uint n = (cl_uint)p->n, nfft = (cl_uint)s->nfft, c = (cl_uint)p->c;
+    const cl_uint np = (cl_uint)p->p, p_mti = (cl_uint)p->p_mti, mti = (cl_uint)p->mti;
+    cl_kernel k = s->k_load;
+    cl_uint a = 0;
+    ARG(k, a++, s->raw);
+    ARG(k, a++, s->pulses);
+    if (p->format == TRIAD_FORMAT_CF32_LE)
+        ARG(k, a++, s->nonfinite_counter);
+    ARG(k, a++, n);
+    ARG(k, a++, nfft);
+    ARG(k, a++, c);
+    ARG(k, a++, ch);
+    if ((err = run2d(s, k, s->nfft, p->p)))
+        goto fail;
+    if ((err = triad__clfft_enqueue(s->range_fft, s->ctx->queue, s->pulses, s->pulses2,
+                                    s->scratch, TRIAD__CLFFT_FORWARD, 0, NULL, NULL)))
+        goto fail;
+    k = s->k_multiply;
+    ARG(k, 0, s->pulses2);
+    ARG(k, 1, s->spectrum);
+    ARG(k, 2, nfft);
+    if ((err = run2d(s, k, s->nfft, p->p)) ||
+        (err = triad__clfft_enqueue(s->range_fft, s->ctx->queue, s->pulses2, s->pulses,
+                                    s->scratch, TRIAD__CLFFT_INVERSE, 0, NULL, NULL)))
+        goto fail;
+    k = s->k_weight;
+    ARG(k, 0, s->pulses);
+    ARG(k, 1, s->cube);
+    ARG(k, 2, s->weight);
+    ARG(k, 3, n);
+    ARG(k, 4, nfft);
+    ARG(k, 5, p_mti);
+    ARG(k, 6, mti);
+    if ((err = run2d(s, k, p->n, p->p)))
+        goto fail;
+    if (s->doppler_fft) {
+        if ((err = triad__clfft_enqueue(s->doppler_fft, s->ctx->queue, s->cube, s->dspec,
+                                        s->dscratch, TRIAD__CLFFT_FORWARD, 0, NULL, NULL)))
+            goto fail;
+    } else {
+        k = s->k_dft;
+        ARG(k, 0, s->cube);
+        ARG(k, 1, s->dspec);
+        ARG(k, 2, s->twiddle);
+        ARG(k, 3, n);
+        ARG(k, 4, np);
+        if ((err = run2d(s, k, p->n, p->p)))
+            goto fail;
+    }
+    k = s->k_power;
+    ARG(k, 0, s->dspec);
+    ARG(k, 1, s->map[ch]);
+    ARG(k, 2, n);
+    ARG(k, 3, np);
+    err = run2d(s, k, p->n, p->p);
+fail:
+    return err;
+}
+
+/* CFAR of map[ch] into mask and the list of cells above threshold. */
+static int cfar(cl_state *s, cl_uint ch)
+{
+    const triad__plan *p = s->plan;
+    const triad_cfar_cfg *f = &p->cfar;
+    int err = 0;
+    const cl_uint n = (cl_uint)p->n, np = (cl_uint)p->p, rb = (cl_uint)p->range_bins;
+    const cl_uint cap = (cl_uint)(p->p * p->range_bins);
+    const cl_int g = f->guard_range, go = f->guard_range + f->train_range;
+    const cl_int dg = f->guard_doppler, dgo = f->guard_doppler + f->train_doppler;
+    const cl_int dh = 2 * dgo + 1, gh = 2 * dg + 1, type = (cl_int)f->type;
+    cl_kernel k;
+    if (f->type != TRIAD_CFAR_OS) {
+        k = s->k_colsum;
+        ARG(k, 0, s->map[ch]);
+        ARG(k, 1, s->vo);
+        ARG(k, 2, s->vt);
+        ARG(k, 3, n);
+        ARG(k, 4, np);
+        ARG(k, 5, rb);
+        ARG(k, 6, dg);
+        ARG(k, 7, dgo);
+        if ((err = run2d(s, k, p->range_bins, p->p)))
+            goto fail;
+        k = s->k_mean;
+        cl_uint a = 0;
+        ARG(k, a++, s->map[ch]);
+        ARG(k, a++, s->vo);
+        ARG(k, a++, s->vt);
+        ARG(k, a++, s->alpha);
+        ARG(k, a++, s->mask);
+        ARG(k, a++, s->list);
+        ARG(k, a++, s->above_counter);
+        TRIAD__CL_TRY(clSetKernelArg(k, a++, (TILE + 2 * (size_t)go) * sizeof(float), NULL), err, fail);
+        TRIAD__CL_TRY(clSetKernelArg(k, a++, (TILE + 2 * (size_t)go) * sizeof(float), NULL), err, fail);
+        ARG(k, a++, n);
+        ARG(k, a++, rb);
+        ARG(k, a++, g);
+        ARG(k, a++, go);
+        ARG(k, a++, dh);
+        ARG(k, a++, gh);
+        ARG(k, a++, type);
+        ARG(k, a++, cap);
+        const size_t local[2] = {TILE, 1};
+        const size_t global[2] = {(p->range_bins + TILE - 1) / TILE * TILE, p->p};
+        TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 2, NULL, global, local, 0, NULL,
+                                             NULL),
+                      err, fail);
+    } else {
+        k = s->k_os;
+        cl_uint a = 0;
+        ARG(k, a++, s->map[ch]);
+        ARG(k, a++, s->alpha);
+        ARG(k, a++, s->os_k);
+        ARG(k, a++, s->mask);
+        ARG(k, a++, s->list);
+        ARG(k, a++, s->above_counter);
+        ARG(k, a++, n);
+        ARG(k, a++, np);
+        ARG(k, a++, rb);
+        ARG(k, a++, g);
+        ARG(k, a++, go);
+        ARG(k, a++, dg);
+        ARG(k, a++, dgo);
+        ARG(k, a++, cap);
+        err = run2d(s, k, p->range_bins, p->p);
+    }
+fail:
+    return err;
+}
+
+static int write_uint(cl_state *s, cl_mem m, cl_uint v)
+{
+    int err = 0;
+    TRIAD__CL_TRY(clEnqueueWriteBuffer(s->ctx->queue, m, CL_FALSE, 0, 4, &v, 0, NULL, NULL), err,
+                  fail);
+    /* the host value must outlive the write: finish before returning */
+    TRIAD__CL_TRY(clFinish(s->ctx->queue), err, fail);
+fail:
+    return err;
+}
+
+static int read_uint(cl_state *s, cl_mem m, cl_uint *v)
+{
+    int err = 0;
+    TRIAD__CL_TRY(clEnqueueReadBuffer(s->ctx->queue, m, CL_TRUE, 0, 4, v, 0, NULL, NULL), err,
+                  fail);
+fail:
+    return err;
+}
+
+/* Group the cells above threshold and extract one detection per group into dets. */
+static int extract(cl_state *s, cl_uint ch, cl_uint above, triad__bin_det *dets, size_t *count,
+                   triad_chain_stats *stats)
+{
+    const triad__plan *p = s->plan;
+    const triad_cfar_cfg *f = &p->cfar;
+    int err = 0;
+    const cl_uint n = (cl_uint)p->n, np = (cl_uint)p->p, rb = (cl_uint)p->range_bins;
+    const cl_uint cap = (cl_uint)p->max_detections;
+    const cl_int g = f->guard_range, go = f->guard_range + f->train_range;
+    const cl_int dg = f->guard_doppler, dgo = f->guard_doppler + f->train_doppler;
+    const cl_int type = (cl_int)f->type;
+    cl_kernel k = s->k_label_init;
+    ARG(k, 0, s->map[ch]);
+    ARG(k, 1, s->list);
+    ARG(k, 2, s->label);
+    ARG(k, 3, above);
+    ARG(k, 4, n);
+    ARG(k, 5, rb);
+    if ((err = run1d(s, k, above)))
+        goto fail;
+    k = s->k_label_spread;
+    ARG(k, 0, s->list);
+    ARG(k, 1, s->mask);
+    ARG(k, 2, s->label);
+    ARG(k, 3, s->changed_flag);
+    ARG(k, 4, above);
+    ARG(k, 5, np);
+    ARG(k, 6, rb);
+    /* each round moves the largest key at least one cell further; a group of g cells is
+     * settled after at most g rounds */
+    for (cl_uint round = 0; round <= above; round++) {
+        cl_uint changed = 0;
+        if ((err = write_uint(s, s->changed_flag, 0)) || (err = run1d(s, k, above)) ||
+            (err = read_uint(s, s->changed_flag, &changed)))
+            goto fail;
+        if (!changed)
+            break;
+    }
+    k = s->k_peaks;
+    cl_uint a = 0;
+    ARG(k, a++, s->map[ch]);
+    ARG(k, a++, s->list);
+    ARG(k, a++, s->label);
+    ARG(k, a++, s->os_k);
+    ARG(k, a++, s->os_norm);
+    ARG(k, a++, s->dets);
+    ARG(k, a++, s->dets_counter);
+    ARG(k, a++, above);
+    ARG(k, a++, n);
+    ARG(k, a++, np);
+    ARG(k, a++, rb);
+    ARG(k, a++, g);
+    ARG(k, a++, go);
+    ARG(k, a++, dg);
+    ARG(k, a++, dgo);
+    ARG(k, a++, type);
+    ARG(k, a++, cap);
+    cl_uint found = 0;
+    if ((err = run1d(s, k, above)) || (err = read_uint(s, s->dets_counter, &found)))
+        goto fail;
+    const size_t kept = found < cap ? found : cap;
+    stats->dropped += found - kept;
+    if (kept)
+        TRIAD__CL_TRY(clEnqueueReadBuffer(s->ctx->queue, s->dets, CL_TRUE, 0, kept * 16,
+                                          s->host_dets, 0, NULL, NULL),
+                      err, fail);
+    for (size_t i = 0; i < kept; i++) {
+        dets[i].range_bin = s->host_dets[4 * i];
+        dets[i].doppler_bin = s->host_dets[4 * i + 1];
+        dets[i].snr_db = s->host_dets[4 * i + 2];
+        dets[i].power_db = s->host_dets[4 * i + 3];
+    }
+    *count = kept;
+fail:
+    return err;
+}
+
+static int cl_execute(void *st, const void *raw, triad__bin_det *dets, size_t *counts,
+                      triad_chain_stats *stats, double times[4])
+{
+    cl_state *s = st;
+    const triad__plan *p = s->plan;
+    int err = 0;
+    const size_t raw_bytes = p->p * p->n * p->c * triad_format_bytes(p->format);
+    times[0] = times[1] = times[2] = times[3] = 0.0;
+    const double t0 = triad__now();
+    TRIAD__CL_TRY(clEnqueueWriteBuffer(s->ctx->queue, s->raw, CL_FALSE, 0, raw_bytes, raw, 0,
+                                       NULL, NULL),
+                  err, fail);
+    if ((err = write_uint(s, s->nonfinite_counter, 0)))
+        goto fail;
+    for (cl_uint ch = 0; ch < p->c; ch++) {
+        const double t1 = triad__now();
+        cl_uint above = 0;
+        if ((err = write_uint(s, s->above_counter, 0)) ||
+            (err = write_uint(s, s->dets_counter, 0)) || (err = spectra(s, ch)))
+            goto fail;
+        TRIAD__CL_TRY(clFinish(s->ctx->queue), err, fail);
+        const double t2 = triad__now();
+        if ((err = cfar(s, ch)) || (err = read_uint(s, s->above_counter, &above)))
+            goto fail;
+        const double t3 = triad__now();
+        stats->cells_above += above;
+        counts[ch] = 0;
+        if (above && (err = extract(s, ch, above, dets + ch * p->max_detections, &counts[ch],
+                                    stats)))
+            goto fail;
+        times[0] += t2 - t1; /* range and Doppler together: they run back to back */
+        times[2] += t3 - t2;
+        times[3] += triad__now() - t3;
+    }
+    cl_uint bad = 0;
+    if ((err = read_uint(s, s->nonfinite_counter, &bad)))
+        goto fail;
+    stats->nonfinite += bad;
+    times[0] += 0.0 * t0;
+fail:
+    return err;
+}
+
+static int cl_power_map(const void *st, size_t ch, float *map)
+{
+    const cl_state *s = st;
+    int err = 0;
+    TRIAD__CL_TRY(clEnqueueReadBuffer(s->ctx->queue, s->map[ch], CL_TRUE, 0,
+                                      s->plan->p * s->plan->n * sizeof *map, map, 0, NULL, NULL),
+                  err, fail);
+fail:
+    return err;
+}
+
+static int cl_compressed(const void *st, size_t ch, float complex *out)
+{
+    (void)st;
+    (void)ch;
+    (void)out;
+    return triad__fail(TRIAD_EUNSUPPORTED, "opencl: compressed pulses are not kept on the device; "
+                                           "use --backend fftw to inspect them");
+}
+
+const triad__backend_ops triad__backend_opencl = {
+    .name = "opencl",
+    .create = cl_create,
+    .destroy = cl_destroy,
+    .execute = cl_execute,
+    .power_map = cl_power_map,
+    .compressed = cl_compressed,
+};

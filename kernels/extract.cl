@@ -1,0 +1,125 @@
+/* Detection extraction on the device: the cells above threshold (a compact list) are grouped
+ * 8-connected (Doppler wraps) by propagating the largest (power, position) key through each
+ * group; the cell that keeps its own key is the group's peak, interpolated and appended to
+ * the detection list. Only detections come back to the host.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+
+/* Larger power wins; on equal power the earlier cell (smaller index) wins. */
+ulong extract_key(__global const float *map, uint n, uint rb, uint cell)
+{
+    const uint d = cell / rb, r = cell % rb;
+    return ((ulong)as_uint(map[(size_t)d * n + r]) << 32) | (ulong)(0xffffffffu - cell);
+}
+
+__kernel void extract_label_init(__global const float *map, __global const uint *list,
+                                 __global ulong *label, uint count, uint n, uint rb)
+{
+    const uint i = get_global_id(0);
+    if (i >= count)
+        return;
+    label[list[i]] = extract_key(map, n, rb, list[i]);
+}
+
+/* One round of max-propagation to the 8 neighbours that are also above threshold. */
+__kernel void extract_label_spread(__global const uint *list, __global const uchar *mask,
+                                   __global ulong *label, __global uint *changed, uint count,
+                                   uint p, uint rb)
+{
+    const uint i = get_global_id(0);
+    if (i >= count)
+        return;
+    const uint cell = list[i], d = cell / rb, r = cell % rb;
+    ulong best = label[cell];
+    for (int dd = -1; dd <= 1; dd++) {
+        const uint d2 = (d + p + (uint)dd) % p;
+        for (int dr = -1; dr <= 1; dr++) {
+            const int r2 = (int)r + dr;
+            if (r2 < 0 || r2 >= (int)rb)
+                continue;
+            const uint c2 = d2 * rb + (uint)r2;
+            if (mask[c2])
+                best = max(best, label[c2]);
+        }
+    }
+    if (best > label[cell]) {
+        label[cell] = best;
+        *changed = 1u;
+    }
+}
+
+float extract_db(float x) { return 10.0f * log10(fmax(x, 1e-30f)); }
+
+float extract_vertex(float a, float b, float c)
+{
+    const float den = a - 2.0f * b + c;
+    if (!(den < 0.0f))
+        return 0.0f;
+    return clamp(0.5f * (a - c) / den, -0.5f, 0.5f);
+}
+
+/* The noise estimate of a peak from its training ring (CA / GO / SO: means; OS: k-th / E). */
+float extract_noise(__global const float *map, uint n, uint p, uint rb, int d, int r, int g,
+                    int go, int dg, int dgo, int type, int k, float os_norm)
+{
+    if (type == 3)
+        return cfar_os_kth(map, n, p, rb, d, r, g, go, dg, dgo, k) / os_norm;
+    float lead = 0.0f, lag = 0.0f, mid = 0.0f;
+    int n_lead = 0, n_lag = 0, n_mid = 0;
+    for (int dd = -dgo; dd <= dgo; dd++) {
+        const uint row = (uint)((d + dd) % (int)p + (int)p) % p;
+        const int guard_row = dd >= -dg && dd <= dg;
+        for (int dr = -go; dr <= go; dr++) {
+            const int rr = r + dr;
+            if (rr < 0 || rr >= (int)rb || (guard_row && dr >= -g && dr <= g))
+                continue;
+            const float v = map[(size_t)row * n + rr];
+            if (dr < 0) { lead += v; n_lead++; }
+            else if (dr > 0) { lag += v; n_lag++; }
+            else { mid += v; n_mid++; }
+        }
+    }
+    if (type == 0)
+        return (lead + lag + mid) / (float)(n_lead + n_lag + n_mid);
+    if (n_lead == 0)
+        return lag / (float)n_lag;
+    if (n_lag == 0)
+        return lead / (float)n_lead;
+    const float a = lead / (float)n_lead, b = lag / (float)n_lag;
+    return type == 1 ? fmax(a, b) : fmin(a, b);
+}
+
+/* Peaks into dets: (range_bin, doppler_bin relative to zero velocity, snr_db, power_db). */
+__kernel void extract_peaks(__global const float *map, __global const uint *list,
+                            __global const ulong *label, __global const int *os_k,
+                            __global const float *os_norm, __global float4 *dets,
+                            __global uint *num_dets, uint count, uint n, uint p, uint rb, int g,
+                            int go, int dg, int dgo, int type, uint cap)
+{
+    const uint i = get_global_id(0);
+    if (i >= count)
+        return;
+    const uint cell = list[i];
+    if (label[cell] != extract_key(map, n, rb, cell))
+        return;
+    const int d = (int)(cell / rb), r = (int)(cell % rb);
+    const __global float *row = map + (size_t)d * n;
+    const float b = extract_db(row[r]);
+    float dr = 0.0f, ddop = 0.0f, peak = b;
+    if (r > 0 && r + 1 < (int)n) {
+        const float a = extract_db(row[r - 1]), c = extract_db(row[r + 1]);
+        dr = extract_vertex(a, b, c);
+        peak += -0.25f * (a - c) * dr;
+    }
+    if (p >= 3) {
+        const float a = extract_db(map[(size_t)((d + (int)p - 1) % (int)p) * n + r]);
+        const float c = extract_db(map[(size_t)((d + 1) % (int)p) * n + r]);
+        ddop = extract_vertex(a, b, c);
+        peak += -0.25f * (a - c) * ddop;
+    }
+    const float noise = extract_noise(map, n, p, rb, d, r, g, go, dg, dgo, type, os_k[r],
+                                      os_norm[r]);
+    const uint j = atomic_inc(num_dets);
+    if (j < cap)
+        dets[j] = (float4)((float)r + dr, (float)d - (float)(p / 2) + ddop, peak - extract_db(noise),
+                           peak);
+}
