@@ -1,0 +1,195 @@
+/* The OpenCL backend against the FFTW backend on the same CPIs: power maps to relative L2
+ * error <= 1e-5 and the same detections (count, positions within 0.01 bin, SNR within
+ * 0.05 dB), over formats, channels, MTI, every CFAR variant, and pulse counts that are and are
+ * not powers of two. Also every kernel within NVIDIA's limits (<= 48 KiB local memory,
+ * <= 1024 work-items). Skips (77) without an OpenCL device.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "proc/opencl/cl_util.h"
+#include "test_util.h"
+#include "triad/devices.h"
+#include "triad/sim.h"
+#include "triad/units.h"
+
+typedef struct {
+    const char *what;
+    size_t n, p, c;
+    triad_format format;
+    int mti;
+    triad_cfar_type cfar;
+    int clutter;
+} case_t;
+
+static void compare(const case_t *t)
+{
+    triad_scene s;
+    triad_scene_default(&s);
+    s.radar.samples_per_pulse = t->n;
+    s.radar.pulses_per_cpi = t->p;
+    s.radar.num_channels = t->c;
+    s.radar.format = t->format;
+    s.radar.pri_s = (double)t->n / s.radar.sample_rate_hz + 20e-6;
+    s.num_cpis = 2;
+    s.num_targets = 0;
+    const double rmax = 0.5 * TRIAD_C_MPS * (double)(t->n - 200) / s.radar.sample_rate_hz;
+    const double vmax = TRIAD_C_MPS / s.radar.carrier_hz / (4.0 * s.radar.pri_s);
+    s.targets[s.num_targets++] = (triad_sim_target){0.3 * rmax, 0.4 * vmax, -10.0};
+    s.targets[s.num_targets++] = (triad_sim_target){0.6 * rmax, -0.7 * vmax, -14.0};
+    s.targets[s.num_targets++] = (triad_sim_target){0.6 * rmax + 60.0, -0.7 * vmax + 3 * vmax / (double)t->p, 0.0};
+    if (t->clutter) {
+        s.clutter_cnr_db = 25.0;
+        s.clutter_range_min_m = 0.1 * rmax;
+        s.clutter_range_max_m = 0.5 * rmax;
+    }
+    float complex *ref;
+    size_t l;
+    assert_int_equal(triad_recording_waveform(&s.radar, &ref, &l), 0);
+    triad_chain_cfg cfg = triad_chain_cfg_default();
+    triad_recording_chain_cfg(&s.radar, ref, l, &cfg);
+    cfg.mti_pulses = t->mti;
+    cfg.cfar.type = t->cfar;
+    cfg.cfar.pfa = 1e-4; /* some noise exceedances too, so grouping is exercised */
+    cfg.fft_effort = TRIAD_FFT_ESTIMATE;
+    if (t->p < 11) {
+        cfg.cfar.guard_doppler = 1;
+        cfg.cfar.train_doppler = 1;
+    }
+    triad_chain *a, *b;
+    cfg.backend = "fftw";
+    assert_int_equal(triad_chain_create(&a, &cfg), 0);
+    cfg.backend = "opencl";
+    if (triad_chain_create(&b, &cfg) != 0) {
+        print_error("opencl chain: %s\n", triad_errmsg());
+        fail();
+    }
+    triad_sim *sim;
+    assert_int_equal(triad_sim_create(&sim, &s), 0);
+    void *raw = malloc(triad_recording_cpi_bytes(&s.radar));
+    triad_detection *da = malloc(cfg.max_detections * t->c * sizeof *da);
+    triad_detection *db = malloc(cfg.max_detections * t->c * sizeof *db);
+    float *ma = malloc(t->n * t->p * sizeof *ma), *mb = malloc(t->n * t->p * sizeof *mb);
+    double *md = malloc(t->n * t->p * sizeof *md);
+    for (uint64_t k = 0; k < s.num_cpis; k++) {
+        assert_int_equal(triad_sim_cpi(sim, k, raw, NULL), 0);
+        triad_chain_stats sa, sb;
+        assert_int_equal(triad_chain_execute(a, raw, k, da, &sa), 0);
+        assert_int_equal(triad_chain_execute(b, raw, k, db, &sb), 0);
+        double worst = 0.0;
+        for (size_t ch = 0; ch < t->c; ch++) {
+            assert_int_equal(triad_chain_power_map(a, ch, ma), 0);
+            assert_int_equal(triad_chain_power_map(b, ch, mb), 0);
+            for (size_t i = 0; i < t->n * t->p; i++)
+                md[i] = ma[i];
+            const double e = rel_l2_r(mb, md, t->n * t->p);
+            worst = e > worst ? e : worst;
+        }
+        print_message("  %-28s CPI %llu: map rel L2 %.2e, detections fftw %zu opencl %zu "
+                      "(cells above %zu / %zu)\n",
+                      t->what, (unsigned long long)k, worst, sa.detections, sb.detections,
+                      sa.cells_above, sb.cells_above);
+        assert_true(worst <= 1e-5);
+        assert_int_equal(sa.detections, sb.detections);
+        for (size_t i = 0; i < sa.detections; i++) {
+            assert_int_equal(da[i].channel, db[i].channel);
+            assert_true(fabs(da[i].range_bin - db[i].range_bin) <= 0.01);
+            assert_true(fabs(da[i].doppler_bin - db[i].doppler_bin) <= 0.01);
+            assert_true(fabs(da[i].snr_db - db[i].snr_db) <= 0.05);
+        }
+    }
+    free(raw); free(da); free(db); free(ma); free(mb); free(md); free(ref);
+    triad_sim_destroy(sim);
+    triad_chain_destroy(a);
+    triad_chain_destroy(b);
+}
+
+static void test_cf32_ca(void **st)
+{
+    (void)st;
+    const case_t t = {"cf32 64x1024 CA", 1024, 64, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_CA, 0};
+    compare(&t);
+}
+
+static void test_ci16_two_channels_go(void **st)
+{
+    (void)st;
+    const case_t t = {"ci16 2ch 32x2048 GO", 2048, 32, 2, TRIAD_FORMAT_CI16_LE, 0, TRIAD_CFAR_GO, 0};
+    compare(&t);
+}
+
+static void test_odd_pulses_so(void **st)
+{
+    (void)st;
+    const case_t t = {"cf32 48x1200 SO (DFT)", 1200, 48, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_SO, 0};
+    compare(&t);
+}
+
+static void test_os(void **st)
+{
+    (void)st;
+    const case_t t = {"cf32 16x512 OS", 512, 16, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_OS, 0};
+    compare(&t);
+}
+
+static void test_mti_clutter(void **st)
+{
+    (void)st;
+    const case_t t2 = {"ci16 32x1024 MTI2 clutter", 1024, 32, 1, TRIAD_FORMAT_CI16_LE, 2, TRIAD_CFAR_CA, 1};
+    compare(&t2);
+    const case_t t3 = {"cf32 25x1000 MTI3 clutter", 1000, 25, 1, TRIAD_FORMAT_CF32_LE, 3, TRIAD_CFAR_CA, 1};
+    compare(&t3);
+}
+
+/* Every kernel of the backend's program within NVIDIA's limits, from what the device reports. */
+static void test_kernel_limits(void **st)
+{
+    (void)st;
+    triad__cl_ctx *ctx;
+    assert_int_equal(triad__cl_ctx_create(&ctx, NULL, 0), 0);
+    cl_program prog;
+    const char *files[] = {"fft.cl", "range.cl", "doppler.cl", "cfar.cl", "extract.cl"};
+    assert_int_equal(triad__cl_program_build(&prog, ctx, files, 5, NULL), 0);
+    triad__cl_kernel_info info[64];
+    size_t count = 0;
+    assert_int_equal(triad__cl_program_kernels(prog, ctx->device, info, 64, &count), 0);
+    assert_true(count >= 12);
+    for (size_t i = 0; i < count && i < 64; i++) {
+        /* cfar_mean's local tiles are arguments: 2 x (256 + 2 x 16) floats by default, and at
+         * most 2 x (256 + 2 x 2048) x 4 B = 34 KiB at the largest range window we accept */
+        print_message("  kernel %-24s local %6llu B, work-group limit %zu\n", info[i].name,
+                      (unsigned long long)info[i].local_mem_bytes, info[i].work_group_size);
+        assert_true(info[i].local_mem_bytes <= 48 * 1024);
+        const size_t wg = info[i].compile_work_group[0] * (info[i].compile_work_group[1] ? info[i].compile_work_group[1] : 1);
+        assert_true(wg <= 1024);
+    }
+    assert_true((256 + 2 * 2048) * 2 * 4 <= 48 * 1024);
+    clReleaseProgram(prog);
+    triad__cl_ctx_destroy(ctx);
+}
+
+int main(void)
+{
+    triad_device_info *list;
+    size_t n;
+    if (triad_devices(&list, &n) != 0) {
+        printf("no OpenCL device: %s\n", triad_errmsg());
+        return 77;
+    }
+    triad_devices_free(list);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kernel_limits),
+        cmocka_unit_test(test_cf32_ca),
+        cmocka_unit_test(test_ci16_two_channels_go),
+        cmocka_unit_test(test_odd_pulses_so),
+        cmocka_unit_test(test_os),
+        cmocka_unit_test(test_mti_clutter),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
