@@ -11,39 +11,56 @@ ulong extract_key(__global const float *map, uint n, uint rb, uint cell)
     return ((ulong)as_uint(map[(size_t)d * n + r]) << 32) | (ulong)(0xffffffffu - cell);
 }
 
+/* The number of listed cells: the CFAR's counter, capped at the list's size. Kernels read it
+ * on the device, so the host never waits for it between kernels. */
+uint extract_count(__global const uint *above, uint cap) { return min(*above, cap); }
+
 __kernel void extract_label_init(__global const float *map, __global const uint *list,
-                                 __global ulong *label, uint count, uint n, uint rb)
+                                 __global ulong *label, __global const uint *above, uint cap,
+                                 uint n, uint rb)
 {
     const uint i = get_global_id(0);
-    if (i >= count)
+    if (i >= extract_count(above, cap))
         return;
     label[list[i]] = extract_key(map, n, rb, list[i]);
 }
 
-/* One round of max-propagation to the 8 neighbours that are also above threshold. */
-__kernel void extract_label_spread(__global const uint *list, __global const uchar *mask,
-                                   __global ulong *label, __global uint *changed, uint count,
-                                   uint p, uint rb)
+/* Max-propagation to the 8 neighbours that are also above threshold, round after round until
+ * nothing changes, by one work-group (the list is short next to the map: targets, not noise)
+ * so no round trip to the host is needed between rounds. */
+__kernel __attribute__((reqd_work_group_size(256, 1, 1)))
+void extract_group(__global const uint *list, __global const uchar *mask, __global ulong *label,
+                   __global const uint *above, uint cap, uint p, uint rb)
 {
-    const uint i = get_global_id(0);
-    if (i >= count)
-        return;
-    const uint cell = list[i], d = cell / rb, r = cell % rb;
-    ulong best = label[cell];
-    for (int dd = -1; dd <= 1; dd++) {
-        const uint d2 = (d + p + (uint)dd) % p;
-        for (int dr = -1; dr <= 1; dr++) {
-            const int r2 = (int)r + dr;
-            if (r2 < 0 || r2 >= (int)rb)
-                continue;
-            const uint c2 = d2 * rb + (uint)r2;
-            if (mask[c2])
-                best = max(best, label[c2]);
+    __local int changed;
+    const uint count = extract_count(above, cap), lid = get_local_id(0);
+    for (;;) {
+        if (lid == 0)
+            changed = 0;
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+        for (uint i = lid; i < count; i += 256u) {
+            const uint cell = list[i], d = cell / rb, r = cell % rb;
+            ulong best = label[cell];
+            for (int dd = -1; dd <= 1; dd++) {
+                const uint d2 = (d + p + (uint)dd) % p;
+                for (int dr = -1; dr <= 1; dr++) {
+                    const int r2 = (int)r + dr;
+                    if (r2 < 0 || r2 >= (int)rb)
+                        continue;
+                    const uint c2 = d2 * rb + (uint)r2;
+                    if (mask[c2])
+                        best = max(best, label[c2]);
+                }
+            }
+            if (best > label[cell]) {
+                label[cell] = best;
+                changed = 1;
+            }
         }
-    }
-    if (best > label[cell]) {
-        label[cell] = best;
-        *changed = 1u;
+        barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+        if (!changed)
+            break;
+        barrier(CLK_LOCAL_MEM_FENCE);
     }
 }
 
@@ -92,11 +109,12 @@ float extract_noise(__global const float *map, uint n, uint p, uint rb, int d, i
 __kernel void extract_peaks(__global const float *map, __global const uint *list,
                             __global const ulong *label, __global const int *os_k,
                             __global const float *os_norm, __global float4 *dets,
-                            __global uint *num_dets, uint count, uint n, uint p, uint rb, int g,
-                            int go, int dg, int dgo, int type, uint cap)
+                            __global uint *num_dets, __global const uint *above, uint list_cap,
+                            uint n, uint p, uint rb, int g, int go, int dg, int dgo, int type,
+                            uint cap)
 {
     const uint i = get_global_id(0);
-    if (i >= count)
+    if (i >= extract_count(above, list_cap))
         return;
     const uint cell = list[i];
     if (label[cell] != extract_key(map, n, rb, cell))

@@ -110,27 +110,48 @@ static int run(const char *meta_path, const process_opts *o, triad_chain_cfg *cf
     }
     const double t0_epoch = triad__parse_utc(meta.datetime);
     const bool bar = !o->quiet && isatty(STDERR_FILENO);
-    uint64_t index, cpis = 0, total_dets = 0;
+    /* CPIs in flight: the reader fills slot k while the device still works on k-1; maps for
+     * --rdmap need the CPI just processed, so that runs one at a time */
+    const size_t slots = o->rdmap_dir ? 1 : triad_chain_slots(chain);
+    uint64_t index, cpis = 0, total_dets = 0, submitted = 0, collected = 0;
     double busy_s = 0.0;
     const double wall0 = triad__now();
-    int r;
-    while ((r = triad_recording_reader_next(rd, raw, &index)) == 1) {
+    int r = 1;
+    while (collected < submitted || r == 1) {
+        if (r == 1 && submitted - collected < slots) {
+            const size_t slot = (size_t)(submitted % slots);
+            r = triad_recording_reader_next(rd, triad_chain_input(chain, slot), &index);
+            if (r == 1) {
+                if (triad_chain_submit(chain, slot, index)) {
+                    cli_error("process", 1, "%s: CPI %llu: %s", meta_path,
+                              (unsigned long long)index, triad_errmsg());
+                    goto done;
+                }
+                submitted++;
+                continue;
+            }
+        }
+        if (collected == submitted)
+            break;
         triad_chain_stats st;
         const double t0 = triad__now();
-        if (triad_chain_execute(chain, raw, index, dets, &st)) {
-            cli_error("process", 1, "%s: CPI %llu: %s", meta_path, (unsigned long long)index,
+        const size_t slot = (size_t)(collected % slots);
+        if (triad_chain_collect(chain, slot, dets, &st)) {
+            cli_error("process", 1, "%s: CPI %llu: %s", meta_path, (unsigned long long)collected,
                       triad_errmsg());
             goto done;
         }
         busy_s += triad__now() - t0;
+        collected++;
+        index = st.detections ? dets[0].cpi : collected - 1;
         if (st.nonfinite)
             fprintf(stderr, "triad process: warning: %s: CPI %llu: %zu NaN/Inf samples replaced "
                             "by 0\n",
-                    meta.data_path, (unsigned long long)index, st.nonfinite);
+                    meta.data_path, (unsigned long long)(collected - 1), st.nonfinite);
         if (st.dropped)
             fprintf(stderr, "triad process: warning: CPI %llu: %zu detections over "
                             "--max-detections %zu dropped\n",
-                    (unsigned long long)index, st.dropped, cfg->max_detections);
+                    (unsigned long long)(collected - 1), st.dropped, cfg->max_detections);
         for (size_t i = 0; i < st.detections; i++) {
             if (triad__jsonl_write(out, &dets[i], &meta, t0_epoch)) {
                 cli_error("process", 1, "%s: %s", o->out_path ? tmp_path : "stdout",
@@ -139,7 +160,7 @@ static int run(const char *meta_path, const process_opts *o, triad_chain_cfg *cf
             }
         }
         total_dets += st.detections;
-        if (o->rdmap_dir && write_rdmaps(o->rdmap_dir, chain, &meta, index, map))
+        if (o->rdmap_dir && write_rdmaps(o->rdmap_dir, chain, &meta, collected - 1, map))
             goto done;
         cpis++;
         if (bar)

@@ -54,6 +54,14 @@ typedef struct {
                    triad_chain_stats *stats, double times[4]);
     int (*power_map)(const void *state, size_t channel, float *map);
     int (*compressed)(const void *state, size_t channel, float complex *out);
+    /* Streaming (optional, slots > 0): input(slot) is the staging memory of a slot's raw CPI;
+     * submit starts it, collect waits for it and fills dets/counts/stats/times as execute
+     * does. A slot is submitted again only after its collect. */
+    size_t slots;
+    void *(*input)(void *state, size_t slot);
+    int (*submit)(void *state, size_t slot);
+    int (*collect)(void *state, size_t slot, triad__bin_det *dets, size_t *counts,
+                   triad_chain_stats *stats, double times[4]);
 } triad__backend_ops;
 
 extern const triad__backend_ops triad__backend_fftw;

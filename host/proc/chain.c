@@ -22,6 +22,12 @@ struct triad_chain {
     triad__bin_det *bins; /* [C x max_detections] */
     size_t *counts;       /* [C] */
     double times[4];
+    /* streaming: the slots' CPI numbers; inputs are the backend's (pinned) or, when the
+     * backend has none or was replaced by the FFTW fallback, our own */
+    size_t num_slots, cpi_bytes;
+    uint64_t slot_cpi[TRIAD_CHAIN_MAX_SLOTS];
+    int slot_busy[TRIAD_CHAIN_MAX_SLOTS];
+    void *own_input[TRIAD_CHAIN_MAX_SLOTS];
 };
 
 double triad__now(void)
@@ -427,6 +433,18 @@ int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg)
         ch->plan.gpu_only = is_auto(cfg->backend) && !cfg->device;
         err = create_backend(ch);
     }
+    if (!err) {
+        /* backends without staging of their own (FFTW) stream through ours, 2 slots */
+        ch->cpi_bytes = cfg->samples_per_pulse * cfg->pulses_per_cpi * cfg->num_channels *
+                        triad_format_bytes(cfg->format);
+        ch->num_slots = ch->ops->slots ? ch->ops->slots : 2;
+        if (ch->num_slots > TRIAD_CHAIN_MAX_SLOTS)
+            ch->num_slots = TRIAD_CHAIN_MAX_SLOTS;
+        for (size_t i = 0; !ch->ops->slots && !err && i < ch->num_slots; i++)
+            if (!(ch->own_input[i] = malloc(ch->cpi_bytes)))
+                err = triad__fail(TRIAD_ENOMEM, "chain: out of memory for %zu-byte CPI slots",
+                                  ch->cpi_bytes);
+    }
     if (err) {
         triad_chain_destroy(ch);
         return err;
@@ -442,6 +460,8 @@ void triad_chain_destroy(triad_chain *chain)
     if (chain->state)
         chain->ops->destroy(chain->state);
     free_plan(&chain->plan);
+    for (size_t i = 0; i < TRIAD_CHAIN_MAX_SLOTS; i++)
+        free(chain->own_input[i]);
     free(chain->bins);
     free(chain->counts);
     free(chain);
@@ -455,30 +475,11 @@ static int cmp_range(const void *a, const void *b)
     return (x->doppler_bin > y->doppler_bin) - (x->doppler_bin < y->doppler_bin);
 }
 
-int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
-                        triad_detection *dets, triad_chain_stats *stats)
+/* Bin-domain detections of the last execute/collect into physical units, sorted by channel
+ * then range. */
+static void finish(triad_chain *chain, uint64_t cpi_index, triad_detection *dets,
+                   triad_chain_stats *stats)
 {
-    triad_chain_stats local = {0};
-    if (!stats)
-        stats = &local;
-    memset(stats, 0, sizeof *stats);
-    int err = chain->ops->execute(chain->state, raw, chain->bins, chain->counts, stats,
-                                  chain->times);
-    if (err && is_auto(chain->cfg.backend) && chain->ops != &triad__backend_fftw) {
-        /* the device failed mid-stream: the rest, this CPI included, runs on FFTW */
-        triad__warn("CPI %llu: %s; continuing with FFTW on the CPU", (unsigned long long)cpi_index,
-                    triad_errmsg());
-        chain->ops->destroy(chain->state);
-        chain->state = NULL;
-        chain->ops = &triad__backend_fftw;
-        memset(stats, 0, sizeof *stats);
-        err = chain->ops->create(&chain->state, &chain->plan);
-        if (!err)
-            err = chain->ops->execute(chain->state, raw, chain->bins, chain->counts, stats,
-                                      chain->times);
-    }
-    if (err)
-        return err;
     const triad_chain_cfg *c = &chain->cfg;
     const double lambda = TRIAD_C_MPS / c->carrier_hz;
     const double time_s = ((double)cpi_index * (double)c->pulses_per_cpi +
@@ -503,6 +504,106 @@ int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
         }
     }
     stats->detections = out;
+}
+
+/* Under auto, a device that fails mid-stream is replaced by FFTW for the rest of the stream.
+ * CPIs in flight keep their samples: they are copied out of the device's staging first. */
+static int fall_back(triad_chain *chain, uint64_t cpi_index)
+{
+    triad__warn("CPI %llu: %s; continuing with FFTW on the CPU", (unsigned long long)cpi_index,
+                triad_errmsg());
+    for (size_t i = 0; i < chain->num_slots; i++) {
+        if (chain->own_input[i])
+            continue;
+        chain->own_input[i] = malloc(chain->cpi_bytes);
+        if (!chain->own_input[i])
+            return triad__fail(TRIAD_ENOMEM, "fallback: out of memory");
+        if (chain->slot_busy[i])
+            memcpy(chain->own_input[i], chain->ops->input(chain->state, i), chain->cpi_bytes);
+    }
+    chain->ops->destroy(chain->state);
+    chain->state = NULL;
+    chain->ops = &triad__backend_fftw;
+    return chain->ops->create(&chain->state, &chain->plan);
+}
+
+static int can_fall_back(const triad_chain *chain)
+{
+    return is_auto(chain->cfg.backend) && chain->ops != &triad__backend_fftw;
+}
+
+int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
+                        triad_detection *dets, triad_chain_stats *stats)
+{
+    triad_chain_stats local = {0};
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    int err = chain->ops->execute(chain->state, raw, chain->bins, chain->counts, stats,
+                                  chain->times);
+    if (err && can_fall_back(chain)) {
+        memset(stats, 0, sizeof *stats);
+        err = fall_back(chain, cpi_index);
+        if (!err)
+            err = chain->ops->execute(chain->state, raw, chain->bins, chain->counts, stats,
+                                      chain->times);
+    }
+    if (err)
+        return err;
+    finish(chain, cpi_index, dets, stats);
+    return 0;
+}
+
+size_t triad_chain_slots(const triad_chain *chain) { return chain->num_slots; }
+
+void *triad_chain_input(triad_chain *chain, size_t slot)
+{
+    if (slot >= chain->num_slots)
+        return NULL;
+    return chain->own_input[slot] ? chain->own_input[slot] : chain->ops->input(chain->state, slot);
+}
+
+int triad_chain_submit(triad_chain *chain, size_t slot, uint64_t cpi_index)
+{
+    if (slot >= chain->num_slots || chain->slot_busy[slot])
+        return triad__fail(TRIAD_EINVAL, "submit: slot %zu is %s", slot,
+                           slot >= chain->num_slots ? "out of range" : "still in flight");
+    chain->slot_cpi[slot] = cpi_index;
+    chain->slot_busy[slot] = 1;
+    if (chain->own_input[slot])
+        return 0; /* processed synchronously at collect */
+    int err = chain->ops->submit(chain->state, slot);
+    if (err && can_fall_back(chain))
+        err = fall_back(chain, cpi_index);
+    return err;
+}
+
+int triad_chain_collect(triad_chain *chain, size_t slot, triad_detection *dets,
+                        triad_chain_stats *stats)
+{
+    triad_chain_stats local = {0};
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (slot >= chain->num_slots || !chain->slot_busy[slot])
+        return triad__fail(TRIAD_EINVAL, "collect: slot %zu was not submitted", slot);
+    const uint64_t cpi = chain->slot_cpi[slot];
+    int err = 0;
+    if (!chain->own_input[slot]) {
+        err = chain->ops->collect(chain->state, slot, chain->bins, chain->counts, stats,
+                                  chain->times);
+        if (err && can_fall_back(chain)) {
+            memset(stats, 0, sizeof *stats);
+            err = fall_back(chain, cpi);
+        }
+    }
+    if (!err && chain->own_input[slot])
+        err = chain->ops->execute(chain->state, chain->own_input[slot], chain->bins,
+                                  chain->counts, stats, chain->times);
+    chain->slot_busy[slot] = 0;
+    if (err)
+        return err;
+    finish(chain, cpi, dets, stats);
     return 0;
 }
 

@@ -109,9 +109,26 @@ int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg);
 int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
                         triad_detection *dets, triad_chain_stats *stats);
 
+/* Streaming: CPIs in flight at once, so that the upload of CPI k+1, the processing of CPI k
+ * and the return of CPI k-1's detections overlap on a device.
+ *   void *in = triad_chain_input(chain, slot);   fill with one raw CPI (pinned memory when
+ *                                                 the backend has it: read the file into it)
+ *   triad_chain_submit(chain, slot, cpi_index);  start it
+ *   triad_chain_collect(chain, slot, dets, &st); wait for it; as execute
+ * Use the slots round robin; a slot is filled again only after its collect. The FFTW backend
+ * processes at collect. Under backend auto a device failure moves the stream to FFTW without
+ * losing or repeating a CPI. */
+#define TRIAD_CHAIN_MAX_SLOTS 4
+size_t triad_chain_slots(const triad_chain *chain);
+void *triad_chain_input(triad_chain *chain, size_t slot);
+int triad_chain_submit(triad_chain *chain, size_t slot, uint64_t cpi_index);
+int triad_chain_collect(triad_chain *chain, size_t slot, triad_detection *dets,
+                        triad_chain_stats *stats);
+
 /* Copy the last CPI's range-Doppler power map of one channel into map:
  * [size: P Doppler rows x N range bins], row 0 = most negative Doppler, row P/2 = zero
- * velocity; linear power, unit-power input noise reads 1. */
+ * velocity; linear power, unit-power input noise reads 1. While streaming, "last" is the
+ * last CPI processed, which may be ahead of the last collected. */
 int triad_chain_power_map(const triad_chain *chain, size_t channel, float *map);
 
 /* Copy the last CPI's pulse-compressed samples of one channel: [size: P x N]

@@ -6,7 +6,11 @@
  *       of two) -> doppler_power (fftshift) -> cfar_colsum -> cfar_mean | cfar_os
  *       -> extract_label_init -> extract_label_spread (until stable) -> extract_peaks
  *
- * Everything is created once (context, program, FFT plans, buffers); execute enqueues.
+ * Streaming: two slots, each with pinned host staging for its CPI and its results, and three
+ * in-order queues tied by events: the upload of CPI k+1 (upload queue), the kernels of CPI k
+ * (compute queue) and the download of CPI k-1's detections (download queue) run at the same
+ * time. The host never waits between kernels: counts stay on the device and kernels read them.
+ * Everything is created once (context, program, FFT plans, buffers); submit only enqueues.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <complex.h>
 #include <math.h>
@@ -20,22 +24,36 @@
 #include "proc/opencl/fft_cl.h"
 #include "triad/units.h"
 
-enum { TILE = 256 }; /* range bins per cfar_mean work-group */
+enum { TILE = 256 };  /* range bins per cfar_mean work-group */
+enum { SLOTS = 2 };   /* CPIs in flight */
+enum { GROUP = 256 }; /* extract_group's work-group */
+
+/* One CPI in flight: pinned staging in and out, the device copy of its raw samples, and the
+ * events that order upload -> compute -> download. out holds per channel a header (nonfinite,
+ * cells above, detections, 0) and max_detections float4 detections. */
+typedef struct {
+    cl_mem in_pinned, out_pinned, raw_dev, out_dev;
+    void *in_host, *out_host;
+    cl_event up, comp, down;
+    double t_submit;
+} cl_slot;
 
 typedef struct {
     const triad__plan *plan;
     triad__cl_ctx *ctx;
     cl_program prog;
     cl_kernel k_load, k_multiply, k_weight, k_dft, k_power, k_colsum, k_mean, k_os;
-    cl_kernel k_label_init, k_label_spread, k_peaks;
+    cl_kernel k_label_init, k_group, k_peaks;
+    cl_command_queue up_q, down_q;  /* the compute queue is ctx->queue */
+    cl_slot slot[SLOTS];
+    size_t out_ch_bytes;            /* 16 + 16 max_detections */
     triad__clfft *range_fft, *doppler_fft;
     size_t nfft;               /* power of two >= N + L - 1 */
-    cl_mem raw, pulses, pulses2, scratch, spectrum, weight, cube, dspec, dscratch, twiddle;
+    cl_mem pulses, pulses2, scratch, spectrum, weight, cube, dspec, dscratch, twiddle;
     cl_mem *map;               /* per channel [P x N] */
     cl_mem vo, vt, mask, list, label, dets;
-    cl_mem nonfinite_counter, above_counter, dets_counter, changed_flag; /* one uint each */
+    cl_mem nonfinite_counter, above_counter, dets_counter; /* one uint each */
     cl_mem alpha, os_k, os_norm;
-    float *host_dets;          /* [max_detections x 4] */
 } cl_state;
 
 static size_t pow2_at_least(size_t n)
@@ -55,22 +73,35 @@ static void cl_destroy(void *st)
         return;
     if (s->ctx && s->ctx->queue)
         clFinish(s->ctx->queue);
+    if (s->up_q) { clFinish(s->up_q); clReleaseCommandQueue(s->up_q); }
+    if (s->down_q) { clFinish(s->down_q); clReleaseCommandQueue(s->down_q); }
+    for (int i = 0; i < SLOTS; i++) {
+        cl_slot *sl = &s->slot[i];
+        cl_event evs[] = {sl->up, sl->comp, sl->down};
+        for (int e = 0; e < 3; e++)
+            if (evs[e]) clReleaseEvent(evs[e]);
+        if (sl->in_host) clEnqueueUnmapMemObject(s->ctx->queue, sl->in_pinned, sl->in_host, 0, NULL, NULL);
+        if (sl->out_host) clEnqueueUnmapMemObject(s->ctx->queue, sl->out_pinned, sl->out_host, 0, NULL, NULL);
+        if (sl->in_host || sl->out_host) clFinish(s->ctx->queue);
+        cl_mem ms[] = {sl->in_pinned, sl->out_pinned, sl->raw_dev, sl->out_dev};
+        for (int m = 0; m < 4; m++)
+            if (ms[m]) clReleaseMemObject(ms[m]);
+    }
     triad__clfft_destroy(s->range_fft);
     triad__clfft_destroy(s->doppler_fft);
     cl_kernel ks[] = {s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
-                      s->k_mean, s->k_os, s->k_label_init, s->k_label_spread, s->k_peaks};
+                      s->k_mean, s->k_os, s->k_label_init, s->k_group, s->k_peaks};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (ks[i]) clReleaseKernel(ks[i]);
-    cl_mem ms[] = {s->raw, s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
+    cl_mem ms[] = {s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
                    s->dspec, s->dscratch, s->twiddle, s->vo, s->vt, s->mask, s->list, s->label,
                    s->dets, s->alpha, s->os_k, s->os_norm, s->nonfinite_counter,
-                   s->above_counter, s->dets_counter, s->changed_flag};
+                   s->above_counter, s->dets_counter};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
         if (ms[i]) clReleaseMemObject(ms[i]);
     for (size_t i = 0; s->map && i < s->plan->c; i++)
         if (s->map[i]) clReleaseMemObject(s->map[i]);
     free(s->map);
-    free(s->host_dets);
     if (s->prog) clReleaseProgram(s->prog);
     triad__cl_ctx_destroy(s->ctx);
     free(s);
@@ -138,6 +169,39 @@ done:
     return err;
 }
 
+/* The extra queues and the slots' buffers; pinned staging is mapped once, for good. */
+static int make_slots(cl_state *s, size_t raw_bytes)
+{
+    const triad__plan *p = s->plan;
+    int err = 0;
+    cl_int e;
+    TRIAD__CL_PAR(s->up_q = clCreateCommandQueue(s->ctx->context, s->ctx->device, 0, &e), e, err,
+                  fail);
+    TRIAD__CL_PAR(s->down_q = clCreateCommandQueue(s->ctx->context, s->ctx->device, 0, &e), e,
+                  err, fail);
+    const size_t out_bytes = p->c * s->out_ch_bytes;
+    for (int i = 0; i < SLOTS; i++) {
+        cl_slot *sl = &s->slot[i];
+        if ((err = make_buffer(s, &sl->in_pinned, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
+                               raw_bytes, NULL)) ||
+            (err = make_buffer(s, &sl->out_pinned, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
+                               out_bytes, NULL)) ||
+            (err = make_buffer(s, &sl->raw_dev, CL_MEM_READ_ONLY, raw_bytes, NULL)) ||
+            (err = make_buffer(s, &sl->out_dev, CL_MEM_READ_WRITE, out_bytes, NULL)))
+            goto fail;
+        TRIAD__CL_PAR(sl->in_host = clEnqueueMapBuffer(s->ctx->queue, sl->in_pinned, CL_TRUE,
+                                                       CL_MAP_READ | CL_MAP_WRITE, 0, raw_bytes,
+                                                       0, NULL, NULL, &e),
+                      e, err, fail);
+        TRIAD__CL_PAR(sl->out_host = clEnqueueMapBuffer(s->ctx->queue, sl->out_pinned, CL_TRUE,
+                                                        CL_MAP_READ | CL_MAP_WRITE, 0, out_bytes,
+                                                        0, NULL, NULL, &e),
+                      e, err, fail);
+    }
+fail:
+    return err;
+}
+
 static int cl_create(void **out, const triad__plan *p)
 {
     *out = NULL;
@@ -172,7 +236,7 @@ static int cl_create(void **out, const triad__plan *p)
         (err = make_kernel(s, &s->k_mean, "cfar_mean")) ||
         (err = make_kernel(s, &s->k_os, "cfar_os")) ||
         (err = make_kernel(s, &s->k_label_init, "extract_label_init")) ||
-        (err = make_kernel(s, &s->k_label_spread, "extract_label_spread")) ||
+        (err = make_kernel(s, &s->k_group, "extract_group")) ||
         (err = make_kernel(s, &s->k_peaks, "extract_peaks")))
         goto fail;
     triad__clfft_cfg rc = triad__clfft_cfg_rows(s->nfft, p->p);
@@ -192,8 +256,7 @@ static int cl_create(void **out, const triad__plan *p)
     float *tw = calloc(2 * p->p, sizeof *tw);
     float *alpha = malloc(p->range_bins * sizeof *alpha);
     s->map = calloc(p->c, sizeof *s->map);
-    s->host_dets = malloc(4 * p->max_detections * sizeof *s->host_dets);
-    if (!w || !tw || !alpha || !s->map || !s->host_dets) {
+    if (!w || !tw || !alpha || !s->map) {
         free(w); free(tw); free(alpha);
         err = triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
         goto fail;
@@ -206,7 +269,8 @@ static int cl_create(void **out, const triad__plan *p)
     }
     memcpy(alpha, p->alpha, p->range_bins * sizeof *alpha);
     const cl_mem_flags rw = CL_MEM_READ_WRITE, ro_copy = CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR;
-    err = make_buffer(s, &s->raw, CL_MEM_READ_ONLY, raw_bytes, NULL);
+    s->out_ch_bytes = 16 + 16 * p->max_detections;
+    err = make_slots(s, raw_bytes);
     if (!err) err = make_buffer(s, &s->pulses, rw, pulse_bytes, NULL);
     if (!err) err = make_buffer(s, &s->pulses2, rw, pulse_bytes, NULL);
     if (!err) err = make_buffer(s, &s->scratch, rw, scratch, NULL);
@@ -226,7 +290,6 @@ static int cl_create(void **out, const triad__plan *p)
     if (!err) err = make_buffer(s, &s->nonfinite_counter, rw, 4, NULL);
     if (!err) err = make_buffer(s, &s->above_counter, rw, 4, NULL);
     if (!err) err = make_buffer(s, &s->dets_counter, rw, 4, NULL);
-    if (!err) err = make_buffer(s, &s->changed_flag, rw, 4, NULL);
     if (!err) err = make_buffer(s, &s->dets, rw, p->max_detections * 16, NULL);
     if (!err) err = make_buffer(s, &s->alpha, ro_copy, p->range_bins * 4, alpha);
     if (!err) err = make_buffer(s, &s->os_k, ro_copy, p->range_bins * 4, p->os_k);
@@ -268,7 +331,7 @@ fail:
 }
 
 /* Range and Doppler stages of one channel into map[ch]. */
-static int spectra(cl_state *s, cl_uint ch)
+static int spectra(cl_state *s, cl_mem raw, cl_uint ch)
 {
     const triad__plan *p = s->plan;
     int err = 0;
@@ -276,7 +339,7 @@ static int spectra(cl_state *s, cl_uint ch)
     const cl_uint np = (cl_uint)p->p, p_mti = (cl_uint)p->p_mti, mti = (cl_uint)p->mti;
     cl_kernel k = s->k_load;
     cl_uint a = 0;
-    ARG(k, a++, s->raw);
+    ARG(k, a++, raw);
     ARG(k, a++, s->pulses);
     if (p->format == TRIAD_FORMAT_CF32_LE)
         ARG(k, a++, s->nonfinite_counter);
@@ -402,35 +465,15 @@ fail:
     return err;
 }
 
-static int write_uint(cl_state *s, cl_mem m, cl_uint v)
-{
-    int err = 0;
-    TRIAD__CL_TRY(clEnqueueWriteBuffer(s->ctx->queue, m, CL_FALSE, 0, 4, &v, 0, NULL, NULL), err,
-                  fail);
-    /* the host value must outlive the write: finish before returning */
-    TRIAD__CL_TRY(clFinish(s->ctx->queue), err, fail);
-fail:
-    return err;
-}
-
-static int read_uint(cl_state *s, cl_mem m, cl_uint *v)
-{
-    int err = 0;
-    TRIAD__CL_TRY(clEnqueueReadBuffer(s->ctx->queue, m, CL_TRUE, 0, 4, v, 0, NULL, NULL), err,
-                  fail);
-fail:
-    return err;
-}
-
-/* Group the cells above threshold and extract one detection per group into dets. */
-static int extract(cl_state *s, cl_uint ch, cl_uint above, triad__bin_det *dets, size_t *count,
-                   triad_chain_stats *stats)
+/* Group the cells above threshold and append one detection per group to dets, all on the
+ * device: counts are read there, so nothing waits for the host. */
+static int extract(cl_state *s, cl_uint ch)
 {
     const triad__plan *p = s->plan;
     const triad_cfar_cfg *f = &p->cfar;
     int err = 0;
     const cl_uint n = (cl_uint)p->n, np = (cl_uint)p->p, rb = (cl_uint)p->range_bins;
-    const cl_uint cap = (cl_uint)p->max_detections;
+    const cl_uint cap = (cl_uint)p->max_detections, list_cap = (cl_uint)(p->p * p->range_bins);
     const cl_int g = f->guard_range, go = f->guard_range + f->train_range;
     const cl_int dg = f->guard_doppler, dgo = f->guard_doppler + f->train_doppler;
     const cl_int type = (cl_int)f->type;
@@ -438,29 +481,23 @@ static int extract(cl_state *s, cl_uint ch, cl_uint above, triad__bin_det *dets,
     ARG(k, 0, s->map[ch]);
     ARG(k, 1, s->list);
     ARG(k, 2, s->label);
-    ARG(k, 3, above);
-    ARG(k, 4, n);
-    ARG(k, 5, rb);
-    if ((err = run1d(s, k, above)))
+    ARG(k, 3, s->above_counter);
+    ARG(k, 4, list_cap);
+    ARG(k, 5, n);
+    ARG(k, 6, rb);
+    if ((err = run1d(s, k, list_cap)))
         goto fail;
-    k = s->k_label_spread;
+    k = s->k_group;
     ARG(k, 0, s->list);
     ARG(k, 1, s->mask);
     ARG(k, 2, s->label);
-    ARG(k, 3, s->changed_flag);
-    ARG(k, 4, above);
+    ARG(k, 3, s->above_counter);
+    ARG(k, 4, list_cap);
     ARG(k, 5, np);
     ARG(k, 6, rb);
-    /* each round moves the largest key at least one cell further; a group of g cells is
-     * settled after at most g rounds */
-    for (cl_uint round = 0; round <= above; round++) {
-        cl_uint changed = 0;
-        if ((err = write_uint(s, s->changed_flag, 0)) || (err = run1d(s, k, above)) ||
-            (err = read_uint(s, s->changed_flag, &changed)))
-            goto fail;
-        if (!changed)
-            break;
-    }
+    const size_t one = GROUP;
+    TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &one, &one, 0, NULL, NULL),
+                  err, fail);
     k = s->k_peaks;
     cl_uint a = 0;
     ARG(k, a++, s->map[ch]);
@@ -470,7 +507,8 @@ static int extract(cl_state *s, cl_uint ch, cl_uint above, triad__bin_det *dets,
     ARG(k, a++, s->os_norm);
     ARG(k, a++, s->dets);
     ARG(k, a++, s->dets_counter);
-    ARG(k, a++, above);
+    ARG(k, a++, s->above_counter);
+    ARG(k, a++, list_cap);
     ARG(k, a++, n);
     ARG(k, a++, np);
     ARG(k, a++, rb);
@@ -480,66 +518,132 @@ static int extract(cl_state *s, cl_uint ch, cl_uint above, triad__bin_det *dets,
     ARG(k, a++, dgo);
     ARG(k, a++, type);
     ARG(k, a++, cap);
-    cl_uint found = 0;
-    if ((err = run1d(s, k, above)) || (err = read_uint(s, s->dets_counter, &found)))
-        goto fail;
-    const size_t kept = found < cap ? found : cap;
-    stats->dropped += found - kept;
-    if (kept)
-        TRIAD__CL_TRY(clEnqueueReadBuffer(s->ctx->queue, s->dets, CL_TRUE, 0, kept * 16,
-                                          s->host_dets, 0, NULL, NULL),
-                      err, fail);
-    for (size_t i = 0; i < kept; i++) {
-        dets[i].range_bin = s->host_dets[4 * i];
-        dets[i].doppler_bin = s->host_dets[4 * i + 1];
-        dets[i].snr_db = s->host_dets[4 * i + 2];
-        dets[i].power_db = s->host_dets[4 * i + 3];
-    }
-    *count = kept;
+    err = run1d(s, k, list_cap);
 fail:
     return err;
 }
 
-static int cl_execute(void *st, const void *raw, triad__bin_det *dets, size_t *counts,
+static int zero_uint(cl_state *s, cl_mem m)
+{
+    int err = 0;
+    const cl_uint zero = 0;
+    TRIAD__CL_TRY(clEnqueueFillBuffer(s->ctx->queue, m, &zero, sizeof zero, 0, sizeof zero, 0,
+                                      NULL, NULL),
+                  err, fail);
+fail:
+    return err;
+}
+
+/* Enqueue CPI processing for a slot whose raw samples are uploaded (or being uploaded: the
+ * compute queue waits for sl->up). Results land in sl->out_host when sl->down completes. */
+static int enqueue_cpi(cl_state *s, cl_slot *sl)
+{
+    const triad__plan *p = s->plan;
+    cl_command_queue q = s->ctx->queue;
+    int err = 0;
+    TRIAD__CL_TRY(clEnqueueBarrierWithWaitList(q, 1, &sl->up, NULL), err, fail);
+    if ((err = zero_uint(s, s->nonfinite_counter)))
+        goto fail;
+    for (cl_uint ch = 0; ch < p->c; ch++) {
+        const size_t at = ch * s->out_ch_bytes;
+        if ((err = zero_uint(s, s->above_counter)) || (err = zero_uint(s, s->dets_counter)) ||
+            (err = spectra(s, sl->raw_dev, ch)) || (err = cfar(s, ch)) || (err = extract(s, ch)))
+            goto fail;
+        TRIAD__CL_TRY(clEnqueueCopyBuffer(q, s->nonfinite_counter, sl->out_dev, 0, at, 4, 0, NULL,
+                                          NULL), err, fail);
+        TRIAD__CL_TRY(clEnqueueCopyBuffer(q, s->above_counter, sl->out_dev, 0, at + 4, 4, 0, NULL,
+                                          NULL), err, fail);
+        TRIAD__CL_TRY(clEnqueueCopyBuffer(q, s->dets_counter, sl->out_dev, 0, at + 8, 4, 0, NULL,
+                                          NULL), err, fail);
+        TRIAD__CL_TRY(clEnqueueCopyBuffer(q, s->dets, sl->out_dev, 0, at + 16,
+                                          16 * p->max_detections, 0, NULL, NULL), err, fail);
+    }
+    TRIAD__CL_TRY(clEnqueueMarkerWithWaitList(q, 0, NULL, &sl->comp), err, fail);
+    TRIAD__CL_TRY(clFlush(q), err, fail);
+    TRIAD__CL_TRY(clEnqueueReadBuffer(s->down_q, sl->out_dev, CL_FALSE, 0,
+                                      p->c * s->out_ch_bytes, sl->out_host, 1, &sl->comp,
+                                      &sl->down), err, fail);
+    TRIAD__CL_TRY(clFlush(s->down_q), err, fail);
+fail:
+    return err;
+}
+
+static void *cl_input(void *st, size_t slot) { return ((cl_state *)st)->slot[slot].in_host; }
+
+static int upload(cl_state *s, cl_slot *sl, const void *src)
+{
+    const triad__plan *p = s->plan;
+    int err = 0;
+    const size_t bytes = p->p * p->n * p->c * triad_format_bytes(p->format);
+    TRIAD__CL_TRY(clEnqueueWriteBuffer(s->up_q, sl->raw_dev, CL_FALSE, 0, bytes, src, 0, NULL,
+                                       &sl->up), err, fail);
+    TRIAD__CL_TRY(clFlush(s->up_q), err, fail);
+fail:
+    return err;
+}
+
+static int cl_submit(void *st, size_t slot)
+{
+    cl_state *s = st;
+    cl_slot *sl = &s->slot[slot];
+    sl->t_submit = triad__now();
+    int err = upload(s, sl, sl->in_host);
+    return err ? err : enqueue_cpi(s, sl);
+}
+
+static int cl_collect(void *st, size_t slot, triad__bin_det *dets, size_t *counts,
                       triad_chain_stats *stats, double times[4])
 {
     cl_state *s = st;
     const triad__plan *p = s->plan;
+    cl_slot *sl = &s->slot[slot];
     int err = 0;
-    const size_t raw_bytes = p->p * p->n * p->c * triad_format_bytes(p->format);
-    times[0] = times[1] = times[2] = times[3] = 0.0;
-    const double t0 = triad__now();
-    TRIAD__CL_TRY(clEnqueueWriteBuffer(s->ctx->queue, s->raw, CL_FALSE, 0, raw_bytes, raw, 0,
-                                       NULL, NULL),
-                  err, fail);
-    if ((err = write_uint(s, s->nonfinite_counter, 0)))
-        goto fail;
-    for (cl_uint ch = 0; ch < p->c; ch++) {
-        const double t1 = triad__now();
-        cl_uint above = 0;
-        if ((err = write_uint(s, s->above_counter, 0)) ||
-            (err = write_uint(s, s->dets_counter, 0)) || (err = spectra(s, ch)))
-            goto fail;
-        TRIAD__CL_TRY(clFinish(s->ctx->queue), err, fail);
-        const double t2 = triad__now();
-        if ((err = cfar(s, ch)) || (err = read_uint(s, s->above_counter, &above)))
-            goto fail;
-        const double t3 = triad__now();
-        stats->cells_above += above;
-        counts[ch] = 0;
-        if (above && (err = extract(s, ch, above, dets + ch * p->max_detections, &counts[ch],
-                                    stats)))
-            goto fail;
-        times[0] += t2 - t1; /* range and Doppler together: they run back to back */
-        times[2] += t3 - t2;
-        times[3] += triad__now() - t3;
+    if (!sl->down)
+        return triad__fail(TRIAD_EINVAL, "opencl: collect of slot %zu that was not submitted", slot);
+    TRIAD__CL_TRY(clWaitForEvents(1, &sl->down), err, fail);
+    for (size_t ch = 0; ch < p->c; ch++) {
+        const unsigned char *o = (const unsigned char *)sl->out_host + ch * s->out_ch_bytes;
+        cl_uint head[3];
+        memcpy(head, o, sizeof head);
+        const size_t kept = head[2] < p->max_detections ? head[2] : p->max_detections;
+        const float *d = (const float *)(o + 16);
+        triad__bin_det *out = dets + ch * p->max_detections;
+        for (size_t i = 0; i < kept; i++) {
+            out[i].range_bin = d[4 * i];
+            out[i].doppler_bin = d[4 * i + 1];
+            out[i].snr_db = d[4 * i + 2];
+            out[i].power_db = d[4 * i + 3];
+        }
+        counts[ch] = kept;
+        stats->dropped += head[2] - kept;
+        stats->cells_above += head[1];
+        if (ch == p->c - 1)
+            stats->nonfinite += head[0]; /* the counter runs over the channels */
     }
-    cl_uint bad = 0;
-    if ((err = read_uint(s, s->nonfinite_counter, &bad)))
-        goto fail;
-    stats->nonfinite += bad;
-    times[0] += 0.0 * t0;
+    times[0] = triad__now() - sl->t_submit; /* submit to results, all stages */
+    times[1] = times[2] = times[3] = 0.0;
 fail:
+    for (int e = 0; e < 3; e++) {
+        cl_event *ev = e == 0 ? &sl->up : e == 1 ? &sl->comp : &sl->down;
+        if (*ev) clReleaseEvent(*ev);
+        *ev = NULL;
+    }
+    return err;
+}
+
+/* One CPI start to finish: uploaded straight from the caller's memory (slot 0). */
+static int cl_execute(void *st, const void *raw, triad__bin_det *dets, size_t *counts,
+                      triad_chain_stats *stats, double times[4])
+{
+    cl_state *s = st;
+    cl_slot *sl = &s->slot[0];
+    sl->t_submit = triad__now();
+    int err = upload(s, sl, raw);
+    if (!err)
+        err = enqueue_cpi(s, sl);
+    if (!err)
+        return cl_collect(s, 0, dets, counts, stats, times);
+    clFinish(s->ctx->queue);
     return err;
 }
 
@@ -570,4 +674,8 @@ const triad__backend_ops triad__backend_opencl = {
     .execute = cl_execute,
     .power_map = cl_power_map,
     .compressed = cl_compressed,
+    .slots = SLOTS,
+    .input = cl_input,
+    .submit = cl_submit,
+    .collect = cl_collect,
 };
