@@ -47,6 +47,8 @@ typedef struct {
     cl_command_queue up_q, down_q;  /* the compute queue is ctx->queue */
     cl_slot slot[SLOTS];
     size_t out_ch_bytes;            /* 16 + 16 max_detections */
+    long fail_after;                /* tests: TRIAD_TEST_OPENCL_FAIL_AFTER uploads, then fail */
+    long uploads;
     triad__clfft *range_fft, *doppler_fft;
     size_t nfft;               /* power of two >= N + L - 1 */
     cl_mem pulses, pulses2, scratch, spectrum, weight, cube, dspec, dscratch, twiddle;
@@ -210,6 +212,9 @@ static int cl_create(void **out, const triad__plan *p)
         return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
     s->plan = p;
     s->nfft = pow2_at_least(p->n + p->l - 1);
+    /* fault injection for the fallback tests: a device that dies after so many CPIs */
+    const char *fail_after = getenv("TRIAD_TEST_OPENCL_FAIL_AFTER");
+    s->fail_after = fail_after ? strtol(fail_after, NULL, 10) : -1;
     int err = triad__cl_ctx_create(&s->ctx, p->device, 0);
     if (err)
         goto fail;
@@ -575,6 +580,9 @@ static int upload(cl_state *s, cl_slot *sl, const void *src)
     const triad__plan *p = s->plan;
     int err = 0;
     const size_t bytes = p->p * p->n * p->c * triad_format_bytes(p->format);
+    if (s->fail_after >= 0 && s->uploads++ >= s->fail_after)
+        return triad__fail(TRIAD_EBACKEND, "opencl: device lost (injected by "
+                                           "TRIAD_TEST_OPENCL_FAIL_AFTER)");
     TRIAD__CL_TRY(clEnqueueWriteBuffer(s->up_q, sl->raw_dev, CL_FALSE, 0, bytes, src, 0, NULL,
                                        &sl->up), err, fail);
     TRIAD__CL_TRY(clFlush(s->up_q), err, fail);
