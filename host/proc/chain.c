@@ -131,7 +131,8 @@ static int validate(const triad_chain_cfg *c)
     if (!(f->pfa > 0.0 && f->pfa < 0.5))
         return triad__fail(TRIAD_EINVAL, "cfar pfa %g: must be in (0, 0.5)", f->pfa);
     if (f->guard_range < 0 || f->guard_doppler < 0 || f->train_range < 0 ||
-        f->train_doppler < 0 || f->guard_range > 1024 || f->train_range > 1024)
+        f->train_doppler < 0 || f->guard_range > 1024 || f->train_range > 1024 ||
+        f->guard_doppler > 1024 || f->train_doppler > 1024)
         return triad__fail(TRIAD_EINVAL,
                            "cfar cells guard %d/%d train %d/%d (range/Doppler): must be "
                            "0..1024",
