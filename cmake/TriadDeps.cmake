@@ -29,3 +29,9 @@ endif()
 # OpenCL C 1.2. Tests run on any device, PoCL's CPU device included (pocl-opencl-icd).
 find_package(OpenCL REQUIRED)
 # --- end opencl (fft) ---
+
+# --- dds ---
+# Cyclone DDS: libddsc and its CMake package with idlc_generate() (Debian: cyclonedds-dev),
+# the IDL compiler idlc (cyclonedds-tools).
+find_package(CycloneDDS REQUIRED)
+# --- end dds ---

@@ -1,19 +1,23 @@
 #!/usr/bin/env -S /usr/bin/python3
-"""Run `triad process` and the NumPy peer (numpy_chain.py) on the same recording, match their
-detections, and optionally time both.
+"""Run `triad process` and a peer (numpy_chain.py, or cupy_chain.py with --peer cupy) on the
+same recording, match their detections, and optionally time both.
 
     /usr/bin/python3 bench/peers/compare.py REC.sigmf-meta [--triad build/triad] [--time]
+                                            [--peer numpy|cupy] [--peer-arg ARG]... [--summary F]
 
 Matching: same CPI and channel, |range_bin diff| <= 0.05, |doppler_bin diff| <= 0.05 (modulo
 P), |snr_db diff| <= 0.2.  Any detection of one side without a partner on the other, or a pair
 whose SNR differs by more than the tolerance, is listed and the exit status is 1.
 
---time: Triad and the peer run alternately, --rounds times each, on the same file.  Triad's
+--time: only when the detections match: Triad and the peer run alternately, --rounds times
+each, on the same file.  Triad's
 time is its own summary line ("... Msamples/s processing (X s) ..."): the processing seconds of
 all CPIs, which include the first CPI's warm-up; a copy of the recording cut to its first CPI is
 run too, so (X_all - X_first) / (K - 1) is the per-CPI time after warm-up.  The peer reports
 its per-CPI median after one warm-up CPI.  --bench WORKLOAD also runs `triad bench` on the
 matching built-in workload (its own per-CPI median, same geometry, its own simulated data).
+--summary FILE writes the medians as JSON (bench/run_peers.sh reads it).  A peer that exits 77
+(cupy_chain.py without CuPy or a GPU) makes this script exit 77 too.
 SPDX-License-Identifier: GPL-2.0-or-later
 """
 import argparse
@@ -30,7 +34,13 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PY = "/usr/bin/python3"
-PEER = os.path.join(HERE, "numpy_chain.py")
+PEERS = {"numpy": os.path.join(HERE, "numpy_chain.py"),
+         "cupy": os.path.join(HERE, "cupy_chain.py")}
+SKIP = 77
+
+
+class PeerSkipped(Exception):
+    pass
 
 
 def load_jsonl(path):
@@ -43,8 +53,10 @@ def load_jsonl(path):
     return out
 
 
-def run(cmd, **kw):
+def run(cmd, peer=False, **kw):
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    if peer and r.returncode == SKIP:
+        raise PeerSkipped(r.stderr.strip())
     if r.returncode != 0:
         sys.stderr.write(r.stdout + r.stderr)
         raise SystemExit(f"compare: {' '.join(cmd)} failed with status {r.returncode}")
@@ -61,7 +73,8 @@ def triad_cmd(args, meta, out, quiet):
 
 
 def peer_cmd(args, meta, out, timed):
-    cmd = [PY, PEER, meta, "--json-out", out, "--workers", str(args.peer_workers)]
+    cmd = [PY, PEERS[args.peer], meta, "--json-out", out, "--workers", str(args.peer_workers)]
+    cmd += args.peer_arg
     if timed:
         cmd.append("--time")
     return cmd
@@ -130,7 +143,7 @@ def compare(args, meta, p):
     try:
         t_out, p_out = os.path.join(tmp, "triad.jsonl"), os.path.join(tmp, "peer.jsonl")
         run(triad_cmd(args, meta, t_out, quiet=True))
-        run(peer_cmd(args, meta, p_out, timed=False))
+        run(peer_cmd(args, meta, p_out, timed=False), peer=True)
         triad, peer = load_jsonl(t_out), load_jsonl(p_out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -140,9 +153,9 @@ def compare(args, meta, p):
         x = (q["doppler_bin"] - t["doppler_bin"]) % p
         worst = [max(worst[0], abs(q["range_bin"] - t["range_bin"])),
                  max(worst[1], min(x, p - x)), max(worst[2], abs(q["snr_db"] - t["snr_db"]))]
-    print("compare: %s: triad %d detections, peer %d, matched %d (largest differences: "
+    print("compare: %s: triad %d detections, %s peer %d, matched %d (largest differences: "
           "range %.4f bin, Doppler %.4f bin, SNR %.2f dB)"
-          % (meta, len(triad), len(peer), len(pairs), *worst))
+          % (meta, len(triad), args.peer, len(peer), len(pairs), *worst))
     if not (bad_snr or triad_only or peer_only):
         return 0
     thr = threshold_db(meta)
@@ -187,24 +200,39 @@ def first_cpi_copy(meta, tmp):
     return out
 
 
+def samples_per_cpi(meta):
+    with open(meta, "r", encoding="utf-8") as f:
+        g = json.load(f)["global"]
+    return (int(g["radar:pulses_per_cpi"]) * int(g["radar:samples_per_pulse"]) *
+            int(g.get("core:num_channels", 1)))
+
+
 def triad_time(args, meta, out):
+    """(CPIs, processing seconds) from triad process's summary line.  The seconds are printed
+    to 1 ms and the rate (Msamples/s) to 0.1: take whichever is the more precise."""
     r = run(triad_cmd(args, meta, out, quiet=False))
     m = TRIAD_RE.search(r.stderr)
     if not m:
         raise SystemExit("compare: no summary line from triad process:\n" + r.stderr)
-    return int(m.group(1)), float(m.group(3))
+    k, rate, busy = int(m.group(1)), float(m.group(2)), float(m.group(3))
+    if rate > 0 and 0.05 / rate < 0.0005 / max(busy, 1e-9):
+        busy = k * samples_per_cpi(meta) / (rate * 1e6)
+    return k, busy
 
 
-def bench_time(args):
-    cmd = [args.triad, "bench", "--workload", args.bench, "--cpis", str(args.bench_cpis)]
+def bench_time(args, tmp):
+    out = os.path.join(tmp, "bench.json")
+    cmd = [args.triad, "bench", "--workload", args.bench, "--cpis", str(args.bench_cpis),
+           "--backend", "fftw", "--json", out]
     if args.triad_threads:
         cmd += ["--threads", str(args.triad_threads)]
     r = run(cmd)
-    for line in r.stdout.splitlines():
-        f = line.split()
-        if f and f[0] == args.bench:
-            return float(f[3]) * 1e-3
-    raise SystemExit("compare: no result line from triad bench:\n" + r.stdout)
+    with open(out, "r", encoding="utf-8") as f:
+        doc = json.load(f)
+    for res in doc.get("results", []):
+        if res.get("workload") == args.bench and res.get("median_ms") is not None:
+            return float(res["median_ms"]) * 1e-3
+    raise SystemExit("compare: no result for %s from triad bench:\n%s" % (args.bench, r.stdout))
 
 
 def timing(args, meta):
@@ -216,12 +244,12 @@ def timing(args, meta):
         for i in range(args.rounds):
             k, busy = triad_time(args, meta, out)
             _, busy1 = triad_time(args, first, out)
-            r = run(peer_cmd(args, meta, out, timed=True))
+            r = run(peer_cmd(args, meta, out, timed=True), peer=True)
             m = PEER_RE.search(r.stderr)
             if not m:
                 raise SystemExit("compare: no timing line from the peer:\n" + r.stderr)
             peer_s = float(m.group(1)) * 1e-3
-            bench_s = bench_time(args) if args.bench else None
+            bench_s = bench_time(args, tmp) if args.bench else None
             after = (busy - busy1) / (k - 1) if k > 1 else busy
             rows.append((busy / k, after, peer_s, bench_s))
             print("round %d: triad %.3f ms/CPI (all %d CPIs), %.3f ms/CPI after the first; "
@@ -232,12 +260,17 @@ def timing(args, meta):
             sys.stdout.flush()
         med = [statistics.median(r[j] for r in rows) for j in range(3)]
         print("median of %d rounds: triad %.3f ms/CPI after warm-up (%.3f with the first CPI), "
-              "peer %.3f ms/CPI; peer / triad = %.1fx"
-              % (args.rounds, med[1] * 1e3, med[0] * 1e3, med[2] * 1e3, med[2] / med[1]))
+              "%s peer %.3f ms/CPI; peer / triad = %.1fx"
+              % (args.rounds, med[1] * 1e3, med[0] * 1e3, args.peer, med[2] * 1e3,
+                 med[2] / med[1]))
+        b = None
         if args.bench:
             b = statistics.median(r[3] for r in rows)
             print("triad bench --workload %s median %.3f ms/CPI; peer / bench = %.1fx"
                   % (args.bench, b * 1e3, med[2] / b))
+        return {"rounds": args.rounds, "triad_ms": med[1] * 1e3, "triad_with_first_ms":
+                med[0] * 1e3, "peer_ms": med[2] * 1e3, "peer_over_triad": med[2] / med[1],
+                "bench_ms": b * 1e3 if b else None}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -251,6 +284,11 @@ def main():
     ap.add_argument("--tol-db", type=float, default=0.2, help="SNR tolerance (dB)")
     ap.add_argument("--time", action="store_true", help="time Triad and the peer alternately")
     ap.add_argument("--rounds", type=int, default=3, help="timing rounds (default 3)")
+    ap.add_argument("--peer", choices=sorted(PEERS), default="numpy",
+                    help="numpy (numpy_chain.py, default) or cupy (cupy_chain.py, on a GPU)")
+    ap.add_argument("--peer-arg", action="append", default=[], metavar="ARG",
+                    help="pass ARG to the peer (repeatable), e.g. --peer-arg=--array-module=numpy")
+    ap.add_argument("--summary", metavar="FILE", help="with --time: write the medians as JSON")
     ap.add_argument("--peer-workers", type=int, default=1, help="scipy.fft workers of the peer")
     ap.add_argument("--triad-threads", type=int, default=0,
                     help="--threads for triad (default: triad's own, all cores)")
@@ -261,9 +299,20 @@ def main():
 
     with open(args.meta, "r", encoding="utf-8") as f:
         p = int(json.load(f)["global"]["radar:pulses_per_cpi"])
-    status = compare(args, args.meta, p)
-    if args.time:
-        timing(args, args.meta)
+    try:
+        status = compare(args, args.meta, p)
+        summary = {"meta": args.meta, "peer": args.peer, "detections_match": status == 0}
+        if args.time and status != 0:
+            print("compare: timing skipped: the detections differ")
+        elif args.time:
+            summary.update(timing(args, args.meta))
+    except PeerSkipped as e:
+        print("compare: %s peer skipped: %s" % (args.peer, e))
+        return SKIP
+    if args.summary:
+        with open(args.summary, "w", encoding="utf-8") as f:
+            json.dump(summary, f, indent=1)
+            f.write("\n")
     return status
 
 

@@ -14,6 +14,9 @@ static const struct {
     {"info", cmd_info, "print a recording's geometry"},
     {"bench", cmd_bench, "time the chain against FFTW's own transforms"},
     {"devices", cmd_devices, "list OpenCL platforms and devices with their limits"},
+    {"run", cmd_run, "process a live VITA-49 stream into detections (JSON Lines, DDS)"},
+    {"replay", cmd_replay, "send a recording as a VITA-49 stream over UDP (for testing)"},
+    {"listen", cmd_listen, "print the detection reports published on DDS (JSON Lines)"},
 };
 
 static void usage(FILE *f)

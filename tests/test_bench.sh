@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# triad bench end to end: a short run on workload S writes a table, JSON with every field the
+# issue asks for, and a PNG chart; --list agrees with bench/workloads/*.json; bad options are
+# refused. usage: test_bench.sh TRIAD SOURCE_DIR
+# SPDX-License-Identifier: GPL-2.0-or-later
+set -u
+triad=${1:?usage: test_bench.sh TRIAD SOURCE_DIR}
+src=${2:?usage: test_bench.sh TRIAD SOURCE_DIR}
+py=/usr/bin/python3
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/triad-bench-test.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "test_bench: FAIL: $*"; exit 1; }
+
+"$triad" bench --workload S --cpis 3 --json "$tmp/b.json" --plot "$tmp/b.png" >"$tmp/out.txt" 2>&1 ||
+    { cat "$tmp/out.txt"; fail "triad bench --workload S --cpis 3 exited $?"; }
+cat "$tmp/out.txt"
+grep -q '^S  *fftw ' "$tmp/out.txt" || fail "no fftw row for S in the table"
+[ -s "$tmp/b.json" ] || fail "no JSON written"
+[ -s "$tmp/b.png" ] || fail "no PNG written"
+[ "$(head -c 8 "$tmp/b.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+    fail "$tmp/b.png is not a PNG"
+
+if [ -x "$py" ]; then
+    "$py" - "$tmp/b.json" "$tmp/b.png" <<'PYEOF' || fail "JSON or PNG content"
+import json, struct, sys
+d = json.load(open(sys.argv[1]))
+for k in ("commit", "date", "machine", "settings", "results", "opencl_devices", "opencl_bandwidth"):
+    assert k in d, "missing " + k
+m = d["machine"]
+assert m["host"] and m["cores"] >= 1 and m["cpu_model"], m
+res = [r for r in d["results"] if not r.get("skipped")]
+assert res and res[0]["workload"] == "S" and res[0]["backend"] == "fftw", d["results"]
+for r in res:
+    assert r["cpis"] == 3
+    assert 0 < r["median_ms"] <= r["p99_ms"], r
+    assert r["msamples_per_s"] > 0 and r["input_gb_per_s"] > 0
+    assert r["latency"]["median_ms"] == r["median_ms"]
+    assert set(r["stage_median_ms"]) >= {"range", "doppler", "cfar", "extract"}
+    assert r["floor"]["ms"] > 0 and r["ratio_to_floor"] > 0, r["floor"]
+    assert r["floor"]["kind"] == ("fftw" if r["backend"] == "fftw" else "bandwidth")
+    assert r["detections_per_cpi"] > 0 and r["targets_found_last_cpi"] >= 1, r
+if any(r["backend"] == "opencl" for r in res):
+    bw = d["opencl_bandwidth"]
+    assert bw["copy_gb_per_s"] > 0 and bw["h2d_pinned_gb_per_s"] > 0, bw
+png = open(sys.argv[2], "rb").read()
+w, h = struct.unpack(">II", png[16:24])
+assert png[12:16] == b"IHDR" and 300 < w < 4000 and 200 < h < 2000, (w, h)
+print("test_bench: JSON has %d results; PNG %d x %d" % (len(d["results"]), w, h))
+PYEOF
+
+    # the workload scenes carry the same geometry as the built-in table
+    "$triad" bench --list >"$tmp/list.txt" || fail "triad bench --list"
+    "$py" - "$tmp/list.txt" "$src/bench/workloads" <<'PYEOF' || fail "--list and bench/workloads/*.json disagree"
+import json, math, os, sys
+rows = {}
+for line in open(sys.argv[1]).read().splitlines()[1:]:
+    f = line.split()
+    c, p, n = map(int, f[1].split("x"))
+    rows[f[0]] = (c, p, n, int(f[2]))
+files = sorted(x[:-5] for x in os.listdir(sys.argv[2]) if x.endswith(".json"))
+assert sorted(rows) == files, (sorted(rows), files)
+for name, want in rows.items():
+    r = json.load(open(os.path.join(sys.argv[2], name + ".json")))["radar"]
+    l = math.ceil(r["waveform"]["pulse_width_s"] * r["sample_rate_hz"] - 1e-6)
+    got = (r.get("num_channels", 1), r["pulses_per_cpi"], r["samples_per_pulse"], l)
+    assert got == want, (name, got, want)
+print("test_bench: --list matches %d workload scenes" % len(rows))
+PYEOF
+fi
+
+for bad in "--workload NOPE" "--backend cuda" "--cpis 0" "--warmup -1"; do
+    # shellcheck disable=SC2086
+    "$triad" bench $bad >"$tmp/bad.txt" 2>&1
+    rc=$?
+    [ $rc -eq 2 ] || { cat "$tmp/bad.txt"; fail "triad bench $bad exited $rc, expected 2"; }
+done
+echo "test_bench: OK"
