@@ -12,7 +12,7 @@ static const struct {
     {"simulate", cmd_simulate, "write a recording and its truth from a scene"},
     {"process", cmd_process, "process a recording into detections (JSON Lines)"},
     {"info", cmd_info, "print a recording's geometry"},
-    {"bench", cmd_bench, "time the chain against FFTW's own transforms"},
+    {"bench", cmd_bench, "time the chain per CPI against its floors and peers"},
     {"devices", cmd_devices, "list OpenCL platforms and devices with their limits"},
     {"run", cmd_run, "process a live VITA-49 stream into detections (JSON Lines, DDS)"},
     {"replay", cmd_replay, "send a recording as a VITA-49 stream over UDP (for testing)"},
