@@ -276,23 +276,23 @@ static void mti_stage(fftw_state *s)
     }
 }
 
+/* Doppler FFT of a block of range columns, then their power straight away while the block is
+ * still in cache: map row k holds FFT bin (k + ceil(P/2)) mod P (fftshift). */
 static void doppler_stage(fftw_state *s, float *map)
 {
     const triad__plan *p = s->plan;
     const size_t n = p->n, np = p->p, stride = p->nfft;
     const size_t block = n < DOPPLER_BLOCK ? n : DOPPLER_BLOCK, full = n / block;
+    const size_t shift = (np + 1) / 2;
 #pragma omp parallel for num_threads(p->threads) schedule(static)
     for (size_t b = 0; b <= full; b++) {
         fftwf_complex *x = s->work + b * block;
-        if (b < full)
-            fftwf_execute_dft(s->doppler, x, x);
-        else if (s->doppler_tail)
-            fftwf_execute_dft(s->doppler_tail, x, x);
-    }
-    const size_t shift = (np + 1) / 2; /* fftshift: map row k holds FFT bin (k + ceil(P/2)) % P */
-#pragma omp parallel for num_threads(p->threads) schedule(static)
-    for (size_t k = 0; k < np; k++) {
-        power_row(s->work + ((k + shift) % np) * stride, map + k * n, n);
+        const size_t width = b < full ? block : n - full * block;
+        if (width == 0)
+            continue;
+        fftwf_execute_dft(b < full ? s->doppler : s->doppler_tail, x, x);
+        for (size_t k = 0; k < np; k++)
+            power_row(x + ((k + shift) % np) * stride, map + k * n + b * block, width);
     }
 }
 
