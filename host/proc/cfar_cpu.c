@@ -15,9 +15,10 @@
 #include <omp.h>
 #endif
 
-/* Hot loops get an AVX2/FMA clone picked at load time; the default clone runs anywhere. */
+/* Hot loops get AVX-512 and AVX2 clones picked at load time by CPU feature (not by model name, which
+ * "arch=" clones test); the default clone runs anywhere. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define TRIAD_HOT __attribute__((target_clones("arch=haswell", "default")))
+#define TRIAD_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define TRIAD_HOT
 #endif
