@@ -3,6 +3,7 @@
  * Range stage, one pulse at a time per thread, in a cache-resident buffer:
  *   convert (ci16/cf32 -> float, NaN/Inf -> 0) -> FFT -> x w_d[m] conj(H)/Nfft -> IFFT
  *   -> work[m] (row stride Nfft; the Doppler weight is folded into the multiply when no MTI)
+ * (all channels of a pulse together: interleaved samples are read from memory once)
  * MTI (when asked): the canceller and the Doppler weights, row by row in place.
  * Doppler stage: FFTW's strided transform across pulses, in place, blocks of columns per thread.
  * Power stage: row k of the map = |work[(k + ceil(P/2)) mod P]|^2, contiguous (fftshift).
@@ -44,7 +45,8 @@ typedef struct {
     fftwf_plan range_fwd, range_inv, doppler, doppler_tail;
     fftwf_complex *spectrum;   /* conj(FFT(h)) / Nfft [size: nfft] */
     fftwf_complex **pulse_buf; /* per thread [size: nfft] */
-    fftwf_complex *work;       /* compressed, then Doppler-transformed [size: P x nfft] */
+    fftwf_complex **work;      /* per channel: compressed, then Doppler-transformed
+                                  [size: P x nfft] */
     fftwf_complex **cube;      /* keep_compressed: compressed pulses per channel [size: P x N] */
     float **map;               /* per channel [size: P x N] */
     triad__cfar *cfar;
@@ -66,7 +68,8 @@ static void fftw_destroy(void *st)
     for (size_t i = 0; s->cube && i < s->plan->c; i++) fftwf_free(s->cube[i]);
     for (size_t i = 0; s->map && i < s->plan->c; i++) fftwf_free(s->map[i]);
     free(s->pulse_buf);
-    fftwf_free(s->work);
+    for (size_t i = 0; s->work && i < s->plan->c; i++) fftwf_free(s->work[i]);
+    free(s->work);
     free(s->cube);
     free(s->map);
     fftwf_free(s->spectrum);
@@ -91,11 +94,11 @@ static int make_plans(fftw_state *s)
     pthread_mutex_lock(&planner_lock);
     s->range_fwd = fftwf_plan_dft_1d(nfft, s->pulse_buf[0], s->pulse_buf[0], FFTW_FORWARD, flags);
     /* inverse straight into the pulse's row of the work buffer (rows are Nfft long) */
-    s->range_inv = fftwf_plan_dft_1d(nfft, s->pulse_buf[0], s->work, FFTW_BACKWARD, flags);
-    s->doppler = fftwf_plan_many_dft(1, &np, block, s->work, NULL, nfft, 1, s->work, NULL,
+    s->range_inv = fftwf_plan_dft_1d(nfft, s->pulse_buf[0], s->work[0], FFTW_BACKWARD, flags);
+    s->doppler = fftwf_plan_many_dft(1, &np, block, s->work[0], NULL, nfft, 1, s->work[0], NULL,
                                      nfft, 1, FFTW_FORWARD, flags);
     if (tail)
-        s->doppler_tail = fftwf_plan_many_dft(1, &np, tail, s->work, NULL, nfft, 1, s->work,
+        s->doppler_tail = fftwf_plan_many_dft(1, &np, tail, s->work[0], NULL, nfft, 1, s->work[0],
                                               NULL, nfft, 1, FFTW_FORWARD, flags);
     /* the reference spectrum, planned once and thrown away */
     fftwf_plan ref = fftwf_plan_dft_1d(nfft, s->spectrum, s->spectrum, FFTW_FORWARD,
@@ -137,8 +140,10 @@ static int fftw_create(void **out, const triad__plan *p)
     s->cube = calloc(p->c, sizeof *s->cube);
     s->map = calloc(p->c, sizeof *s->map);
     s->spectrum = fftwf_malloc(p->nfft * sizeof *s->spectrum);
-    s->work = fftwf_malloc(p->p * p->nfft * sizeof *s->work);
+    s->work = calloc(p->c, sizeof *s->work);
     int ok = s->pulse_buf && s->cube && s->map && s->spectrum && s->work;
+    for (size_t i = 0; ok && i < p->c; i++)
+        ok = (s->work[i] = fftwf_malloc(p->p * p->nfft * sizeof(fftwf_complex))) != NULL;
     for (int i = 0; ok && i < t; i++)
         ok = (s->pulse_buf[i] = fftwf_malloc(p->nfft * sizeof(fftwf_complex))) != NULL;
     for (size_t i = 0; ok && p->keep_compressed && i < p->c; i++)
@@ -218,13 +223,16 @@ TRIAD_HOT static void power_row(const fftwf_complex *restrict x, float *restrict
         row[j] = x[j][0] * x[j][0] + x[j][1] * x[j][1];
 }
 
-static size_t range_stage(fftw_state *s, const void *raw, size_t ch)
+/* All channels of a pulse one after the other, so a pulse's interleaved samples are read
+ * from memory once, not once per channel. */
+static size_t range_stage(fftw_state *s, const void *raw)
 {
     const triad__plan *p = s->plan;
     size_t bad = 0;
 #pragma omp parallel for num_threads(p->threads) schedule(static) reduction(+ : bad)
-    for (size_t m = 0; m < p->p; m++) {
-        fftwf_complex *buf = s->pulse_buf[thread_id()], *out = s->work + m * p->nfft;
+    for (size_t job = 0; job < p->p * p->c; job++) {
+        const size_t m = job / p->c, ch = job % p->c;
+        fftwf_complex *buf = s->pulse_buf[thread_id()], *out = s->work[ch] + m * p->nfft;
         bad += load_pulse(p, raw, ch, m, buf);
         fftwf_execute_dft(s->range_fwd, buf, buf);
         /* no MTI: the Doppler weight of this pulse rides on the multiply; MTI needs the
@@ -246,7 +254,7 @@ static size_t range_stage(fftw_state *s, const void *raw, size_t ch)
 }
 
 /* MTI canceller and Doppler weights across pulses, in place: row m only reads rows >= m. */
-static void mti_stage(fftw_state *s)
+static void mti_stage(fftw_state *s, size_t ch)
 {
     const triad__plan *p = s->plan;
     const size_t n = p->n, stride = p->nfft;
@@ -254,7 +262,7 @@ static void mti_stage(fftw_state *s)
     for (size_t c0 = 0; c0 < n; c0 += 256) {
         const size_t c1 = c0 + 256 < n ? c0 + 256 : n;
         for (size_t m = 0; m < p->p; m++) {
-            fftwf_complex *x = s->work + m * stride;
+            fftwf_complex *x = s->work[ch] + m * stride;
             if (m >= p->p_mti) {
                 memset(x + c0, 0, (c1 - c0) * sizeof *x);
                 continue;
@@ -279,7 +287,7 @@ static void mti_stage(fftw_state *s)
 
 /* Doppler FFT of a block of range columns, then their power straight away while the block is
  * still in cache: map row k holds FFT bin (k + ceil(P/2)) mod P (fftshift). */
-static void doppler_stage(fftw_state *s, float *map)
+static void doppler_stage(fftw_state *s, size_t ch, float *map)
 {
     const triad__plan *p = s->plan;
     const size_t n = p->n, np = p->p, stride = p->nfft;
@@ -287,7 +295,7 @@ static void doppler_stage(fftw_state *s, float *map)
     const size_t shift = (np + 1) / 2;
 #pragma omp parallel for num_threads(p->threads) schedule(static)
     for (size_t b = 0; b <= full; b++) {
-        fftwf_complex *x = s->work + b * block;
+        fftwf_complex *x = s->work[ch] + b * block;
         const size_t width = b < full ? block : n - full * block;
         if (width == 0)
             continue;
@@ -303,18 +311,18 @@ static int fftw_execute_cpi(void *st, const void *raw, triad__bin_det *dets, siz
     fftw_state *s = st;
     const triad__plan *p = s->plan;
     times[0] = times[1] = times[2] = times[3] = 0.0;
+    const double t0 = triad__now();
+    stats->nonfinite += range_stage(s, raw);
+    times[0] = triad__now() - t0;
     for (size_t ch = 0; ch < p->c; ch++) {
-        const double t0 = triad__now();
-        stats->nonfinite += range_stage(s, raw, ch);
-        if (p->mti)
-            mti_stage(s);
         const double t1 = triad__now();
-        doppler_stage(s, s->map[ch]);
+        if (p->mti)
+            mti_stage(s, ch);
+        doppler_stage(s, ch, s->map[ch]);
         const double t2 = triad__now();
         double ct[2];
         triad__cfar_execute(s->cfar, s->map[ch], dets + ch * p->max_detections, &counts[ch],
                             stats, ct);
-        times[0] += t1 - t0;
         times[1] += t2 - t1;
         times[2] += ct[0];
         times[3] += ct[1];
