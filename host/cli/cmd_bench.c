@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "triad_commit.h" /* generated at build time: TRIAD_GIT_COMMIT */
 #include "io/plot_png.h"
 #include "proc/backend.h"
 #include "proc/opencl/bench_floor_cl.h"
