@@ -1,0 +1,34 @@
+/* Motion models in ECEF (a rotating frame: Coriolis and centrifugal terms included).
+ *   TRIAD_MOTION_CV        constant velocity (air targets; ECEF-fixed straight line)
+ *   TRIAD_MOTION_BALLISTIC gravity with J2, earth rotation, no drag (above the atmosphere)
+ *   TRIAD_MOTION_BOOST     ballistic plus a thrust acceleration along velocity (state[6], m/s^2)
+ * State: x[0..2] position m, x[3..5] velocity m/s, x[6] along-track acceleration (BOOST only,
+ * else ignored and kept).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef TRIAD_FUSION_DYNAMICS_H
+#define TRIAD_FUSION_DYNAMICS_H
+
+typedef enum { TRIAD_MOTION_CV = 0, TRIAD_MOTION_BALLISTIC, TRIAD_MOTION_BOOST } triad_motion;
+
+enum { TRIAD_STATE_DIM = 7 };
+
+/* Gravity (with J2) plus centrifugal acceleration at ECEF position p: a[3], m/s^2. */
+void triad_gravity_ecef(const double p[3], double a[3]);
+
+/* Propagate x over dt seconds (RK4, internal steps <= 1 s). If f is not NULL it receives the
+ * state transition matrix d x(t+dt) / d x(t) [7][7] (numerical or analytic). */
+void triad_propagate(triad_motion model, double x[TRIAD_STATE_DIM], double dt,
+                     double f[TRIAD_STATE_DIM][TRIAD_STATE_DIM]);
+
+/* Process noise Q [7][7] for dt: white acceleration of spectral density q (m^2/s^3) on the
+ * velocity (and q_thrust on the thrust term for BOOST). */
+void triad_process_noise(triad_motion model, double dt, double q, double q_thrust,
+                         double out[TRIAD_STATE_DIM][TRIAD_STATE_DIM]);
+
+/* Propagate forward (dt > 0) or backward (dt < 0) under BALLISTIC until the height above the
+ * ellipsoid crosses alt_m; returns the time taken (signed), or NAN if not reached within
+ * max_s. x is updated to the crossing state. */
+double triad_propagate_to_altitude(double x[TRIAD_STATE_DIM], double alt_m, int backward,
+                                   double max_s);
+
+#endif

@@ -1,0 +1,88 @@
+/* The multi-radar tracker and the warnings it raises. Messages in, messages out: it knows
+ * detection reports, tracks and warnings, never the processing chain.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef TRIAD_FUSION_TRACKER_H
+#define TRIAD_FUSION_TRACKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fusion/dynamics.h"
+#include "fusion/geo.h"
+
+/* One detection of one report, in the units of the DetectionReport message. */
+typedef struct {
+    double range_m, range_rate_mps, azimuth_deg, elevation_deg, snr_db;
+    double var_range_m2, var_range_rate_m2s2, var_azimuth_deg2, var_elevation_deg2;
+} triad_fusion_det;
+
+/* One report: one radar, one look (a CPI), possibly empty. */
+typedef struct {
+    char site_id[64];
+    uint32_t radar_id;
+    triad_geodetic site;      /* radians, metres */
+    double time_s;            /* UTC seconds (any common epoch across reports) */
+    const triad_fusion_det *dets;
+    size_t num_dets;
+} triad_fusion_report;
+
+typedef enum { TRIAD_TRACK_TENTATIVE = 0, TRIAD_TRACK_CONFIRMED, TRIAD_TRACK_DELETED } triad_track_status;
+
+typedef struct {
+    uint32_t id;              /* stable track number */
+    triad_track_status status;
+    triad_motion model;       /* the model currently best supported */
+    int ballistic;            /* classified as a ballistic target */
+    double time_s;
+    double x[TRIAD_STATE_DIM];      /* ECEF state */
+    double p[TRIAD_STATE_DIM][TRIAD_STATE_DIM];
+    triad_geodetic position;  /* of x */
+    uint32_t hits, misses;
+    char sites[8][64];        /* the sites that contributed (first 8) */
+    size_t num_sites;
+} triad_track;
+
+typedef enum { TRIAD_WARNING_NEW = 0, TRIAD_WARNING_UPDATE, TRIAD_WARNING_CANCEL } triad_warning_kind;
+
+/* An error ellipse on the ground: semi-axes (1-sigma) and orientation (clockwise from north). */
+typedef struct {
+    double semi_major_m, semi_minor_m, orientation_deg;
+} triad_ellipse;
+
+typedef struct {
+    uint64_t event_id;
+    uint32_t version;         /* 1 for NEW, +1 per UPDATE and for the CANCEL */
+    triad_warning_kind kind;
+    uint32_t track_id;
+    double issued_s;
+    double launch_time_s, impact_time_s;
+    double launch_time_sigma_s, impact_time_sigma_s;
+    triad_geodetic launch, impact;
+    triad_ellipse launch_ellipse, impact_ellipse;
+} triad_warning;
+
+typedef struct {
+    double gate_probability;    /* chi-square gate, e.g. 0.999 */
+    int confirm_m, confirm_n;   /* M-of-N confirmation */
+    int delete_misses;          /* consecutive looks covering the track without a hit */
+    double delete_age_s;        /* or no update for this long */
+    double q_air, q_ballistic, q_thrust; /* process noise spectral densities */
+    double ballistic_min_alt_m; /* above this and climbing fast: ballistic candidate */
+    double warning_min_track_s; /* a ballistic track this old may raise a warning */
+} triad_tracker_cfg;
+
+triad_tracker_cfg triad_tracker_cfg_default(void);
+
+typedef struct triad_tracker triad_tracker;
+typedef void (*triad_warning_fn)(void *user, const triad_warning *w);
+
+int triad_tracker_create(triad_tracker **t, const triad_tracker_cfg *cfg, triad_warning_fn on_warning,
+                         void *user);
+/* Reports must come in time order (per site; across sites within a small reorder window the
+ * tracker sorts). Returns 0 or a negative triad_err. */
+int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r);
+/* The current tracks (confirmed and tentative); valid until the next update. */
+const triad_track *triad_tracker_tracks(const triad_tracker *t, size_t *count);
+void triad_tracker_destroy(triad_tracker *t);
+
+#endif
