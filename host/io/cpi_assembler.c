@@ -351,13 +351,18 @@ triad_vita49_status triad_cpi_asm_packet(triad_cpi_asm *a, const triad_vita49_pa
     uint64_t i = pkt->sample_index, n = pkt->num_samples;
     if (a->started && i + n <= a->next_cpi * a->pn) {
         a->st.late++;
-        if (++a->late_run < a->cfg.resync_packets)
+        a->ahead_run = 0;
+        /* a run of late packets is a sender restart only when they are for a CPI older than
+         * the one just handed on: the rest of a CPI closed by a timeout (a stall) is late
+         * too, and must never open that CPI a second time */
+        if (i / a->pn + 1 >= a->next_cpi || ++a->late_run < a->cfg.resync_packets)
             return TRIAD_VITA49_OK;
         resync(a, now_s); /* the sender restarted: this packet begins the new stream */
     } else if (a->started && i / a->pn > (a->have_newest ? a->newest / a->pn : a->next_cpi) +
                                              a->cfg.max_jump_cpis) {
         /* one corrupted index must not carry the stream away; many in a row are a jump */
         a->st.ahead++;
+        a->late_run = 0;
         if (++a->ahead_run < a->cfg.resync_packets)
             return TRIAD_VITA49_OK;
         resync(a, now_s);

@@ -202,12 +202,17 @@ static double effective_cells(const int *dr, const int *dd, int n, const double 
 {
     if (n < 1)
         return 0.0;
+    /* the exact double sum costs n^2: beyond a few thousand cells (very wide training
+     * windows) the ratio of the interior's full window stands in; see plan_cfar */
     double sum = 0.0;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
             sum += rho_r2[abs(dr[i] - dr[j])] * rho_d2[abs(dd[i] - dd[j])];
     return (double)n * (double)n / sum;
 }
+
+/* Cells up to this many get the exact effective count per window shape. */
+enum { EXACT_EFFECTIVE_CELLS = 1024 };
 
 static int plan_cfar(triad__plan *p)
 {
@@ -227,7 +232,7 @@ static int plan_cfar(triad__plan *p)
     }
     noise_correlation(p, 2 * go, 2 * dgo, rho_r2, rho_d2);
     int err = 0;
-    double last_a = 0.0;
+    double last_a = 0.0, share = -1.0; /* share: independent cells per cell, wide windows */
     long last_lo = -1, last_hi = -1;
     for (size_t r = 0; r < p->range_bins && !err; r++) {
         /* the training ring that exists at r: range edges cut it, Doppler wraps */
@@ -261,15 +266,27 @@ static int plan_cfar(triad__plan *p)
         int n_lag = 0;
         for (int i = n_lead; i < n_all; i++)
             n_lag += dr[i] > 0;
+        /* wide windows: the independent share of cells is about the same for every shape, so
+         * n_eff = n x (the share in one column of training cells, computed exactly) */
+        const int big = n_all > EXACT_EFFECTIVE_CELLS;
+        if (big && share < 0.0) { /* once: a block of whole training columns of the larger half */
+            const int lead_side = n_lead >= n_all - n_lead;
+            const int avail = lead_side ? n_lead : n_all - n_lead;
+            const int sample = avail < EXACT_EFFECTIVE_CELLS ? avail : EXACT_EFFECTIVE_CELLS;
+            const int off = lead_side ? 0 : n_lead;
+            share = effective_cells(dr + off, dd + off, sample, rho_r2, rho_d2) / sample;
+        }
         double a;
         switch (f->type) {
         case TRIAD_CFAR_CA:
-            a = triad_cfar_alpha_ca(f->pfa, effective_cells(dr, dd, n_all, rho_r2, rho_d2));
+            a = triad_cfar_alpha_ca(f->pfa, big ? share * n_all
+                                                : effective_cells(dr, dd, n_all, rho_r2, rho_d2));
             break;
         case TRIAD_CFAR_GO:
         case TRIAD_CFAR_SO: {
-            const double e1 = effective_cells(dr, dd, n_lead, rho_r2, rho_d2);
-            const double e2 = effective_cells(dr + n_lead, dd + n_lead, n_lag, rho_r2, rho_d2);
+            const double e1 = big ? share * n_lead : effective_cells(dr, dd, n_lead, rho_r2, rho_d2);
+            const double e2 = big ? share * n_lag
+                                  : effective_cells(dr + n_lead, dd + n_lead, n_lag, rho_r2, rho_d2);
             a = triad_cfar_alpha_goso(f->type, f->pfa, n_lead ? (int)fmax(1.0, round(e1)) : 0,
                                       n_lag ? (int)fmax(1.0, round(e2)) : 0);
             break;
@@ -533,6 +550,14 @@ static int can_fall_back(const triad_chain *chain)
     return is_auto(chain->cfg.backend) && chain->ops != &triad__backend_fftw;
 }
 
+/* A failed fallback leaves no backend: every later call says so instead of crashing. */
+static int check_alive(const triad_chain *chain)
+{
+    return chain->state ? 0
+                        : triad__fail(TRIAD_EBACKEND, "chain: no backend left (the fallback to "
+                                                      "FFTW failed earlier)");
+}
+
 int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
                         triad_detection *dets, triad_chain_stats *stats)
 {
@@ -540,6 +565,8 @@ int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof *stats);
+    if (check_alive(chain))
+        return TRIAD_EBACKEND;
     int err = chain->ops->execute(chain->state, raw, chain->bins, chain->counts, stats,
                                   chain->times);
     if (err && can_fall_back(chain)) {
@@ -569,6 +596,8 @@ int triad_chain_submit(triad_chain *chain, size_t slot, uint64_t cpi_index)
     if (slot >= chain->num_slots || chain->slot_busy[slot])
         return triad__fail(TRIAD_EINVAL, "submit: slot %zu is %s", slot,
                            slot >= chain->num_slots ? "out of range" : "still in flight");
+    if (check_alive(chain))
+        return TRIAD_EBACKEND;
     chain->slot_cpi[slot] = cpi_index;
     chain->slot_busy[slot] = 1;
     if (chain->own_input[slot])
@@ -589,7 +618,11 @@ int triad_chain_collect(triad_chain *chain, size_t slot, triad_detection *dets,
     if (slot >= chain->num_slots || !chain->slot_busy[slot])
         return triad__fail(TRIAD_EINVAL, "collect: slot %zu was not submitted", slot);
     const uint64_t cpi = chain->slot_cpi[slot];
-    int err = 0;
+    int err = check_alive(chain);
+    if (err) {
+        chain->slot_busy[slot] = 0;
+        return err;
+    }
     if (!chain->own_input[slot]) {
         err = chain->ops->collect(chain->state, slot, chain->bins, chain->counts, stats,
                                   chain->times);
@@ -598,7 +631,7 @@ int triad_chain_collect(triad_chain *chain, size_t slot, triad_detection *dets,
             err = fall_back(chain, cpi);
         }
     }
-    if (!err && chain->own_input[slot])
+    if (!err && chain->own_input[slot] && !(err = check_alive(chain)))
         err = chain->ops->execute(chain->state, chain->own_input[slot], chain->bins,
                                   chain->counts, stats, chain->times);
     chain->slot_busy[slot] = 0;

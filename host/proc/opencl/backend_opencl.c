@@ -4,7 +4,7 @@
  *   raw -> range_load (convert, zero-pad to a power of two) -> FFT -> range_multiply -> IFFT
  *       -> doppler_weight (MTI, window) -> FFT down the columns (or DFT when P is not a power
  *       of two) -> doppler_power (fftshift) -> cfar_colsum -> cfar_mean | cfar_os
- *       -> extract_label_init -> extract_label_spread (until stable) -> extract_peaks
+ *       -> extract_label_init -> extract_group (until stable, one work-group) -> extract_peaks
  *
  * Streaming: two slots, each with pinned host staging for its CPI and its results, and three
  * in-order queues tied by events: the upload of CPI k+1 (upload queue), the kernels of CPI k
@@ -596,7 +596,18 @@ static int cl_submit(void *st, size_t slot)
     cl_slot *sl = &s->slot[slot];
     sl->t_submit = triad__now();
     int err = upload(s, sl, sl->in_host);
-    return err ? err : enqueue_cpi(s, sl);
+    if (!err)
+        err = enqueue_cpi(s, sl);
+    if (err) { /* nothing of this slot may stay in flight */
+        clFinish(s->up_q);
+        clFinish(s->ctx->queue);
+        for (int e = 0; e < 3; e++) {
+            cl_event *ev = e == 0 ? &sl->up : e == 1 ? &sl->comp : &sl->down;
+            if (*ev) clReleaseEvent(*ev);
+            *ev = NULL;
+        }
+    }
+    return err;
 }
 
 static int cl_collect(void *st, size_t slot, triad__bin_det *dets, size_t *counts,
@@ -651,7 +662,15 @@ static int cl_execute(void *st, const void *raw, triad__bin_det *dets, size_t *c
         err = enqueue_cpi(s, sl);
     if (!err)
         return cl_collect(s, 0, dets, counts, stats, times);
+    /* the upload may still read the caller's memory: wait for every queue, drop the events */
+    clFinish(s->up_q);
     clFinish(s->ctx->queue);
+    clFinish(s->down_q);
+    for (int e = 0; e < 3; e++) {
+        cl_event *ev = e == 0 ? &sl->up : e == 1 ? &sl->comp : &sl->down;
+        if (*ev) clReleaseEvent(*ev);
+        *ev = NULL;
+    }
     return err;
 }
 
