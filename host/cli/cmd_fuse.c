@@ -1,0 +1,657 @@
+/* triad fuse: detection reports (JSON Lines) -> the multi-radar tracker -> tracks and warnings
+ * (JSON Lines), a map, and with the truth a summary of how well it did.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "fusion/assign.h"
+#include "fusion/dynamics.h"
+#include "fusion/geo.h"
+#include "fusion/tracker.h"
+#include "io/fusion_jsonl.h"
+#include "io/map_png.h"
+#include "triad/error.h"
+
+#define DEG (M_PI / 180.0)
+#define MAX_INPUTS 64
+#define OSPA_CUTOFF_M 10000.0
+#define NEAR_TRUTH_M 10000.0
+#define TABLE_STEP_S 10.0
+
+static const char usage_text[] =
+    "usage: triad fuse --input REPORTS.jsonl [--input MORE.jsonl ...] [--out TRACKS.jsonl]\n"
+    "                  [--plot MAP.png] [--truth TRUTH.jsonl]\n"
+    "  merges the inputs in time order and runs the tracker; --out gets one track line per\n"
+    "  confirmed track per update and every warning line (docs/FORMATS.md, \"Fusion\");\n"
+    "  --plot draws sites, coverage, tracks, truth, launch and impact; --truth adds a summary on\n"
+    "  stderr (warning latency, launch/impact error, OSPA, false tracks per hour)\n";
+
+/* ---- what is kept for the summary and the map ---- */
+typedef struct {
+    uint32_t id;
+    int ballistic;
+    double t, lat_deg, lon_deg, ecef[3];
+    size_t seq;
+} track_rec;
+
+typedef struct {
+    FILE *out;
+    int io_err;
+    triad_warning *w;
+    size_t nw, capw;
+    track_rec *tr;
+    size_t ntr, captr;
+    uint32_t *last_hits; /* by track id */
+    size_t cap_hits;
+} fuse_ctx;
+
+static void on_warning(void *user, const triad_warning *w)
+{
+    fuse_ctx *c = user;
+    if (c->out && triad__fjsonl_write_warning(c->out, w))
+        c->io_err = 1;
+    if (c->nw == c->capw) {
+        const size_t n = c->capw ? 2 * c->capw : 64;
+        void *p = realloc(c->w, n * sizeof *c->w);
+        if (!p) {
+            c->io_err = 2;
+            return;
+        }
+        c->w = p;
+        c->capw = n;
+    }
+    c->w[c->nw++] = *w;
+}
+
+static int keep_track(fuse_ctx *c, const triad_track *t)
+{
+    if (c->ntr == c->captr) {
+        const size_t n = c->captr ? 2 * c->captr : 4096;
+        void *p = realloc(c->tr, n * sizeof *c->tr);
+        if (!p)
+            return -1;
+        c->tr = p;
+        c->captr = n;
+    }
+    track_rec *r = &c->tr[c->ntr];
+    r->id = t->id;
+    r->ballistic = t->ballistic;
+    r->t = t->time_s;
+    r->lat_deg = t->position.lat_rad / DEG;
+    r->lon_deg = t->position.lon_rad / DEG;
+    memcpy(r->ecef, t->x, sizeof r->ecef);
+    r->seq = c->ntr++;
+    return 0;
+}
+
+/* Was the track updated since we last wrote it? (hits grew; ids are small and sequential) */
+static int updated(fuse_ctx *c, const triad_track *t)
+{
+    if (t->id >= 50000000u)
+        return 1;
+    if (t->id >= c->cap_hits) {
+        size_t n = c->cap_hits ? c->cap_hits : 1024;
+        while (n <= t->id)
+            n *= 2;
+        uint32_t *p = realloc(c->last_hits, n * sizeof *p);
+        if (!p)
+            return 1;
+        memset(p + c->cap_hits, 0, (n - c->cap_hits) * sizeof *p);
+        c->last_hits = p;
+        c->cap_hits = n;
+    }
+    if (c->last_hits[t->id] == t->hits)
+        return 0;
+    c->last_hits[t->id] = t->hits;
+    return 1;
+}
+
+/* ---- truth ---- */
+typedef struct {
+    size_t first, n;
+    int ballistic;
+    const char *name;
+} truth_target;
+
+static size_t truth_targets(const triad__truth *t, truth_target *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < t->num_pts; i++) {
+        if (k && strcmp(out[k - 1].name, t->pts[i].target) == 0) {
+            out[k - 1].n++;
+            continue;
+        }
+        if (k == cap)
+            break;
+        out[k].first = i;
+        out[k].n = 1;
+        out[k].ballistic = t->pts[i].ballistic;
+        out[k].name = t->pts[i].target;
+        k++;
+    }
+    return k;
+}
+
+/* Linear interpolation of the target's ECEF position at time tt; 0 if outside its life. */
+static int truth_at(const triad__truth *t, const truth_target *g, double tt, double p[3],
+                    int *seen_by)
+{
+    const triad__truth_point *a = &t->pts[g->first];
+    if (tt < a[0].t - 1e-6 || tt > a[g->n - 1].t + 1e-6)
+        return 0;
+    size_t lo = 0, hi = g->n - 1;
+    while (hi - lo > 1) {
+        const size_t mid = (lo + hi) / 2;
+        if (a[mid].t <= tt)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const double span = a[hi].t - a[lo].t;
+    const double f = span > 0 ? fmin(fmax((tt - a[lo].t) / span, 0.0), 1.0) : 0.0;
+    for (int i = 0; i < 3; i++)
+        p[i] = a[lo].ecef[i] + f * (a[hi].ecef[i] - a[lo].ecef[i]);
+    if (seen_by)
+        *seen_by = a[lo].seen_by;
+    return 1;
+}
+
+static double dist3(const double a[3], const double b[3])
+{
+    return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+                (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+static double ground_m(double lat1, double lon1, double lat2, double lon2)
+{
+    const double p1 = lat1 * DEG, p2 = lat2 * DEG, dl = (lon2 - lon1) * DEG;
+    const double a = sin((p2 - p1) / 2) * sin((p2 - p1) / 2) +
+                     cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
+    return 2 * 6371000.0 * asin(fmin(1.0, sqrt(a)));
+}
+
+/* OSPA (order 1, cutoff c) between the confirmed tracks propagated to time tt and the truth
+ * targets that exist then and are inside some radar's coverage. */
+static double ospa_at(const triad_track *tr, size_t ntr, const triad__truth *truth,
+                      const truth_target *tg, size_t ntg, double tt, size_t *m_out, size_t *n_out)
+{
+    double tp[256][3], xp[256][3];
+    size_t m = 0, n = 0;
+    for (size_t i = 0; i < ntr && m < 256; i++) {
+        if (tr[i].status != TRIAD_TRACK_CONFIRMED)
+            continue;
+        double x[TRIAD_STATE_DIM];
+        memcpy(x, tr[i].x, sizeof x);
+        if (tt != tr[i].time_s)
+            triad_propagate(tr[i].model, x, tt - tr[i].time_s, NULL);
+        memcpy(tp[m++], x, 3 * sizeof(double));
+    }
+    for (size_t k = 0; k < ntg && n < 256; k++) {
+        int seen = 0;
+        if (truth_at(truth, &tg[k], tt, xp[n], &seen) && seen > 0)
+            n++;
+    }
+    *m_out = m;
+    *n_out = n;
+    if (m == 0 && n == 0)
+        return 0.0;
+    if (m == 0 || n == 0)
+        return OSPA_CUTOFF_M;
+    double *cost = malloc(m * n * sizeof *cost);
+    int *r2c = malloc(m * sizeof *r2c);
+    double sum = 0;
+    if (cost && r2c)
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                cost[i * n + j] = fmin(dist3(tp[i], xp[j]), OSPA_CUTOFF_M);
+    if (!cost || !r2c || triad_assign(cost, m, n, r2c)) {
+        free(cost);
+        free(r2c);
+        return NAN;
+    }
+    for (size_t i = 0; i < m; i++)
+        if (r2c[i] >= 0)
+            sum += cost[i * n + (size_t)r2c[i]];
+    const size_t big = m > n ? m : n, small = m > n ? n : m;
+    sum += OSPA_CUTOFF_M * (double)(big - small);
+    free(cost);
+    free(r2c);
+    return sum / (double)big;
+}
+
+static int by_id_then_seq(const void *a, const void *b)
+{
+    const track_rec *x = a, *y = b;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The latest NEW/UPDATE warning issued at or before t (NULL if none, or cancelled since). */
+static const triad_warning *warning_at(const fuse_ctx *c, double t)
+{
+    const triad_warning *best = NULL;
+    for (size_t i = 0; i < c->nw && c->w[i].issued_s <= t + 1e-9; i++)
+        best = c->w[i].kind == TRIAD_WARNING_CANCEL ? NULL : &c->w[i];
+    return best;
+}
+
+/* The truth launch a warning is about: the nearest impact point. */
+static const triad__truth_launch *launch_of(const triad__truth *t, const triad_warning *w)
+{
+    const triad__truth_launch *best = NULL;
+    double bd = INFINITY;
+    for (size_t i = 0; i < t->num_launches; i++) {
+        const double d = ground_m(w->impact.lat_rad / DEG, w->impact.lon_rad / DEG,
+                                  t->launches[i].impact_lat_deg, t->launches[i].impact_lon_deg);
+        if (d < bd) {
+            bd = d;
+            best = &t->launches[i];
+        }
+    }
+    return best;
+}
+
+static void summary(fuse_ctx *c, const triad__fjsonl_reports *in, const triad__truth *truth,
+                    const double *ospa_t, const double *ospa_v, const size_t *ospa_m,
+                    const size_t *ospa_n, size_t nospa)
+{
+    truth_target tg[256];
+    const size_t ntg = truth_targets(truth, tg, 256);
+    const double t0 = truth->start_t;
+    /* first detection of a ballistic target (a detection within 20 km of it) */
+    double first_det = NAN;
+    for (size_t i = 0; i < in->n && isnan(first_det); i++) {
+        const triad_fusion_report *r = &in->v[i].r;
+        for (size_t d = 0; d < r->num_dets && isnan(first_det); d++) {
+            const triad_fusion_det *fd = &r->dets[d];
+            triad_polar_meas m = {fd->range_m, fd->azimuth_deg * DEG, fd->elevation_deg * DEG,
+                                  fd->range_rate_mps, 1, 1e-6, 1e-6, 1, 0};
+            double pos[3], cov[3][3];
+            triad_meas_to_ecef(&r->site, &m, pos, cov);
+            for (size_t k = 0; k < ntg; k++) {
+                double p[3];
+                if (tg[k].ballistic && truth_at(truth, &tg[k], r->time_s, p, NULL) &&
+                    dist3(p, pos) < 20000.0) {
+                    first_det = r->time_s;
+                    break;
+                }
+            }
+        }
+    }
+    double first_new = NAN;
+    for (size_t i = 0; i < c->nw; i++)
+        if (c->w[i].kind == TRIAD_WARNING_NEW) {
+            first_new = c->w[i].issued_s;
+            break;
+        }
+    fprintf(stderr, "triad fuse: truth: %zu targets (%zu launches)\n", ntg, truth->num_launches);
+    for (size_t i = 0; i < truth->num_launches; i++) {
+        const triad__truth_launch *l = &truth->launches[i];
+        fprintf(stderr,
+                "  launch %s: at +%.1f s from %.4fN %.4fE, burnout +%.1f s, impact +%.1f s at "
+                "%.4fN %.4fE\n",
+                l->target, l->launch_t - t0, l->launch_lat_deg, l->launch_lon_deg,
+                l->burnout_t - t0, l->impact_t - t0, l->impact_lat_deg, l->impact_lon_deg);
+    }
+    if (!isnan(first_det))
+        fprintf(stderr, "  first detection of a ballistic target: +%.1f s\n", first_det - t0);
+    if (!isnan(first_new))
+        fprintf(stderr, "  first warning (NEW): +%.1f s\n", first_new - t0);
+    fprintf(stderr, "summary: first_detection_to_warning_s=%.2f\n",
+            isnan(first_det) || isnan(first_new) ? NAN : first_new - first_det);
+    /* impact error 60 s and 120 s of tracking past burnout */
+    for (size_t i = 0; i < truth->num_launches; i++) {
+        const triad__truth_launch *l = &truth->launches[i];
+        const double marks[] = {30.0, 60.0, 120.0};
+        for (int k = 0; k < 3; k++) {
+            const triad_warning *w = warning_at(c, l->burnout_t + marks[k]);
+            if (!w || launch_of(truth, w) != l) {
+                fprintf(stderr, "summary: %s impact_error_km_at_burnout_plus_%.0fs=nan "
+                        "(no warning out)\n", l->target, marks[k]);
+                continue;
+            }
+            fprintf(stderr,
+                    "summary: %s impact_error_km_at_burnout_plus_%.0fs=%.3f launch_error_km=%.3f "
+                    "impact_time_error_s=%.1f impact_sigma_major_km=%.3f (warning v%u)\n",
+                    l->target, marks[k],
+                    ground_m(w->impact.lat_rad / DEG, w->impact.lon_rad / DEG, l->impact_lat_deg,
+                             l->impact_lon_deg) / 1000.0,
+                    ground_m(w->launch.lat_rad / DEG, w->launch.lon_rad / DEG, l->launch_lat_deg,
+                             l->launch_lon_deg) / 1000.0,
+                    w->impact_time_s - l->impact_t, w->impact_ellipse.semi_major_m / 1000.0,
+                    w->version);
+        }
+    }
+    /* table every 10 s */
+    fprintf(stderr, "  %8s %8s %6s %6s %10s %9s %10s %9s %10s\n", "t_s", "ospa_km", "tracks",
+            "truths", "launch_km", "launch_s", "impact_km", "impact_s", "imp_1s_km");
+    for (size_t i = 0; i < nospa; i++) {
+        const triad_warning *w = warning_at(c, ospa_t[i]);
+        const triad__truth_launch *l = w ? launch_of(truth, w) : NULL;
+        if (l)
+            fprintf(stderr, "  %8.0f %8.3f %6zu %6zu %10.3f %9.1f %10.3f %9.1f %10.3f\n",
+                    ospa_t[i] - t0, ospa_v[i] / 1000.0, ospa_m[i], ospa_n[i],
+                    ground_m(w->launch.lat_rad / DEG, w->launch.lon_rad / DEG, l->launch_lat_deg,
+                             l->launch_lon_deg) / 1000.0,
+                    w->launch_time_s - l->launch_t,
+                    ground_m(w->impact.lat_rad / DEG, w->impact.lon_rad / DEG, l->impact_lat_deg,
+                             l->impact_lon_deg) / 1000.0,
+                    w->impact_time_s - l->impact_t, w->impact_ellipse.semi_major_m / 1000.0);
+        else
+            fprintf(stderr, "  %8.0f %8.3f %6zu %6zu %10s %9s %10s %9s %10s\n", ospa_t[i] - t0,
+                    ospa_v[i] / 1000.0, ospa_m[i], ospa_n[i], "-", "-", "-", "-", "-");
+    }
+    double ospa_mean = 0;
+    for (size_t i = 0; i < nospa; i++)
+        ospa_mean += ospa_v[i] / (double)(nospa ? nospa : 1);
+    fprintf(stderr, "summary: ospa_mean_km=%.3f (order 1, cutoff %.0f km, %zu samples)\n",
+            ospa_mean / 1000.0, OSPA_CUTOFF_M / 1000.0, nospa);
+    /* false tracks: confirmed tracks farther than 10 km from every truth target at more than
+     * half of their updates */
+    qsort(c->tr, c->ntr, sizeof *c->tr, by_id_then_seq);
+    size_t confirmed = 0, false_tracks = 0;
+    for (size_t i = 0; i < c->ntr;) {
+        size_t j = i, nearc = 0;
+        for (; j < c->ntr && c->tr[j].id == c->tr[i].id; j++) {
+            for (size_t k = 0; k < ntg; k++) {
+                double p[3];
+                if (truth_at(truth, &tg[k], c->tr[j].t, p, NULL) &&
+                    dist3(p, c->tr[j].ecef) < NEAR_TRUTH_M) {
+                    nearc++;
+                    break;
+                }
+            }
+        }
+        confirmed++;
+        if (2 * nearc < j - i)
+            false_tracks++;
+        i = j;
+    }
+    const double span_s = in->n ? in->v[in->n - 1].r.time_s - in->v[0].r.time_s : 0;
+    fprintf(stderr, "summary: false_tracks=%zu confirmed_tracks=%zu false_tracks_per_hour=%.2f "
+            "(over %.0f s)\n", false_tracks, confirmed,
+            span_s > 0 ? (double)false_tracks * 3600.0 / span_s : 0.0, span_s);
+}
+
+static int write_map(const char *path, fuse_ctx *c, const triad__fjsonl_reports *in,
+                     const triad__truth *truth)
+{
+    /* sites: from the truth when given (with coverage), else from the reports */
+    triad__map_site sites[64];
+    size_t ns = 0;
+    if (truth && truth->num_sites)
+        for (size_t i = 0; i < truth->num_sites && ns < 64; i++) {
+            const triad__truth_site *s = &truth->sites[i];
+            sites[ns++] = (triad__map_site){s->id, s->lat_deg, s->lon_deg, s->az_min_deg,
+                                            s->az_max_deg, s->max_range_m};
+        }
+    else
+        for (size_t i = 0; i < in->n && ns < 64; i++) {
+            const triad_fusion_report *r = &in->v[i].r;
+            size_t k = 0;
+            while (k < ns && strcmp(sites[k].id, r->site_id) != 0)
+                k++;
+            if (k == ns)
+                sites[ns++] = (triad__map_site){r->site_id, r->site.lat_rad / DEG,
+                                                r->site.lon_rad / DEG, 0, 0, 0};
+        }
+    /* paths: one per track id (records are sorted by id), one per truth target */
+    size_t np = 0, cap = 64;
+    triad__map_path *paths = malloc(cap * sizeof *paths);
+    triad__map_pt *pts = malloc((c->ntr + (truth ? truth->num_pts : 0) + 1) * sizeof *pts);
+    int err = 0;
+    if (!paths || !pts) {
+        err = -1;
+        goto done;
+    }
+    size_t npt = 0;
+    qsort(c->tr, c->ntr, sizeof *c->tr, by_id_then_seq);
+    for (size_t i = 0; i < c->ntr;) {
+        if (np == cap) {
+            void *p = realloc(paths, 2 * cap * sizeof *paths);
+            if (!p) {
+                err = -1;
+                goto done;
+            }
+            paths = p;
+            cap *= 2;
+        }
+        triad__map_path *pa = &paths[np++];
+        pa->pts = &pts[npt];
+        pa->truth = 0;
+        pa->ballistic = 0;
+        size_t j = i;
+        for (; j < c->ntr && c->tr[j].id == c->tr[i].id; j++) {
+            pts[npt++] = (triad__map_pt){c->tr[j].lat_deg, c->tr[j].lon_deg};
+            pa->ballistic |= c->tr[j].ballistic;
+        }
+        pa->n = j - i;
+        i = j;
+    }
+    if (truth)
+        for (size_t i = 0; i < truth->num_pts;) {
+            if (np == cap) {
+                void *p = realloc(paths, 2 * cap * sizeof *paths);
+                if (!p) {
+                    err = -1;
+                    goto done;
+                }
+                paths = p;
+                cap *= 2;
+            }
+            triad__map_path *pa = &paths[np++];
+            pa->pts = &pts[npt];
+            pa->truth = 1;
+            pa->ballistic = truth->pts[i].ballistic;
+            size_t j = i;
+            for (; j < truth->num_pts && strcmp(truth->pts[j].target, truth->pts[i].target) == 0;
+                 j++)
+                pts[npt++] = (triad__map_pt){truth->pts[j].lat_deg, truth->pts[j].lon_deg};
+            pa->n = j - i;
+            i = j;
+        }
+    const triad_warning *w = c->nw ? warning_at(c, INFINITY) : NULL;
+    if (!w) /* cancelled at the end: still show the last prediction */
+        for (size_t i = c->nw; i-- > 0;)
+            if (c->w[i].kind != TRIAD_WARNING_CANCEL) {
+                w = &c->w[i];
+                break;
+            }
+    const triad__map m = {sites, ns, paths, np, w, "triad fuse: tracks (blue), truth (green)"};
+    err = triad__map_png_write(path, &m);
+done:
+    free(paths);
+    free(pts);
+    if (err == -1)
+        return cli_error("fuse", 1, "%s: out of memory", path);
+    return err ? cli_error("fuse", 1, "%s", triad_errmsg()) : 0;
+}
+
+int cmd_fuse(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"input", required_argument, NULL, 'i'}, {"out", required_argument, NULL, 'o'},
+        {"plot", required_argument, NULL, 'p'},  {"truth", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    const char *inputs[MAX_INPUTS], *out = NULL, *plot = NULL, *truth_path = NULL;
+    size_t ninputs = 0;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "i:o:p:t:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            if (ninputs == MAX_INPUTS)
+                return cli_error("fuse", 2, "more than %d --input files", MAX_INPUTS);
+            inputs[ninputs++] = optarg;
+            break;
+        case 'o': out = optarg; break;
+        case 'p': plot = optarg; break;
+        case 't': truth_path = optarg; break;
+        case 'h': printf("%s", usage_text); return 0;
+        default: return cli_bad_option("fuse", argv);
+        }
+    }
+    if (optind != argc)
+        return cli_error("fuse", 2, "unexpected argument '%s'", argv[optind]);
+    if (!ninputs)
+        return cli_error("fuse", 2, "at least one --input REPORTS.jsonl is required");
+
+    int status = 0;
+    triad__fjsonl_reports in = {0};
+    triad__truth truth = {0};
+    int have_truth = 0;
+    triad_tracker *tk = NULL;
+    fuse_ctx ctx = {0};
+    double *ospa_t = NULL, *ospa_v = NULL;
+    size_t *ospa_m = NULL, *ospa_n = NULL, nospa = 0, capospa = 0;
+    for (size_t i = 0; i < ninputs; i++)
+        if (triad__fjsonl_read_reports(inputs[i], &in)) {
+            status = cli_error("fuse", 1, "%s", triad_errmsg());
+            goto done;
+        }
+    triad__fjsonl_sort(&in);
+    if (truth_path) {
+        if (triad__truth_read(truth_path, &truth)) {
+            status = cli_error("fuse", 1, "%s", triad_errmsg());
+            goto done;
+        }
+        have_truth = 1;
+    }
+    truth_target tg[256];
+    const size_t ntg = have_truth ? truth_targets(&truth, tg, 256) : 0;
+    if (out && !(ctx.out = strcmp(out, "-") == 0 ? stdout : fopen(out, "w"))) {
+        status = cli_error("fuse", 1, "%s: cannot create: %s", out, strerror(errno));
+        goto done;
+    }
+    const triad_tracker_cfg cfg = triad_tracker_cfg_default();
+    if (triad_tracker_create(&tk, &cfg, on_warning, &ctx)) {
+        status = cli_error("fuse", 1, "%s", triad_errmsg());
+        goto done;
+    }
+    double t_sum = 0, t_max = 0;
+    double next_sample = in.n ? ceil(in.v[0].r.time_s / TABLE_STEP_S) * TABLE_STEP_S : 0;
+    if (have_truth && in.n) /* table on round times since the scenario's start */
+        next_sample = truth.start_t +
+                      ceil((in.v[0].r.time_s - truth.start_t) / TABLE_STEP_S) * TABLE_STEP_S;
+    for (size_t i = 0; i < in.n; i++) {
+        const triad_fusion_report *r = &in.v[i].r;
+        const double a = now_s();
+        const int err = triad_tracker_update(tk, r);
+        const double dt = now_s() - a;
+        t_sum += dt;
+        t_max = fmax(t_max, dt);
+        if (err) {
+            status = cli_error("fuse", 1, "report %zu (site '%s', time %.6f): %s", i, r->site_id,
+                               r->time_s, triad_errmsg());
+            goto done;
+        }
+        size_t ntr = 0;
+        const triad_track *trs = triad_tracker_tracks(tk, &ntr);
+        for (size_t k = 0; k < ntr; k++) {
+            if (trs[k].status != TRIAD_TRACK_CONFIRMED || !updated(&ctx, &trs[k]))
+                continue;
+            if (ctx.out && triad__fjsonl_write_track(ctx.out, &trs[k]))
+                ctx.io_err = 1;
+            if (keep_track(&ctx, &trs[k])) {
+                status = cli_error("fuse", 1, "out of memory");
+                goto done;
+            }
+        }
+        if (ctx.io_err) {
+            status = cli_error("fuse", 1, "%s: %s", out, ctx.io_err == 2 ? "out of memory"
+                                                                         : "write failed");
+            goto done;
+        }
+        /* OSPA on round times, with the tracks as they are after the last report before it */
+        const double tnext = i + 1 < in.n ? in.v[i + 1].r.time_s : INFINITY;
+        while (have_truth && next_sample <= tnext && next_sample >= r->time_s - 1e-9 &&
+               isfinite(tnext)) {
+            if (nospa == capospa) {
+                const size_t nc = capospa ? 2 * capospa : 256;
+                double *a1 = realloc(ospa_t, nc * sizeof *ospa_t);
+                ospa_t = a1 ? a1 : ospa_t;
+                double *a2 = realloc(ospa_v, nc * sizeof *ospa_v);
+                ospa_v = a2 ? a2 : ospa_v;
+                size_t *a3 = realloc(ospa_m, nc * sizeof *ospa_m);
+                ospa_m = a3 ? a3 : ospa_m;
+                size_t *a4 = realloc(ospa_n, nc * sizeof *ospa_n);
+                ospa_n = a4 ? a4 : ospa_n;
+                if (!a1 || !a2 || !a3 || !a4) {
+                    status = cli_error("fuse", 1, "out of memory");
+                    goto done;
+                }
+                capospa = nc;
+            }
+            ospa_t[nospa] = next_sample;
+            ospa_v[nospa] = ospa_at(trs, ntr, &truth, tg, ntg, next_sample, &ospa_m[nospa],
+                                    &ospa_n[nospa]);
+            nospa++;
+            next_sample += TABLE_STEP_S;
+        }
+        if (next_sample < r->time_s - 1e-9)
+            next_sample = ceil(r->time_s / TABLE_STEP_S) * TABLE_STEP_S;
+    }
+    if (ctx.out && ctx.out != stdout && fclose(ctx.out)) {
+        ctx.out = NULL;
+        status = cli_error("fuse", 1, "%s: write failed: %s", out, strerror(errno));
+        goto done;
+    }
+    if (ctx.out == stdout)
+        fflush(stdout);
+    ctx.out = NULL;
+
+    size_t nnew = 0, nupd = 0, ncan = 0, nconf = 0;
+    for (size_t i = 0; i < ctx.nw; i++)
+        nnew += ctx.w[i].kind == TRIAD_WARNING_NEW, nupd += ctx.w[i].kind == TRIAD_WARNING_UPDATE,
+            ncan += ctx.w[i].kind == TRIAD_WARNING_CANCEL;
+    for (size_t i = 0; i < ctx.cap_hits; i++)
+        nconf += ctx.last_hits[i] != 0;
+    const double span = in.n ? in.v[in.n - 1].r.time_s - in.v[0].r.time_s : 0;
+    fprintf(stderr,
+            "triad fuse: %zu reports (%zu detections) from %zu input%s over %.1f s; %zu "
+            "confirmed tracks; warnings: %zu NEW, %zu UPDATE, %zu CANCEL\n",
+            in.n, in.num_dets, ninputs, ninputs == 1 ? "" : "s", span, nconf, nnew, nupd, ncan);
+    const double mean = in.n ? t_sum / (double)in.n : 0;
+    fprintf(stderr,
+            "summary: fusion_us_per_report_mean=%.2f fusion_us_per_report_max=%.2f "
+            "reports_per_s_one_core=%.0f (need 1000: 20 radars x 50 reports/s)\n",
+            mean * 1e6, t_max * 1e6, mean > 0 ? 1.0 / mean : 0.0);
+    fprintf(stderr, "summary: warnings_new=%zu warnings_update=%zu warnings_cancel=%zu\n", nnew,
+            nupd, ncan);
+    if (have_truth)
+        summary(&ctx, &in, &truth, ospa_t, ospa_v, ospa_m, ospa_n, nospa);
+    if (plot) {
+        status = write_map(plot, &ctx, &in, have_truth ? &truth : NULL);
+        if (!status)
+            fprintf(stderr, "triad fuse: wrote %s (no coastline drawn)\n", plot);
+    }
+done:
+    if (ctx.out && ctx.out != stdout)
+        fclose(ctx.out);
+    triad_tracker_destroy(tk);
+    triad__fjsonl_free(&in);
+    triad__truth_free(&truth);
+    free(ctx.w);
+    free(ctx.tr);
+    free(ctx.last_hits);
+    free(ospa_t);
+    free(ospa_v);
+    free(ospa_m);
+    free(ospa_n);
+    return status;
+}

@@ -1,0 +1,795 @@
+/* The multi-radar tracker: an extended Kalman filter per track in ECEF, global nearest
+ * neighbour association per report, M-of-N confirmation, and warnings for ballistic tracks.
+ *
+ * State (7): position m, velocity m/s, along-track thrust acceleration m/s^2 (fusion/dynamics.h).
+ *
+ * Motion model choice (a documented single-filter scheme, not an IMM):
+ *   - every track starts CV (air targets), process noise q_air;
+ *   - a track that is above cfg.ballistic_min_alt_m or moves vertically faster than 300 m/s,
+ *     both by a 3-sigma margin (so a noisy new track does not qualify), switches to BOOST: the
+ *     thrust term starts at 0 with a 25 m/s^2 sigma, process noise q_ballistic on velocity and
+ *     q_thrust on thrust;
+ *   - "burnout": when the estimated thrust is ~0 (|a| < max(2 m/s^2, 2 sigma) with sigma
+ *     below 5 m/s^2) for BURNOUT_UPDATES consecutive hits, the track switches to BALLISTIC and
+ *     is classified ballistic;
+ *   - a BALLISTIC track whose mean normalised innovation (exponential, NIS_ALPHA) passes
+ *     NIS_REVERT is thrusting again: back to BOOST, not ballistic (its warning is cancelled);
+ *   - a BOOST or BALLISTIC track whose gate is empty on two looks in a row while a detection
+ *     fits its prior widened by an unknown MANOEUVRE_MPS2 acceleration has changed its thrust
+ *     (an abrupt burnout, a later stage): it takes the widened prior, BOOST, not ballistic.
+ * In CV and BALLISTIC the thrust term is held at 0 and decoupled (variance 1).
+ *
+ * Association: every track is predicted to the report time; per (track, detection) the
+ * innovation y = z - h(x) (azimuth wrapped) with S = H P H' + R gives d^2 = y' S^-1 y; pairs
+ * outside the chi-square gate (4 dof, cfg.gate_probability, quantile found numerically) are
+ * forbidden, others cost d^2 + ln|S|, and triad_assign picks the global optimum. Unassigned
+ * detections outside every gate start tentative tracks.
+ *
+ * Filter details: measurement variances come from the detection (non-positive ones get floors);
+ * the range rate's second-order term (rr_second_order) is added to its variance, and the range
+ * rate is not used on a track's first update after initiation (the velocity across the line of
+ * sight is then unknown by ~INIT_VEL_SIGMA_MPS and a first-order EKF diverges: measured). Joseph
+ * form update. New tracks: position and covariance from triad_meas_to_ecef, velocity = range
+ * rate along the line of sight, INIT_VEL_SIGMA_MPS across it.
+ *
+ * Time: each track is predicted to every report's time. A report slightly older than a track
+ * (reports from several sites a little out of order) is handled by predicting backward with
+ * the process noise of |dt|; reports are not buffered or sorted here.
+ *
+ * Looks and deletion: a report from a site that has contributed to a track is a look at it:
+ * a hit or a miss. Tentative tracks confirm with confirm_m hits in their first confirm_n looks
+ * (one-shot M of N) or are deleted; any track dies after delete_misses consecutive misses or
+ * delete_age_s without a hit. A deleted track appears once in triad_tracker_tracks() with status
+ * DELETED (after the update that deleted it), then is gone; ids are never reused.
+ *
+ * Not thread-safe: one tracker per thread (the warning callback runs inside update).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "fusion/tracker.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error_internal.h"
+#include "fusion/assign.h"
+#include "fusion/warning.h"
+
+#define N TRIAD_STATE_DIM
+#define PI 3.14159265358979323846
+#define DEG2RAD (PI / 180.0)
+#define INIT_VEL_SIGMA_MPS 1000.0 /* cross line-of-sight velocity of a new track: unknown */
+#define BOOST_THRUST_SIGMA 25.0
+#define BURNOUT_UPDATES 5
+#define VERTICAL_SPEED_MPS 300.0
+#define RR_MIN_HITS 2
+#define MANOEUVRE_MPS2 40.0
+#define NIS_ALPHA 0.1
+#define NIS_REVERT 12.0 /* 3x the 4 dof mean: gravity alone no longer explains the track */
+
+typedef struct {
+    triad_track pub;
+    double created_s, last_hit_s;
+    uint32_t look_hist; /* bit 0: the latest look; 1 = hit */
+    int looks;
+    int burnout_count;
+    double nis_avg; /* BALLISTIC: running mean of d^2 (exponential, NIS_ALPHA) */
+    triad__warning_state warn;
+} trk;
+
+struct triad_tracker {
+    triad_tracker_cfg cfg;
+    triad_warning_fn on_warning;
+    void *user;
+    double gate_d2;
+    trk *trk;
+    size_t n, cap;
+    triad_track *out; /* the public copy, rebuilt at the end of every update */
+    size_t n_out, out_cap;
+    uint32_t next_id;
+    uint64_t next_event;
+    /* per-update scratch, grown as needed */
+    double *cost;
+    int *row_to_col;
+    unsigned char *det_used;
+    size_t cost_cap, rows_cap, dets_cap;
+};
+
+triad_tracker_cfg triad_tracker_cfg_default(void)
+{
+    triad_tracker_cfg c = {
+        .gate_probability = 0.999,
+        .confirm_m = 3,
+        .confirm_n = 5,
+        .delete_misses = 5,
+        .delete_age_s = 30.0,
+        .q_air = 5.0,
+        .q_ballistic = 0.05,
+        .q_thrust = 1.0,
+        .ballistic_min_alt_m = 15000.0,
+        .warning_min_track_s = 10.0,
+    };
+    return c;
+}
+
+/* Regularised lower incomplete gamma P(a, x) by its series (fine for the gate's range). */
+static double gamma_p(double a, double x)
+{
+    if (x <= 0.0)
+        return 0.0;
+    double term = 1.0 / a, sum = term;
+    for (int n = 1; n < 10000; n++) {
+        term *= x / (a + n);
+        sum += term;
+        if (term < sum * 1e-16)
+            break;
+    }
+    return sum * exp(-x + a * log(x) - lgamma(a));
+}
+
+/* Chi-square quantile for k dof by bisection on the CDF. */
+static double chi2_quantile(double prob, int k)
+{
+    double lo = 0.0, hi = 10.0 * k + 100.0;
+    for (int i = 0; i < 200; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (gamma_p(0.5 * k, 0.5 * mid) < prob)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+int triad_tracker_create(triad_tracker **out, const triad_tracker_cfg *cfg,
+                         triad_warning_fn on_warning, void *user)
+{
+    if (!out)
+        return triad__fail(TRIAD_EINVAL, "tracker: output pointer is NULL");
+    *out = NULL;
+    triad_tracker_cfg c = cfg ? *cfg : triad_tracker_cfg_default();
+    if (!(c.gate_probability > 0.0 && c.gate_probability < 1.0))
+        return triad__fail(TRIAD_EINVAL, "tracker: gate_probability %g must be in (0, 1)",
+                           c.gate_probability);
+    if (c.confirm_n < 1 || c.confirm_n > 32 || c.confirm_m < 1 || c.confirm_m > c.confirm_n)
+        return triad__fail(TRIAD_EINVAL,
+                           "tracker: confirm_m %d of confirm_n %d: need 1 <= m <= n <= 32",
+                           c.confirm_m, c.confirm_n);
+    if (c.delete_misses < 1)
+        return triad__fail(TRIAD_EINVAL, "tracker: delete_misses %d must be >= 1", c.delete_misses);
+    if (!(c.delete_age_s > 0.0))
+        return triad__fail(TRIAD_EINVAL, "tracker: delete_age_s %g must be > 0", c.delete_age_s);
+    if (!(c.q_air >= 0.0) || !(c.q_ballistic >= 0.0) || !(c.q_thrust >= 0.0))
+        return triad__fail(TRIAD_EINVAL,
+                           "tracker: q_air %g, q_ballistic %g, q_thrust %g must be >= 0", c.q_air,
+                           c.q_ballistic, c.q_thrust);
+    if (!isfinite(c.ballistic_min_alt_m))
+        return triad__fail(TRIAD_EINVAL, "tracker: ballistic_min_alt_m %g is not finite",
+                           c.ballistic_min_alt_m);
+    if (!(c.warning_min_track_s >= 0.0))
+        return triad__fail(TRIAD_EINVAL, "tracker: warning_min_track_s %g must be >= 0",
+                           c.warning_min_track_s);
+    triad_tracker *t = calloc(1, sizeof *t);
+    if (!t)
+        return triad__fail(TRIAD_ENOMEM, "tracker: out of memory");
+    t->cfg = c;
+    t->on_warning = on_warning;
+    t->user = user;
+    t->gate_d2 = chi2_quantile(c.gate_probability, 4);
+    t->next_id = 1;
+    t->next_event = 1;
+    *out = t;
+    return 0;
+}
+
+void triad_tracker_destroy(triad_tracker *t)
+{
+    if (!t)
+        return;
+    free(t->trk);
+    free(t->out);
+    free(t->cost);
+    free(t->row_to_col);
+    free(t->det_used);
+    free(t);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 8;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, n * elem);
+    if (!q)
+        return triad__fail(TRIAD_ENOMEM, "tracker: out of memory (%zu elements)", n);
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+/* ---- small dense algebra ---- */
+
+/* Inverse and log-determinant of a symmetric positive definite 4x4 by Cholesky. */
+static int spd_inv4(const double a[4][4], double inv[4][4], double *logdet)
+{
+    double l[4][4] = {{0}};
+    *logdet = 0.0;
+    for (int j = 0; j < 4; j++) {
+        double d = a[j][j];
+        for (int k = 0; k < j; k++)
+            d -= l[j][k] * l[j][k];
+        if (!(d > 0.0))
+            return -1;
+        l[j][j] = sqrt(d);
+        *logdet += 2.0 * log(l[j][j]);
+        for (int i = j + 1; i < 4; i++) {
+            double s = 0.5 * (a[i][j] + a[j][i]);
+            for (int k = 0; k < j; k++)
+                s -= l[i][k] * l[j][k];
+            l[i][j] = s / l[j][j];
+        }
+    }
+    /* inv = L^-T L^-1, column by column */
+    for (int c = 0; c < 4; c++) {
+        double y[4], x[4];
+        for (int i = 0; i < 4; i++) {
+            double s = i == c ? 1.0 : 0.0;
+            for (int k = 0; k < i; k++)
+                s -= l[i][k] * y[k];
+            y[i] = s / l[i][i];
+        }
+        for (int i = 3; i >= 0; i--) {
+            double s = y[i];
+            for (int k = i + 1; k < 4; k++)
+                s -= l[k][i] * x[k];
+            x[i] = s / l[i][i];
+        }
+        for (int i = 0; i < 4; i++)
+            inv[i][c] = x[i];
+    }
+    return 0;
+}
+
+static void symmetrize(double p[N][N])
+{
+    for (int i = 0; i < N; i++)
+        for (int j = i + 1; j < N; j++) {
+            double m = 0.5 * (p[i][j] + p[j][i]);
+            p[i][j] = p[j][i] = m;
+        }
+}
+
+/* Hold the thrust term at 0 and decoupled outside BOOST. */
+static void decouple_thrust(triad_track *k)
+{
+    k->x[6] = 0.0;
+    for (int i = 0; i < N; i++)
+        k->p[i][6] = k->p[6][i] = 0.0;
+    k->p[6][6] = 1.0;
+}
+
+static double model_q(const triad_tracker_cfg *c, triad_motion m)
+{
+    return m == TRIAD_MOTION_CV ? c->q_air : c->q_ballistic;
+}
+
+/* x, P to time_s. Backward steps (reports slightly out of order across sites) use the same
+ * model and add the process noise of |dt|. */
+static void predict(const triad_tracker_cfg *c, triad_track *k, double time_s)
+{
+    double dt = time_s - k->time_s;
+    if (dt == 0.0)
+        return;
+    double f[N][N], q[N][N], fp[N][N];
+    triad_propagate(k->model, k->x, dt, f);
+    triad_process_noise(k->model, fabs(dt), model_q(c, k->model), c->q_thrust, q);
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0.0;
+            for (int m = 0; m < N; m++)
+                s += f[i][m] * k->p[m][j];
+            fp[i][j] = s;
+        }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double s = q[i][j];
+            for (int m = 0; m < N; m++)
+                s += fp[i][m] * f[j][m];
+            k->p[i][j] = s;
+        }
+    symmetrize(k->p);
+    if (k->model != TRIAD_MOTION_BOOST)
+        decouple_thrust(k);
+    k->time_s = time_s;
+}
+
+static void det_to_meas(const triad_fusion_det *d, double z[4], double r[4])
+{
+    z[0] = d->range_m;
+    z[1] = d->azimuth_deg * DEG2RAD;
+    z[2] = d->elevation_deg * DEG2RAD;
+    z[3] = d->range_rate_mps;
+    /* Non-positive variances mean "not given": floors keep S invertible. */
+    r[0] = d->var_range_m2 > 0.0 ? d->var_range_m2 : 100.0;
+    r[1] = d->var_azimuth_deg2 > 0.0 ? d->var_azimuth_deg2 * DEG2RAD * DEG2RAD : 1e-4;
+    r[2] = d->var_elevation_deg2 > 0.0 ? d->var_elevation_deg2 * DEG2RAD * DEG2RAD : 1e-4;
+    r[3] = d->var_range_rate_m2s2 > 0.0 ? d->var_range_rate_m2s2 : 1.0;
+}
+
+/* Innovation, its covariance's inverse and log-determinant, H (4 x 7, last column 0), and the
+ * measurement variances used (r, with the second-order range-rate term). */
+typedef struct {
+    double y[4], sinv[4][4], logdet, h[4][N], d2, r[4];
+} innov;
+
+/* The second-order term of the range rate rr = v . (p - s) / |p - s|: its cross Hessian is
+ * (I - u u') / r, so 1/2 tr(Hxx P Hxx P) = [tr(M Pvv M Ppp) + tr(M Pvp M Pvp)] / r^2 with
+ * M = I - u u'. It is large only while the velocity across the line of sight is unknown (a new
+ * track), where a plain EKF would take the precise range rate as a position measurement and
+ * diverge; it fades as the track settles. */
+static double rr_second_order(const double site_ecef[3], const triad_track *k)
+{
+    double u[3], r2 = 0.0;
+    for (int i = 0; i < 3; i++) {
+        u[i] = k->x[i] - site_ecef[i];
+        r2 += u[i] * u[i];
+    }
+    if (!(r2 > 1.0))
+        return 0.0;
+    double rn = sqrt(r2), m[3][3], a[3][3], b[3][3], c[3][3];
+    for (int i = 0; i < 3; i++)
+        u[i] /= rn;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            m[i][j] = (i == j ? 1.0 : 0.0) - u[i] * u[j];
+    /* a = M Pvv, b = M Ppp, c = M Pvp */
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double sa = 0.0, sb = 0.0, sc = 0.0;
+            for (int q = 0; q < 3; q++) {
+                sa += m[i][q] * k->p[3 + q][3 + j];
+                sb += m[i][q] * k->p[q][j];
+                sc += m[i][q] * k->p[3 + q][j];
+            }
+            a[i][j] = sa;
+            b[i][j] = sb;
+            c[i][j] = sc;
+        }
+    double tr = 0.0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            tr += a[i][j] * b[j][i] + c[i][j] * c[j][i];
+    return tr > 0.0 ? tr / r2 : 0.0;
+}
+
+static int innovation(const triad_geodetic *site, const double site_ecef[3], const triad_track *k,
+                      const double z[4], const double r_in[4], innov *o)
+{
+    double zp[4], h6[4][6];
+    const double *r = o->r;
+    memcpy(o->r, r_in, sizeof o->r);
+    o->r[3] += rr_second_order(site_ecef, k);
+    /* The second-order term is not enough on the first update after initiation (the velocity
+     * across the line of sight is still unknown by ~1000 m/s): there the range rate is not
+     * used (measured, NEES-tested: the early innovations were otherwise inconsistent). */
+    if (k->hits < RR_MIN_HITS)
+        o->r[3] += 1e8;
+    triad_meas_predict(site, k->x, zp, h6);
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 6; j++)
+            o->h[i][j] = h6[i][j];
+        o->h[i][6] = 0.0;
+        o->y[i] = z[i] - zp[i];
+    }
+    o->y[1] = triad_wrap_pi(o->y[1]);
+    double s[4][4];
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) {
+            double v = i == j ? r[i] : 0.0;
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 6; b++)
+                    v += o->h[i][a] * k->p[a][b] * o->h[j][b];
+            s[i][j] = v;
+        }
+    if (spd_inv4(s, o->sinv, &o->logdet) != 0)
+        return -1;
+    o->d2 = 0.0;
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            o->d2 += o->y[i] * o->sinv[i][j] * o->y[j];
+    return isfinite(o->d2) ? 0 : -1;
+}
+
+/* EKF update, Joseph form. */
+static void ekf_update(triad_track *k, const innov *o)
+{
+    const double *r = o->r;
+    double ph[N][4], kg[N][4], ikh[N][N], a[N][N];
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < 4; j++) {
+            double s = 0.0;
+            for (int m = 0; m < N; m++)
+                s += k->p[i][m] * o->h[j][m];
+            ph[i][j] = s;
+        }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < 4; j++) {
+            double s = 0.0;
+            for (int m = 0; m < 4; m++)
+                s += ph[i][m] * o->sinv[m][j];
+            kg[i][j] = s;
+        }
+    for (int i = 0; i < N; i++) {
+        double dx = 0.0;
+        for (int j = 0; j < 4; j++)
+            dx += kg[i][j] * o->y[j];
+        k->x[i] += dx;
+    }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double s = i == j ? 1.0 : 0.0;
+            for (int m = 0; m < 4; m++)
+                s -= kg[i][m] * o->h[m][j];
+            ikh[i][j] = s;
+        }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0.0;
+            for (int m = 0; m < N; m++)
+                s += ikh[i][m] * k->p[m][j];
+            a[i][j] = s;
+        }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double s = 0.0;
+            for (int m = 0; m < N; m++)
+                s += a[i][m] * ikh[j][m];
+            for (int m = 0; m < 4; m++)
+                s += kg[i][m] * r[m] * kg[j][m];
+            k->p[i][j] = s;
+        }
+    symmetrize(k->p);
+}
+
+static int has_site(const triad_track *k, const char *site)
+{
+    for (size_t i = 0; i < k->num_sites; i++)
+        if (strncmp(k->sites[i], site, sizeof k->sites[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static void add_site(triad_track *k, const char *site)
+{
+    if (has_site(k, site) || k->num_sites >= 8)
+        return;
+    snprintf(k->sites[k->num_sites], sizeof k->sites[0], "%s", site);
+    k->num_sites++;
+}
+
+static int popcount_n(uint32_t v, int n)
+{
+    uint32_t m = n >= 32 ? 0xffffffffu : ((1u << n) - 1u);
+    return __builtin_popcount(v & m);
+}
+
+static void record_look(const triad_tracker_cfg *c, trk *k, int hit)
+{
+    k->look_hist = (k->look_hist << 1) | (hit ? 1u : 0u);
+    k->looks++;
+    if (hit) {
+        k->pub.hits++;
+        k->pub.misses = 0;
+    } else {
+        k->pub.misses++;
+    }
+    if (k->pub.status == TRIAD_TRACK_TENTATIVE &&
+        popcount_n(k->look_hist, c->confirm_n) >= c->confirm_m)
+        k->pub.status = TRIAD_TRACK_CONFIRMED;
+}
+
+/* Motion model management after a hit (see the file comment). */
+static void manage_model(const triad_tracker_cfg *c, trk *k, double d2)
+{
+    triad_track *p = &k->pub;
+    if (p->model == TRIAD_MOTION_BALLISTIC) {
+        /* Thrust again (a later stage, a manoeuvre): back to BOOST, no longer ballistic (an
+         * active warning is cancelled); a later burnout classifies it again. */
+        k->nis_avg += NIS_ALPHA * (d2 - k->nis_avg);
+        if (k->nis_avg > NIS_REVERT) {
+            p->model = TRIAD_MOTION_BOOST;
+            p->ballistic = 0;
+            p->x[6] = 0.0;
+            for (int i = 0; i < N; i++)
+                p->p[i][6] = p->p[6][i] = 0.0;
+            p->p[6][6] = BOOST_THRUST_SIGMA * BOOST_THRUST_SIGMA;
+            k->burnout_count = 0;
+        }
+        return;
+    }
+    if (p->model == TRIAD_MOTION_CV) {
+        if (p->hits < 3)
+            return;
+        double r[3][3];
+        triad_enu_basis(&p->position, r);
+        double vup = 0.0, var = 0.0;
+        for (int i = 0; i < 3; i++) {
+            vup += r[2][i] * p->x[3 + i];
+            for (int j = 0; j < 3; j++)
+                var += r[2][i] * p->p[3 + i][3 + j] * r[2][j];
+        }
+        /* Significant, not just noisy: the estimate must clear the limit by 3 sigma. */
+        double alt_sig = sqrt(fmax(0.0, p->p[0][0] + p->p[1][1] + p->p[2][2]));
+        if (p->position.alt_m - 3.0 * alt_sig > c->ballistic_min_alt_m ||
+            fabs(vup) - 3.0 * sqrt(var) > VERTICAL_SPEED_MPS) {
+            p->model = TRIAD_MOTION_BOOST;
+            p->x[6] = 0.0;
+            for (int i = 0; i < N; i++)
+                p->p[i][6] = p->p[6][i] = 0.0;
+            p->p[6][6] = BOOST_THRUST_SIGMA * BOOST_THRUST_SIGMA;
+            k->burnout_count = 0;
+        }
+    } else if (p->model == TRIAD_MOTION_BOOST) {
+        double sig = sqrt(p->p[6][6]);
+        double lim = fmax(2.0, 2.0 * sig);
+        if (fabs(p->x[6]) < lim && sig < 5.0)
+            k->burnout_count++;
+        else
+            k->burnout_count = 0;
+        if (k->burnout_count >= BURNOUT_UPDATES) {
+            p->model = TRIAD_MOTION_BALLISTIC;
+            p->ballistic = 1;
+            k->nis_avg = 4.0;
+            decouple_thrust(p);
+        }
+    }
+}
+
+static void delete_track(triad_tracker *t, trk *k, double now_s)
+{
+    k->pub.status = TRIAD_TRACK_DELETED;
+    triad__warning_cancel(&k->warn, k->pub.id, now_s, t->on_warning, t->user);
+}
+
+static int start_track(triad_tracker *t, const triad_fusion_report *r, const double site_ecef[3],
+                       const triad_fusion_det *d)
+{
+    int rc = grow((void **)&t->trk, &t->cap, t->n + 1, sizeof *t->trk);
+    if (rc)
+        return rc;
+    trk *k = &t->trk[t->n];
+    memset(k, 0, sizeof *k);
+    double z[4], rv[4];
+    det_to_meas(d, z, rv);
+    triad_polar_meas m = {.range_m = z[0],
+                          .azimuth_rad = z[1],
+                          .elevation_rad = z[2],
+                          .range_rate_mps = z[3],
+                          .var_range_m2 = rv[0],
+                          .var_azimuth_rad2 = rv[1],
+                          .var_elevation_rad2 = rv[2],
+                          .var_range_rate_m2s2 = rv[3],
+                          .has_range_rate = 1};
+    double pos[3], cov[3][3];
+    triad_meas_to_ecef(&r->site, &m, pos, cov);
+    double los[3], n2 = 0.0;
+    for (int i = 0; i < 3; i++) {
+        los[i] = pos[i] - site_ecef[i];
+        n2 += los[i] * los[i];
+    }
+    double nrm = sqrt(n2);
+    if (!(nrm > 0.0))
+        return 0; /* a zero-range detection carries no position */
+    for (int i = 0; i < 3; i++)
+        los[i] /= nrm;
+    triad_track *p = &k->pub;
+    p->id = t->next_id++;
+    p->status = TRIAD_TRACK_TENTATIVE;
+    p->model = TRIAD_MOTION_CV;
+    p->time_s = r->time_s;
+    /* Velocity: the range rate along the line of sight; across it unknown (large sigma). */
+    double sv2 = INIT_VEL_SIGMA_MPS * INIT_VEL_SIGMA_MPS;
+    for (int i = 0; i < 3; i++) {
+        p->x[i] = pos[i];
+        p->x[3 + i] = z[3] * los[i];
+        for (int j = 0; j < 3; j++) {
+            p->p[i][j] = cov[i][j];
+            p->p[3 + i][3 + j] =
+                sv2 * ((i == j ? 1.0 : 0.0) - los[i] * los[j]) + rv[3] * los[i] * los[j];
+        }
+    }
+    decouple_thrust(p);
+    triad_ecef_to_geo(p->x, &p->position);
+    k->created_s = k->last_hit_s = r->time_s;
+    add_site(p, r->site_id);
+    t->n++;
+    record_look(&t->cfg, k, 1);
+    return 0;
+}
+
+/* Costs of track i against every detection of r (row i of t->cost); marks gated detections.
+ * Returns how many detections fall inside its gate. */
+static int gate_row(triad_tracker *t, const triad_fusion_report *r, const double site_ecef[3],
+                    size_t i)
+{
+    size_t nd = r->num_dets;
+    int gated = 0;
+    for (size_t j = 0; j < nd; j++) {
+        double z[4], rv[4];
+        innov o;
+        det_to_meas(&r->dets[j], z, rv);
+        double cost = TRIAD_ASSIGN_FORBIDDEN;
+        if (innovation(&r->site, site_ecef, &t->trk[i].pub, z, rv, &o) == 0 && o.d2 <= t->gate_d2) {
+            cost = o.d2 + o.logdet;
+            t->det_used[j] = 1; /* inside some gate: never seeds a new track */
+            gated++;
+        }
+        t->cost[i * nd + j] = cost;
+    }
+    return gated;
+}
+
+/* A BOOST or BALLISTIC track whose thrust may have changed: BOOST, not ballistic, the thrust
+ * term uncertain again (a ballistic one starts from 0), and the prior widened by an unknown
+ * acceleration of MANOEUVRE_MPS2 over the time since its last hit (at least 1 s). */
+static void widen_for_thrust(trk *k, double now_s)
+{
+    triad_track *p = &k->pub;
+    double dt = fmax(1.0, now_s - k->last_hit_s);
+    double av = MANOEUVRE_MPS2 * dt, ap = 0.5 * MANOEUVRE_MPS2 * dt * dt;
+    for (int i = 0; i < 3; i++) {
+        p->p[i][i] += ap * ap;
+        p->p[3 + i][3 + i] += av * av;
+        p->p[i][3 + i] += ap * av;
+        p->p[3 + i][i] += ap * av;
+    }
+    double a0 = p->model == TRIAD_MOTION_BOOST ? p->x[6] : 0.0;
+    p->model = TRIAD_MOTION_BOOST;
+    p->ballistic = 0;
+    p->x[6] = a0;
+    for (int i = 0; i < N; i++)
+        p->p[i][6] = p->p[6][i] = 0.0;
+    p->p[6][6] = BOOST_THRUST_SIGMA * BOOST_THRUST_SIGMA + a0 * a0;
+}
+
+int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
+{
+    if (!t || !r)
+        return triad__fail(TRIAD_EINVAL, "tracker: NULL tracker or report");
+    if (r->num_dets && !r->dets)
+        return triad__fail(TRIAD_EINVAL,
+                           "tracker: report from %.64s has %zu detections and no array", r->site_id,
+                           r->num_dets);
+    if (!isfinite(r->time_s))
+        return triad__fail(TRIAD_EINVAL, "tracker: report from %.64s: time_s %g is not finite",
+                           r->site_id, r->time_s);
+    for (size_t j = 0; j < r->num_dets; j++) {
+        const triad_fusion_det *d = &r->dets[j];
+        if (!isfinite(d->range_m) || !(d->range_m > 0.0) || !isfinite(d->azimuth_deg) ||
+            !isfinite(d->elevation_deg) || !isfinite(d->range_rate_mps))
+            return triad__fail(TRIAD_EINVAL,
+                               "tracker: report from %.64s: detection %zu has a bad range %g, "
+                               "azimuth %g, elevation %g or range rate %g",
+                               r->site_id, j, d->range_m, d->azimuth_deg, d->elevation_deg,
+                               d->range_rate_mps);
+    }
+    const triad_tracker_cfg *c = &t->cfg;
+
+    /* Tracks deleted by the previous update have been shown once: drop them. */
+    size_t w = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
+            t->trk[w++] = t->trk[i];
+    t->n = w;
+
+    size_t nt = t->n, nd = r->num_dets;
+    int rc = grow((void **)&t->cost, &t->cost_cap, nt * nd + 1, sizeof *t->cost);
+    if (!rc)
+        rc = grow((void **)&t->row_to_col, &t->rows_cap, nt + 1, sizeof *t->row_to_col);
+    if (!rc)
+        rc = grow((void **)&t->det_used, &t->dets_cap, nd + 1, sizeof *t->det_used);
+    if (rc)
+        return rc;
+    memset(t->det_used, 0, nd + 1);
+
+    double site_ecef[3];
+    triad_geo_to_ecef(&r->site, site_ecef);
+
+    for (size_t i = 0; i < nt; i++) {
+        predict(c, &t->trk[i].pub, r->time_s);
+        triad_ecef_to_geo(t->trk[i].pub.x, &t->trk[i].pub.position);
+        int gated = gate_row(t, r, site_ecef, i);
+        if (!gated && nd && t->trk[i].pub.model != TRIAD_MOTION_CV && t->trk[i].pub.misses >= 1) {
+            /* Nothing in the gate of a BOOST or BALLISTIC track for a second look in a row
+             * (one miss is the gate's own 1 - gate_probability): the thrust may have changed
+             * (burnout, a later stage, a manoeuvre). If a detection fits the prior widened
+             * for that, take the widened prior. */
+            triad_track saved = t->trk[i].pub;
+            widen_for_thrust(&t->trk[i], r->time_s);
+            if (gate_row(t, r, site_ecef, i))
+                t->trk[i].burnout_count = 0;
+            else
+                t->trk[i].pub = saved;
+        }
+        t->row_to_col[i] = -1;
+    }
+    if (nt && nd) {
+        /* ln|S| may be negative: shift so every allowed cost is >= 0. */
+        double mn = 0.0;
+        for (size_t q = 0; q < nt * nd; q++)
+            if (t->cost[q] < TRIAD_ASSIGN_FORBIDDEN && t->cost[q] < mn)
+                mn = t->cost[q];
+        for (size_t q = 0; q < nt * nd; q++)
+            if (t->cost[q] < TRIAD_ASSIGN_FORBIDDEN)
+                t->cost[q] -= mn;
+        rc = triad_assign(t->cost, nt, nd, t->row_to_col);
+        if (rc)
+            return rc;
+    }
+
+    for (size_t i = 0; i < nt; i++) {
+        trk *k = &t->trk[i];
+        int j = t->row_to_col[i];
+        if (j >= 0 && (size_t)j < nd && t->cost[i * nd + (size_t)j] < TRIAD_ASSIGN_FORBIDDEN) {
+            double z[4], rv[4];
+            innov o;
+            det_to_meas(&r->dets[j], z, rv);
+            if (innovation(&r->site, site_ecef, &k->pub, z, rv, &o) == 0) {
+                ekf_update(&k->pub, &o);
+                triad_ecef_to_geo(k->pub.x, &k->pub.position);
+                k->last_hit_s = r->time_s;
+                add_site(&k->pub, r->site_id);
+                record_look(c, k, 1);
+                manage_model(c, k, o.d2);
+                continue;
+            }
+        }
+        if (has_site(&k->pub, r->site_id))
+            record_look(c, k, 0);
+    }
+
+    /* Deletion. */
+    for (size_t i = 0; i < nt; i++) {
+        trk *k = &t->trk[i];
+        triad_track *p = &k->pub;
+        int dead =
+            (int)p->misses >= c->delete_misses || r->time_s - k->last_hit_s > c->delete_age_s;
+        /* One-shot M of N: still tentative after N looks (record_look confirms) -> gone. */
+        if (p->status == TRIAD_TRACK_TENTATIVE && k->looks >= c->confirm_n)
+            dead = 1;
+        if (dead)
+            delete_track(t, k, r->time_s);
+    }
+
+    /* New tentative tracks from detections outside every gate. */
+    for (size_t j = 0; j < nd; j++)
+        if (!t->det_used[j]) {
+            rc = start_track(t, r, site_ecef, &r->dets[j]);
+            if (rc)
+                return rc;
+        }
+
+    rc = grow((void **)&t->out, &t->out_cap, t->n + 1, sizeof *t->out);
+    if (rc)
+        return rc;
+    t->n_out = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        trk *k = &t->trk[i];
+        t->out[t->n_out++] = k->pub;
+        if (k->pub.status == TRIAD_TRACK_DELETED)
+            continue;
+        triad__warning_step(&k->warn, &k->pub, r->time_s - k->created_s, c, &t->next_event,
+                            t->on_warning, t->user);
+    }
+    return 0;
+}
+
+const triad_track *triad_tracker_tracks(const triad_tracker *t, size_t *count)
+{
+    size_t n = t ? t->n_out : 0;
+    if (count)
+        *count = n;
+    return n ? t->out : NULL;
+}
