@@ -48,6 +48,10 @@ typedef struct {
     cl_slot slot[SLOTS];
     size_t out_ch_bytes;            /* 16 + 16 max_detections */
     long fail_after;                /* tests: TRIAD_TEST_OPENCL_FAIL_AFTER uploads, then fail */
+    struct {                        /* the map and CFAR window as the kernels take them */
+        cl_uint n, np, rb, list_cap, max_dets;
+        cl_int g, go, dg, dgo, dh, gh, type;
+    } w;
     long uploads;
     triad__clfft *range_fft, *doppler_fft;
     size_t nfft;               /* power of two >= N + L - 1 */
@@ -212,6 +216,18 @@ static int cl_create(void **out, const triad__plan *p)
         return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
     s->plan = p;
     s->nfft = pow2_at_least(p->n + p->l - 1);
+    s->w.n = (cl_uint)p->n;
+    s->w.np = (cl_uint)p->p;
+    s->w.rb = (cl_uint)p->range_bins;
+    s->w.list_cap = (cl_uint)(p->p * p->range_bins);
+    s->w.max_dets = (cl_uint)p->max_detections;
+    s->w.g = p->cfar.guard_range;
+    s->w.go = p->cfar.guard_range + p->cfar.train_range;
+    s->w.dg = p->cfar.guard_doppler;
+    s->w.dgo = p->cfar.guard_doppler + p->cfar.train_doppler;
+    s->w.dh = 2 * s->w.dgo + 1;
+    s->w.gh = 2 * s->w.dg + 1;
+    s->w.type = (cl_int)p->cfar.type;
     /* fault injection for the fallback tests: a device that dies after so many CPIs */
     const char *fail_after = getenv("TRIAD_TEST_OPENCL_FAIL_AFTER");
     s->fail_after = fail_after ? strtol(fail_after, NULL, 10) : -1;
@@ -226,6 +242,18 @@ static int cl_create(void **out, const triad__plan *p)
     if (s->nfft > TRIAD__CLFFT_MAX_N) {
         err = triad__fail(TRIAD_EUNSUPPORTED, "opencl: range FFT of %zu points is beyond %d",
                           s->nfft, TRIAD__CLFFT_MAX_N);
+        goto fail;
+    }
+    /* what the kernels need of the device, checked here so that auto can still choose FFTW:
+     * work-groups of 256 (cfar_mean, extract_group, fft_local) and cfar_mean's local tiles */
+    const size_t tile_bytes = 2 * (TILE + 2 * (size_t)s->w.go) * sizeof(float);
+    if (s->ctx->info.max_work_group_size < GROUP || s->ctx->info.local_mem_bytes < tile_bytes) {
+        err = triad__fail(TRIAD_EUNSUPPORTED,
+                          "opencl: %s allows %zu work-items per group and %llu bytes of local "
+                          "memory; the kernels need %d and %zu (range guard + training %d)",
+                          s->ctx->info.name, s->ctx->info.max_work_group_size,
+                          (unsigned long long)s->ctx->info.local_mem_bytes, (int)GROUP, tile_bytes,
+                          (int)s->w.go);
         goto fail;
     }
     const char *files[] = {"fft.cl", "range.cl", "doppler.cl", "cfar.cl", "extract.cl"};
@@ -335,6 +363,22 @@ fail:
     return err;
 }
 
+/* The map size and training ring, in the order cfar_os and extract_peaks take them:
+ * n, p, rb, g, go, dg, dgo. */
+static int arg_ring(cl_state *s, cl_kernel k, cl_uint *a)
+{
+    int err = 0;
+    ARG(k, (*a)++, s->w.n);
+    ARG(k, (*a)++, s->w.np);
+    ARG(k, (*a)++, s->w.rb);
+    ARG(k, (*a)++, s->w.g);
+    ARG(k, (*a)++, s->w.go);
+    ARG(k, (*a)++, s->w.dg);
+    ARG(k, (*a)++, s->w.dgo);
+fail:
+    return err;
+}
+
 /* Range and Doppler stages of one channel into map[ch]. */
 static int spectra(cl_state *s, cl_mem raw, cl_uint ch)
 {
@@ -403,24 +447,18 @@ fail:
 static int cfar(cl_state *s, cl_uint ch)
 {
     const triad__plan *p = s->plan;
-    const triad_cfar_cfg *f = &p->cfar;
     int err = 0;
-    const cl_uint n = (cl_uint)p->n, np = (cl_uint)p->p, rb = (cl_uint)p->range_bins;
-    const cl_uint cap = (cl_uint)(p->p * p->range_bins);
-    const cl_int g = f->guard_range, go = f->guard_range + f->train_range;
-    const cl_int dg = f->guard_doppler, dgo = f->guard_doppler + f->train_doppler;
-    const cl_int dh = 2 * dgo + 1, gh = 2 * dg + 1, type = (cl_int)f->type;
     cl_kernel k;
-    if (f->type != TRIAD_CFAR_OS) {
+    if (p->cfar.type != TRIAD_CFAR_OS) {
         k = s->k_colsum;
         ARG(k, 0, s->map[ch]);
         ARG(k, 1, s->vo);
         ARG(k, 2, s->vt);
-        ARG(k, 3, n);
-        ARG(k, 4, np);
-        ARG(k, 5, rb);
-        ARG(k, 6, dg);
-        ARG(k, 7, dgo);
+        ARG(k, 3, s->w.n);
+        ARG(k, 4, s->w.np);
+        ARG(k, 5, s->w.rb);
+        ARG(k, 6, s->w.dg);
+        ARG(k, 7, s->w.dgo);
         if ((err = run2d(s, k, p->range_bins, p->p)))
             goto fail;
         k = s->k_mean;
@@ -432,16 +470,17 @@ static int cfar(cl_state *s, cl_uint ch)
         ARG(k, a++, s->mask);
         ARG(k, a++, s->list);
         ARG(k, a++, s->above_counter);
-        TRIAD__CL_TRY(clSetKernelArg(k, a++, (TILE + 2 * (size_t)go) * sizeof(float), NULL), err, fail);
-        TRIAD__CL_TRY(clSetKernelArg(k, a++, (TILE + 2 * (size_t)go) * sizeof(float), NULL), err, fail);
-        ARG(k, a++, n);
-        ARG(k, a++, rb);
-        ARG(k, a++, g);
-        ARG(k, a++, go);
-        ARG(k, a++, dh);
-        ARG(k, a++, gh);
-        ARG(k, a++, type);
-        ARG(k, a++, cap);
+        const size_t tile_bytes = (TILE + 2 * (size_t)s->w.go) * sizeof(float);
+        TRIAD__CL_TRY(clSetKernelArg(k, a++, tile_bytes, NULL), err, fail);
+        TRIAD__CL_TRY(clSetKernelArg(k, a++, tile_bytes, NULL), err, fail);
+        ARG(k, a++, s->w.n);
+        ARG(k, a++, s->w.rb);
+        ARG(k, a++, s->w.g);
+        ARG(k, a++, s->w.go);
+        ARG(k, a++, s->w.dh);
+        ARG(k, a++, s->w.gh);
+        ARG(k, a++, s->w.type);
+        ARG(k, a++, s->w.list_cap);
         const size_t local[2] = {TILE, 1};
         const size_t global[2] = {(p->range_bins + TILE - 1) / TILE * TILE, p->p};
         TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 2, NULL, global, local, 0, NULL,
@@ -456,14 +495,9 @@ static int cfar(cl_state *s, cl_uint ch)
         ARG(k, a++, s->mask);
         ARG(k, a++, s->list);
         ARG(k, a++, s->above_counter);
-        ARG(k, a++, n);
-        ARG(k, a++, np);
-        ARG(k, a++, rb);
-        ARG(k, a++, g);
-        ARG(k, a++, go);
-        ARG(k, a++, dg);
-        ARG(k, a++, dgo);
-        ARG(k, a++, cap);
+        if ((err = arg_ring(s, k, &a)))
+            goto fail;
+        ARG(k, a++, s->w.list_cap);
         err = run2d(s, k, p->range_bins, p->p);
     }
 fail:
@@ -474,32 +508,25 @@ fail:
  * device: counts are read there, so nothing waits for the host. */
 static int extract(cl_state *s, cl_uint ch)
 {
-    const triad__plan *p = s->plan;
-    const triad_cfar_cfg *f = &p->cfar;
     int err = 0;
-    const cl_uint n = (cl_uint)p->n, np = (cl_uint)p->p, rb = (cl_uint)p->range_bins;
-    const cl_uint cap = (cl_uint)p->max_detections, list_cap = (cl_uint)(p->p * p->range_bins);
-    const cl_int g = f->guard_range, go = f->guard_range + f->train_range;
-    const cl_int dg = f->guard_doppler, dgo = f->guard_doppler + f->train_doppler;
-    const cl_int type = (cl_int)f->type;
     cl_kernel k = s->k_label_init;
     ARG(k, 0, s->map[ch]);
     ARG(k, 1, s->list);
     ARG(k, 2, s->label);
     ARG(k, 3, s->above_counter);
-    ARG(k, 4, list_cap);
-    ARG(k, 5, n);
-    ARG(k, 6, rb);
-    if ((err = run1d(s, k, list_cap)))
+    ARG(k, 4, s->w.list_cap);
+    ARG(k, 5, s->w.n);
+    ARG(k, 6, s->w.rb);
+    if ((err = run1d(s, k, s->w.list_cap)))
         goto fail;
     k = s->k_group;
     ARG(k, 0, s->list);
     ARG(k, 1, s->mask);
     ARG(k, 2, s->label);
     ARG(k, 3, s->above_counter);
-    ARG(k, 4, list_cap);
-    ARG(k, 5, np);
-    ARG(k, 6, rb);
+    ARG(k, 4, s->w.list_cap);
+    ARG(k, 5, s->w.np);
+    ARG(k, 6, s->w.rb);
     const size_t one = GROUP;
     TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &one, &one, 0, NULL, NULL),
                   err, fail);
@@ -513,17 +540,12 @@ static int extract(cl_state *s, cl_uint ch)
     ARG(k, a++, s->dets);
     ARG(k, a++, s->dets_counter);
     ARG(k, a++, s->above_counter);
-    ARG(k, a++, list_cap);
-    ARG(k, a++, n);
-    ARG(k, a++, np);
-    ARG(k, a++, rb);
-    ARG(k, a++, g);
-    ARG(k, a++, go);
-    ARG(k, a++, dg);
-    ARG(k, a++, dgo);
-    ARG(k, a++, type);
-    ARG(k, a++, cap);
-    err = run1d(s, k, list_cap);
+    ARG(k, a++, s->w.list_cap);
+    if ((err = arg_ring(s, k, &a)))
+        goto fail;
+    ARG(k, a++, s->w.type);
+    ARG(k, a++, s->w.max_dets);
+    err = run1d(s, k, s->w.list_cap);
 fail:
     return err;
 }
