@@ -314,7 +314,9 @@ static void print_stats(const char *label, cpi_queue *q, proc_stats *ps, const l
 /* UTC nanoseconds of time_s after the epoch (INT64_MIN: no epoch). */
 static int64_t utc_ns(double epoch_s, double time_s)
 {
-    if (isnan(epoch_s))
+    /* INT64_MIN (unknown) for no epoch, and for anything outside years 1970..2262 (a bad UTC
+     * word must not overflow the conversion) */
+    if (isnan(epoch_s) || !isfinite(time_s) || epoch_s < 0.0 || epoch_s + time_s > 9.2e9)
         return INT64_MIN;
     const double whole = floor(epoch_s);
     return (int64_t)whole * 1000000000 + llround((epoch_s - whole + time_s) * 1e9);
@@ -385,6 +387,12 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
     const size_t cpi_bytes =
         meta.pulses_per_cpi * meta.samples_per_pulse * meta.num_channels * 4;
 
+    /* a stop asked for during the set-up below ends the run cleanly once it starts */
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     /* the chain first (FFTW planning takes a while), then the socket: nothing arrives
      * before we can take it */
     if (triad_chain_create(&chain, cfg)) {
@@ -454,11 +462,6 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
             triad_udp_rx_address(rx), triad_udp_rx_rcvbuf(rx), meta.pulses_per_cpi,
             meta.samples_per_pulse, meta.num_channels, o->stream_id,
             o->stream_id + (long)meta.num_channels - 1, triad_chain_backend(chain));
-
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 
     rc = (reader_ctx){.rx = rx, .assembler = assembler, .q = &q,
                       .idle_timeout_s = o->idle_timeout_s, .stop = &stop};

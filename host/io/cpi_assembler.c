@@ -376,7 +376,8 @@ triad_vita49_status triad_cpi_asm_packet(triad_cpi_asm *a, const triad_vita49_pa
         const double t = (double)(i / a->cfg.samples_per_pulse) * a->cfg.pri_s +
                          (double)(i % a->cfg.samples_per_pulse) / a->cfg.sample_rate_hz;
         const double e = (double)pkt->utc_s - t;
-        if (isnan(a->epoch_s) || e > a->epoch_s)
+        /* a UTC word before 1970 or after 2262 is not believed: it would only corrupt times */
+        if (e >= 0.0 && e < 9.2e9 && (isnan(a->epoch_s) || e > a->epoch_s))
             a->epoch_s = e;
     }
     a->last_accept_s = now_s;

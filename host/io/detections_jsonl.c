@@ -32,7 +32,10 @@ void triad__format_utc(double epoch_s, char *buf, size_t size)
         t++;
     }
     struct tm tm;
-    gmtime_r(&t, &tm);
+    if (!(epoch_s > -6e10 && epoch_s < 2.5e11) || !gmtime_r(&t, &tm)) {
+        snprintf(buf, size, "invalid");
+        return;
+    }
     const size_t len = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
     if (len > 0 && len < size)
         snprintf(buf + len, size - len, ".%06ldZ", usec);

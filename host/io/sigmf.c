@@ -283,6 +283,8 @@ static int parse_meta(const char *file, const cJSON *root, triad_recording_meta 
         return err;
     if (!(m->pri_s > 0.0))
         return triad__json_bad(file, "radar:pri_s", m->pri_s, "must be > 0");
+    if (m->pri_s > 10.0)
+        return triad__json_bad(file, "radar:pri_s", m->pri_s, "is over 10 s: not a pulse repetition interval");
     if ((err = triad__json_number(file, g, "radar:rx_delay_s", false, 0, &m->rx_delay_s)))
         return err;
     if (m->rx_delay_s < 0.0)
