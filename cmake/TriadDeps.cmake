@@ -35,3 +35,10 @@ find_package(OpenCL REQUIRED)
 # the IDL compiler idlc (cyclonedds-tools).
 find_package(CycloneDDS REQUIRED)
 # --- end dds ---
+
+# --- share ---
+# libsodium (Debian: libsodium-dev): Ed25519 signatures and BLAKE2b for host/share/.
+pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+add_library(triad::sodium INTERFACE IMPORTED)
+target_link_libraries(triad::sodium INTERFACE PkgConfig::SODIUM)
+# --- end share ---

@@ -18,6 +18,7 @@ int cmd_replay(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_fuse(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 /* Print "triad CMD: message" to stderr and return the exit status 2 (usage) or 1. */
 int cli_error(const char *cmd, int status, const char *fmt, ...)

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "fusion/dynamics.h"
 #include "fusion/geo.h"
 #include "fusion/tracker.h"
+#include "io/dds/dds_listener.h"
+#include "io/dds/fusion_dds.h"
 #include "io/fusion_jsonl.h"
 #include "io/map_png.h"
 #include "triad/error.h"
@@ -29,7 +32,30 @@ static const char usage_text[] =
     "  merges the inputs in time order and runs the tracker; --out gets one track line per\n"
     "  confirmed track per update and every warning line (docs/FORMATS.md, \"Fusion\");\n"
     "  --plot draws sites, coverage, tracks, truth, launch and impact; --truth adds a summary on\n"
-    "  stderr (warning latency, launch/impact error, OSPA, false tracks per hour)\n";
+    "  stderr (warning latency, launch/impact error, OSPA, false tracks per hour)\n"
+    "DDS (docs/FORMATS.md, \"Tracks and warnings on DDS\"):\n"
+    "  --dds-in             instead of --input: fuse the DetectionReports heard on the\n"
+    "                       detection topic (--dds-in-topic T, default triad/detections), in\n"
+    "                       arrival order through a reorder buffer of --reorder S seconds of\n"
+    "                       report time (default 0.5), until --count/--timeout/SIGINT\n"
+    "  --dds-out            publish the tracks and warnings (with --input or --dds-in)\n"
+    "  --dds-linger S       after the input, keep serving the warnings to late joiners for S\n"
+    "                       seconds (SIGINT ends it sooner); default 0\n"
+    "  --print-dds          instead of fusing: print the Track and Warning samples heard, as\n"
+    "                       JSON Lines (to --out or stdout), until --count/--timeout/SIGINT\n"
+    "  --count N            --print-dds, --dds-in: stop after N samples / reports (status 1\n"
+    "                       if not reached)\n"
+    "  --timeout S          --print-dds, --dds-in: stop after S seconds\n"
+    "  --dds-domain N  --dds-loopback  --dds-config XML|URI\n"
+    "  --dds-track-topic T (default triad/tracks)  --dds-warning-topic T (triad/warnings)\n";
+
+static volatile sig_atomic_t fuse_stop;
+
+static void fuse_on_signal(int sig)
+{
+    (void)sig;
+    fuse_stop = 1;
+}
 
 /* ---- what is kept for the summary and the map ---- */
 typedef struct {
@@ -48,6 +74,8 @@ typedef struct {
     size_t ntr, captr;
     uint32_t *last_hits; /* by track id */
     size_t cap_hits;
+    triad_fdds_pub *pub; /* --dds-out */
+    int dds_err;
 } fuse_ctx;
 
 static void on_warning(void *user, const triad_warning *w)
@@ -55,6 +83,8 @@ static void on_warning(void *user, const triad_warning *w)
     fuse_ctx *c = user;
     if (c->out && triad__fjsonl_write_warning(c->out, w))
         c->io_err = 1;
+    if (c->pub && !c->dds_err && triad_fdds_pub_warning(c->pub, w))
+        c->dds_err = 1;
     if (c->nw == c->capw) {
         const size_t n = c->capw ? 2 * c->capw : 64;
         void *p = realloc(c->w, n * sizeof *c->w);
@@ -480,13 +510,258 @@ done:
     return err ? cli_error("fuse", 1, "%s", triad_errmsg()) : 0;
 }
 
+/* ---- --dds-in: reports from DDS, through a reorder buffer ---- */
+#define REORDER_MAX 4096 /* reports held at most, whatever their times */
+
+typedef struct {
+    triad_fusion_report r;
+    triad_fusion_det *dets;
+} live_rep;
+
+typedef struct {
+    live_rep *v;
+    size_t n, cap;
+    double last_out; /* time of the last report handed to the tracker */
+    size_t late, no_site;
+} reorder_buf;
+
+/* A received report into the buffer, in time order (stable). 0, 1 when skipped, -1 (memory). */
+static int reorder_push(reorder_buf *b, const triad_dds_report *d)
+{
+    if (!(isfinite(d->site_lat_deg) && isfinite(d->site_lon_deg) && isfinite(d->site_alt_m))) {
+        if (b->no_site++ == 0)
+            fprintf(stderr, "triad fuse: warning: --dds-in: reports of site '%s' radar %u carry "
+                    "no site position: skipped\n", d->key.site_id, (unsigned)d->key.radar_id);
+        return 1;
+    }
+    const double t = d->cpi_time_utc_ns != INT64_MIN
+                         ? (double)(d->cpi_time_utc_ns / 1000000000) +
+                               1e-9 * (double)(d->cpi_time_utc_ns % 1000000000)
+                         : d->time_s;
+    if (!isfinite(t) || t < b->last_out) {
+        if (b->late++ == 0)
+            fprintf(stderr, "triad fuse: warning: --dds-in: a report of site '%s' came later "
+                    "than the reorder window (or without a time): skipped\n", d->key.site_id);
+        return 1;
+    }
+    if (b->n == b->cap) {
+        const size_t cap = b->cap ? 2 * b->cap : 64;
+        live_rep *nv = realloc(b->v, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        b->v = nv;
+        b->cap = cap;
+    }
+    triad_fusion_det *dets = NULL;
+    if (d->num_dets && !(dets = malloc(d->num_dets * sizeof *dets)))
+        return -1;
+    for (size_t i = 0; i < d->num_dets; i++) {
+        const triad_dds_detection *x = &d->dets[i];
+        dets[i] = (triad_fusion_det){x->det.range_m,        x->det.velocity_mps,
+                                     x->azimuth_deg,        x->elevation_deg,
+                                     x->det.snr_db,         x->var_range_m2,
+                                     x->var_range_rate_m2_s2, x->var_azimuth_deg2,
+                                     x->var_elevation_deg2};
+    }
+    size_t k = b->n;
+    while (k > 0 && b->v[k - 1].r.time_s > t)
+        k--;
+    memmove(&b->v[k + 1], &b->v[k], (b->n - k) * sizeof *b->v);
+    live_rep *e = &b->v[k];
+    memset(e, 0, sizeof *e);
+    snprintf(e->r.site_id, sizeof e->r.site_id, "%s", d->key.site_id);
+    e->r.radar_id = d->key.radar_id;
+    e->r.site = (triad_geodetic){d->site_lat_deg * DEG, d->site_lon_deg * DEG, d->site_alt_m};
+    e->r.time_s = t;
+    e->r.dets = dets;
+    e->r.num_dets = d->num_dets;
+    e->dets = dets;
+    b->n++;
+    return 0;
+}
+
+/* One report through the tracker, its updated confirmed tracks out. 0 or an exit status. */
+static int live_fuse_one(fuse_ctx *ctx, triad_tracker *tk, const triad_fusion_report *r,
+                         const char *out)
+{
+    if (triad_tracker_update(tk, r))
+        return cli_error("fuse", 1, "report of site '%s' at %.6f: %s", r->site_id, r->time_s,
+                         triad_errmsg());
+    size_t ntr = 0;
+    const triad_track *trs = triad_tracker_tracks(tk, &ntr);
+    for (size_t k = 0; k < ntr; k++) {
+        if (trs[k].status != TRIAD_TRACK_CONFIRMED || !updated(ctx, &trs[k]))
+            continue;
+        if (ctx->out && (triad__fjsonl_write_track(ctx->out, &trs[k]) || fflush(ctx->out)))
+            ctx->io_err = 1;
+        if (ctx->pub && !ctx->dds_err && triad_fdds_pub_track(ctx->pub, &trs[k]))
+            ctx->dds_err = 1;
+    }
+    if (ctx->pub && !ctx->dds_err && triad_fdds_pub_sweep(ctx->pub, trs, ntr))
+        ctx->dds_err = 1;
+    if (ctx->io_err)
+        return cli_error("fuse", 1, "%s: write failed", out);
+    if (ctx->dds_err)
+        return cli_error("fuse", 1, "--dds-out: %s", triad_errmsg());
+    return 0;
+}
+
+/* Hand the reports older than newest - window (all when flush) to the tracker. */
+static int reorder_release(reorder_buf *b, double window_s, bool flush, fuse_ctx *ctx,
+                           triad_tracker *tk, const char *out, size_t *fused)
+{
+    size_t i = 0;
+    const double newest = b->n ? b->v[b->n - 1].r.time_s : 0;
+    int status = 0;
+    for (; i < b->n && !status; i++) {
+        if (!flush && b->n - i <= REORDER_MAX && b->v[i].r.time_s > newest - window_s)
+            break;
+        status = live_fuse_one(ctx, tk, &b->v[i].r, out);
+        b->last_out = b->v[i].r.time_s;
+        free(b->v[i].dets);
+        (*fused)++;
+    }
+    memmove(b->v, b->v + i, (b->n - i) * sizeof *b->v);
+    b->n -= i;
+    return status;
+}
+
+static int fuse_live(const triad_dds_opts *in_opts, fuse_ctx *ctx, const char *out, long count,
+                     double timeout_s, double window_s)
+{
+    triad_dds_listener *l = NULL;
+    triad_tracker *tk = NULL;
+    reorder_buf b = {.last_out = -INFINITY};
+    int err = triad_dds_listener_create(&l, in_opts);
+    if (err)
+        return cli_error("fuse", err == TRIAD_EINVAL ? 2 : 1, "--dds-in: %s", triad_errmsg());
+    const triad_tracker_cfg cfg = triad_tracker_cfg_default();
+    if (triad_tracker_create(&tk, &cfg, on_warning, ctx)) {
+        triad_dds_listener_destroy(l);
+        return cli_error("fuse", 1, "%s", triad_errmsg());
+    }
+    const struct sigaction sa = {.sa_handler = fuse_on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    fprintf(stderr, "triad fuse: --dds-in: domain %u, topic '%s', reorder window %g s\n",
+            (unsigned)in_opts->domain_id, in_opts->topic ? in_opts->topic : TRIAD_DDS_TOPIC_DEFAULT,
+            window_s);
+    const double end = timeout_s > 0 ? now_s() + timeout_s : INFINITY;
+    long got = 0;
+    size_t fused = 0, dets = 0;
+    int status = 0;
+    while (!status && !fuse_stop && (count == 0 || got < count)) {
+        const double left = end - now_s();
+        if (left <= 0)
+            break;
+        triad_dds_event ev;
+        if (triad_dds_listener_next(l, left < 0.2 ? left : 0.2, &ev)) {
+            status = cli_error("fuse", 1, "--dds-in: %s", triad_errmsg());
+            break;
+        }
+        if (ev.kind == TRIAD_DDS_EV_INCOMPATIBLE)
+            fprintf(stderr, "triad fuse: warning: --dds-in: a publisher cannot match: QoS "
+                    "policy %s\n", ev.policy);
+        if (ev.kind != TRIAD_DDS_EV_REPORT)
+            continue;
+        got++;
+        dets += ev.report.num_dets;
+        const int pr = reorder_push(&b, &ev.report);
+        if (pr < 0)
+            status = cli_error("fuse", 1, "out of memory");
+        else if (pr == 0)
+            status = reorder_release(&b, window_s, false, ctx, tk, out, &fused);
+    }
+    if (!status)
+        status = reorder_release(&b, window_s, true, ctx, tk, out, &fused);
+    if (!status && count > 0 && got < count)
+        status = cli_error("fuse", 1, "%ld of %ld reports received before %s", got, count,
+                           fuse_stop ? "the interrupt" : "the timeout");
+    size_t nnew = 0, nupd = 0, ncan = 0;
+    for (size_t i = 0; i < ctx->nw; i++)
+        nnew += ctx->w[i].kind == TRIAD_WARNING_NEW,
+            nupd += ctx->w[i].kind == TRIAD_WARNING_UPDATE,
+            ncan += ctx->w[i].kind == TRIAD_WARNING_CANCEL;
+    fprintf(stderr, "triad fuse: --dds-in: %ld reports (%zu detections) received, %zu fused, "
+            "%zu late, %zu without a site; warnings: %zu NEW, %zu UPDATE, %zu CANCEL\n",
+            got, dets, fused, b.late, b.no_site, nnew, nupd, ncan);
+    for (size_t i = 0; i < b.n; i++)
+        free(b.v[i].dets);
+    free(b.v);
+    triad_tracker_destroy(tk);
+    triad_dds_listener_destroy(l);
+    return status;
+}
+
+/* --print-dds: the Track and Warning samples heard, as the --out lines. */
+static int print_dds(const triad_fdds_opts *o, const char *out_path, long count,
+                     double timeout_s)
+{
+    triad_fdds_sub *s = NULL;
+    const int err = triad_fdds_sub_create(&s, o);
+    if (err)
+        return cli_error("fuse", err == TRIAD_EINVAL ? 2 : 1, "%s", triad_errmsg());
+    FILE *f = stdout;
+    if (out_path && strcmp(out_path, "-") != 0 && !(f = fopen(out_path, "w"))) {
+        triad_fdds_sub_destroy(s);
+        return cli_error("fuse", 1, "%s: cannot create: %s", out_path, strerror(errno));
+    }
+    const struct sigaction sa = {.sa_handler = fuse_on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    const double end = timeout_s > 0 ? now_s() + timeout_s : INFINITY;
+    long got = 0;
+    int status = 0;
+    while (!fuse_stop && (count == 0 || got < count)) {
+        const double left = end - now_s();
+        if (left <= 0)
+            break;
+        triad_fdds_sample smp;
+        if (triad_fdds_sub_next(s, left < 0.2 ? left : 0.2, &smp)) {
+            status = cli_error("fuse", 1, "%s", triad_errmsg());
+            break;
+        }
+        if (smp.kind == TRIAD_FDDS_NONE)
+            continue;
+        const int werr = smp.kind == TRIAD_FDDS_TRACK ? triad__fjsonl_write_track(f, &smp.track)
+                                                      : triad__fjsonl_write_warning(f, &smp.warning);
+        if (werr || fflush(f)) {
+            status = cli_error("fuse", 1, "%s: write failed", out_path ? out_path : "stdout");
+            break;
+        }
+        got++;
+    }
+    if (status == 0 && count > 0 && got < count)
+        status = cli_error("fuse", 1, "%ld of %ld samples received before %s", got, count,
+                           fuse_stop ? "the interrupt" : "the timeout");
+    if (f != stdout && fclose(f) && status == 0)
+        status = cli_error("fuse", 1, "%s: write failed", out_path);
+    triad_fdds_sub_destroy(s);
+    return status;
+}
+
 int cmd_fuse(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"input", required_argument, NULL, 'i'}, {"out", required_argument, NULL, 'o'},
         {"plot", required_argument, NULL, 'p'},  {"truth", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},
+        {"dds-out", no_argument, NULL, 'O'},     {"dds-linger", required_argument, NULL, 'L'},
+        {"print-dds", no_argument, NULL, 'P'},   {"count", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"dds-domain", required_argument, NULL, 'd'},
+        {"dds-loopback", no_argument, NULL, 'l'}, {"dds-config", required_argument, NULL, 'c'},
+        {"dds-track-topic", required_argument, NULL, 'k'},
+        {"dds-warning-topic", required_argument, NULL, 'w'},
+        {"dds-in", no_argument, NULL, 'I'},      {"dds-in-topic", required_argument, NULL, 'Q'},
+        {"reorder", required_argument, NULL, 'R'},
+        {NULL, 0, NULL, 0},
     };
+    triad_fdds_opts dds = {0};
+    bool dds_out = false, print = false, dds_in = false, reorder_given = false;
+    const char *in_topic = NULL;
+    double linger_s = 0, timeout_s = 0, window_s = 0.5;
+    long count = 0, domain = 0;
     const char *inputs[MAX_INPUTS], *out = NULL, *plot = NULL, *truth_path = NULL;
     size_t ninputs = 0;
     int c;
@@ -503,11 +778,90 @@ int cmd_fuse(int argc, char **argv)
         case 'p': plot = optarg; break;
         case 't': truth_path = optarg; break;
         case 'h': printf("%s", usage_text); return 0;
+        case 'O': dds_out = true; break;
+        case 'P': print = true; break;
+        case 'I': dds_in = true; break;
+        case 'Q': in_topic = optarg; break;
+        case 'R':
+            if (cli_double("fuse", "--reorder", optarg, 0, 3600, &window_s))
+                return 2;
+            reorder_given = true;
+            break;
+        case 'l': dds.loopback = true; break;
+        case 'c': dds.config = optarg; break;
+        case 'k': dds.track_topic = optarg; break;
+        case 'w': dds.warning_topic = optarg; break;
+        case 'L':
+            if (cli_double("fuse", "--dds-linger", optarg, 0, 1e6, &linger_s))
+                return 2;
+            break;
+        case 'T':
+            if (cli_double("fuse", "--timeout", optarg, 0, 1e6, &timeout_s))
+                return 2;
+            break;
+        case 'n':
+            if (cli_long("fuse", "--count", optarg, 1, 1000000000L, &count))
+                return 2;
+            break;
+        case 'd':
+            if (cli_long("fuse", "--dds-domain", optarg, 0, 230, &domain))
+                return 2;
+            dds.domain_id = (uint32_t)domain;
+            break;
         default: return cli_bad_option("fuse", argv);
         }
     }
     if (optind != argc)
         return cli_error("fuse", 2, "unexpected argument '%s'", argv[optind]);
+    if (print) {
+        if (ninputs || dds_out || dds_in || plot || truth_path || linger_s > 0 || in_topic ||
+            reorder_given)
+            return cli_error("fuse", 2, "--print-dds takes only --out, --count, --timeout and "
+                             "the --dds-* connection options");
+        return print_dds(&dds, out, count, timeout_s);
+    }
+    if ((count || timeout_s > 0) && !dds_in)
+        return cli_error("fuse", 2, "--count and --timeout go with --print-dds or --dds-in");
+    if (linger_s > 0 && !dds_out)
+        return cli_error("fuse", 2, "--dds-linger goes with --dds-out");
+    if (dds_in && (ninputs || plot || truth_path))
+        return cli_error("fuse", 2, "--dds-in replaces --input; --plot and --truth need --input");
+    if (dds_in) {
+        triad_dds_opts io = triad_dds_opts_default();
+        io.domain_id = dds.domain_id;
+        io.config = dds.config;
+        io.loopback = dds.loopback;
+        io.topic = in_topic;
+        fuse_ctx lc = {0};
+        int st = 0;
+        if (out && !(lc.out = strcmp(out, "-") == 0 ? stdout : fopen(out, "w")))
+            return cli_error("fuse", 1, "%s: cannot create: %s", out, strerror(errno));
+        if (dds_out) {
+            const int derr = triad_fdds_pub_create(&lc.pub, &dds);
+            if (derr)
+                st = cli_error("fuse", derr == TRIAD_EINVAL ? 2 : 1, "%s", triad_errmsg());
+        }
+        if (!st)
+            st = fuse_live(&io, &lc, out, count, timeout_s, window_s);
+        if (lc.out && lc.out != stdout && fclose(lc.out) && !st)
+            st = cli_error("fuse", 1, "%s: write failed: %s", out, strerror(errno));
+        if (!st && lc.pub && linger_s > 0) {
+            fprintf(stderr, "triad fuse: --dds-out: all published; serving the warnings to "
+                    "late joiners for %g s\n", linger_s);
+            const double end = now_s() + linger_s;
+            while (!fuse_stop && now_s() < end) {
+                const struct timespec ts = {0, 50000000};
+                nanosleep(&ts, NULL);
+            }
+        }
+        triad_fdds_pub_destroy(lc.pub);
+        free(lc.w);
+        free(lc.tr);
+        free(lc.last_hits);
+        return st;
+    }
+    if (in_topic || reorder_given)
+        return cli_error("fuse", 2, "--dds-in-topic and --reorder go with --dds-in");
     if (!ninputs)
         return cli_error("fuse", 2, "at least one --input REPORTS.jsonl is required");
 
@@ -538,6 +892,13 @@ int cmd_fuse(int argc, char **argv)
         status = cli_error("fuse", 1, "%s: cannot create: %s", out, strerror(errno));
         goto done;
     }
+    if (dds_out) {
+        const int derr = triad_fdds_pub_create(&ctx.pub, &dds);
+        if (derr) {
+            status = cli_error("fuse", derr == TRIAD_EINVAL ? 2 : 1, "%s", triad_errmsg());
+            goto done;
+        }
+    }
     const triad_tracker_cfg cfg = triad_tracker_cfg_default();
     if (triad_tracker_create(&tk, &cfg, on_warning, &ctx)) {
         status = cli_error("fuse", 1, "%s", triad_errmsg());
@@ -567,6 +928,8 @@ int cmd_fuse(int argc, char **argv)
                 continue;
             if (ctx.out && triad__fjsonl_write_track(ctx.out, &trs[k]))
                 ctx.io_err = 1;
+            if (ctx.pub && !ctx.dds_err && triad_fdds_pub_track(ctx.pub, &trs[k]))
+                ctx.dds_err = 1;
             if (keep_track(&ctx, &trs[k])) {
                 status = cli_error("fuse", 1, "out of memory");
                 goto done;
@@ -575,6 +938,12 @@ int cmd_fuse(int argc, char **argv)
         if (ctx.io_err) {
             status = cli_error("fuse", 1, "%s: %s", out, ctx.io_err == 2 ? "out of memory"
                                                                          : "write failed");
+            goto done;
+        }
+        if (ctx.pub && !ctx.dds_err && triad_fdds_pub_sweep(ctx.pub, trs, ntr))
+            ctx.dds_err = 1;
+        if (ctx.dds_err) {
+            status = cli_error("fuse", 1, "--dds-out: %s", triad_errmsg());
             goto done;
         }
         /* OSPA on round times, with the tracks as they are after the last report before it */
@@ -640,7 +1009,20 @@ int cmd_fuse(int argc, char **argv)
         if (!status)
             fprintf(stderr, "triad fuse: wrote %s (no coastline drawn)\n", plot);
     }
+    if (ctx.pub) {
+        fprintf(stderr, "triad fuse: --dds-out: all published; serving the warnings to late "
+                "joiners for %g s\n", linger_s);
+        const struct sigaction sa = {.sa_handler = fuse_on_signal};
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        const double end = now_s() + linger_s;
+        while (!fuse_stop && now_s() < end) {
+            const struct timespec ts = {0, 50000000};
+            nanosleep(&ts, NULL);
+        }
+    }
 done:
+    triad_fdds_pub_destroy(ctx.pub);
     if (ctx.out && ctx.out != stdout)
         fclose(ctx.out);
     triad_tracker_destroy(tk);

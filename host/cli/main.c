@@ -17,6 +17,7 @@ static const struct {
     {"run", cmd_run, "process a live VITA-49 stream into detections (JSON Lines, DDS)"},
     {"replay", cmd_replay, "send a recording as a VITA-49 stream over UDP (for testing)"},
     {"listen", cmd_listen, "print the detection reports published on DDS (JSON Lines)"},
+    {"audit", cmd_audit, "verify the hash chain of a hub's audit log"},
 #ifdef TRIAD_FUSION_CLI
     {"scenario", cmd_scenario, "simulate radar sites and targets into detection reports + truth"},
     {"fuse", cmd_fuse, "fuse detection reports into tracks and launch/impact warnings"},

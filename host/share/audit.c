@@ -1,0 +1,347 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "share/audit.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error_internal.h"
+
+static const char hash_key[] = ",\"hash\":\"";
+enum { HASH_KEY_LEN = sizeof hash_key - 1, TAIL_LEN = HASH_KEY_LEN + 64 + 3 /* "}\n */ };
+
+struct triad_share_audit {
+    int fd;
+    bool sync;
+    bool failed; /* a write failed: the file may end in a torn line, nothing more is added */
+    char *path;
+    size_t n;      /* lines in the log */
+    char prev[65]; /* hash of the last line */
+};
+
+static void hash_hex(const void *p, size_t n, char out[65])
+{
+    uint8_t h[32];
+    crypto_generichash(h, sizeof h, p, n, NULL, 0);
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+static const char zero_hash[65] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+static const char *const events[] = {"received", "released", "withheld", "rejected"};
+
+/* ---- verify ---- */
+
+/* Checks one line (with its newline, len bytes) as line number n after prev. */
+static bool check_line(const char *line, size_t len, size_t n, const char *prev, char *why,
+                       size_t wn)
+{
+    if (len == 0 || line[len - 1] != '\n') {
+        snprintf(why, wn, "truncated: no newline at the end");
+        return false;
+    }
+    if (strlen(line) != len) {
+        snprintf(why, wn, "contains a NUL byte");
+        return false;
+    }
+    if (len < TAIL_LEN + 2 || memcmp(line + len - TAIL_LEN, hash_key, HASH_KEY_LEN) != 0 ||
+        memcmp(line + len - 3, "\"}\n", 3) != 0) {
+        snprintf(why, wn, "does not end with its \"hash\" member");
+        return false;
+    }
+    char h[65];
+    hash_hex(line, len - TAIL_LEN, h);
+    if (memcmp(h, line + len - TAIL_LEN + HASH_KEY_LEN, 64) != 0) {
+        snprintf(why, wn, "its \"hash\" does not match its content (modified)");
+        return false;
+    }
+    cJSON *obj = cJSON_ParseWithLength(line, len - 1);
+    bool ok = false;
+    const cJSON *jn = cJSON_GetObjectItemCaseSensitive(obj, "n");
+    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(obj, "prev");
+    const cJSON *je = cJSON_GetObjectItemCaseSensitive(obj, "event");
+    if (!cJSON_IsObject(obj))
+        snprintf(why, wn, "not a JSON object");
+    else if (!cJSON_IsNumber(jn) || jn->valuedouble != (double)n)
+        snprintf(why, wn, "\"n\" is not %zu (line deleted, inserted or moved)", n);
+    else if (!cJSON_IsString(jp) || strcmp(jp->valuestring, prev) != 0)
+        snprintf(why, wn,
+                 "\"prev\" is not the hash of line %zu (a line before it was changed, "
+                 "deleted or moved)",
+                 n - 1);
+    else if (!cJSON_IsString(je))
+        snprintf(why, wn, "no \"event\"");
+    else {
+        for (size_t i = 0; i < sizeof events / sizeof events[0] && !ok; i++)
+            ok = strcmp(je->valuestring, events[i]) == 0;
+        if (!ok)
+            snprintf(why, wn, "unknown event '%.40s'", je->valuestring);
+    }
+    cJSON_Delete(obj);
+    return ok;
+}
+
+/* The chain of the stream f (read from its start); path names it in messages. */
+static int verify_stream(FILE *f, const char *path, triad_share_audit_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    char prev[65];
+    memcpy(prev, zero_hash, sizeof prev);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    int err = 0;
+    errno = 0;
+    while ((got = getline(&line, &cap, f)) > 0) {
+        const size_t n = rep->lines + 1;
+        if (!check_line(line, (size_t)got, n, prev, rep->why, sizeof rep->why)) {
+            rep->bad_line = n;
+            err = triad__fail(TRIAD_EFORMAT, "%s: line %zu: %s", path, n, rep->why);
+            break;
+        }
+        hash_hex(line, (size_t)got, prev);
+        rep->lines = n;
+        memcpy(rep->head, prev, sizeof prev);
+    }
+    if (!err && ferror(f))
+        err = triad__fail(TRIAD_EIO, "%s: read error: %s", path, strerror(errno));
+    free(line);
+    return err;
+}
+
+int triad_share_audit_verify(const char *path, triad_share_audit_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return triad__fail(TRIAD_EIO, "%s: cannot open audit log: %s", path, strerror(errno));
+    const int err = verify_stream(f, path, rep);
+    fclose(f);
+    return err;
+}
+
+/* ---- write ---- */
+
+int triad_share_audit_open(triad_share_audit **pa, const char *path, bool sync)
+{
+    *pa = NULL;
+    if (sodium_init() < 0)
+        return triad__fail(TRIAD_EUNSUPPORTED, "share audit: libsodium failed to initialise");
+    triad_share_audit *a = calloc(1, sizeof *a);
+    if (!a || !(a->path = strdup(path))) {
+        free(a);
+        return triad__fail(TRIAD_ENOMEM, "%s: out of memory", path);
+    }
+    a->sync = sync;
+    memcpy(a->prev, zero_hash, sizeof a->prev);
+    a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (a->fd < 0) {
+        const int e = errno;
+        triad_share_audit_close(a);
+        return triad__fail(TRIAD_EIO, "%s: cannot open audit log: %s", path, strerror(e));
+    }
+    if (flock(a->fd, LOCK_EX | LOCK_NB) != 0) {
+        const int e = errno;
+        triad_share_audit_close(a);
+        return triad__fail(TRIAD_EIO, "%s: audit log is locked by another writer: %s", path,
+                           strerror(e));
+    }
+    /* the chain so far, read through the descriptor we hold (not the path again) */
+    struct stat st;
+    const int rfd = fstat(a->fd, &st) == 0 && S_ISREG(st.st_mode) ? dup(a->fd) : -1;
+    FILE *rf = rfd >= 0 ? fdopen(rfd, "rb") : NULL;
+    if (!rf || lseek(rfd, 0, SEEK_SET) != 0) {
+        const int e = errno;
+        if (rf)
+            fclose(rf);
+        else if (rfd >= 0)
+            close(rfd);
+        triad_share_audit_close(a);
+        return triad__fail(TRIAD_EIO, "%s: cannot read audit log: %s", path,
+                           rfd < 0 ? "not a regular file" : strerror(e));
+    }
+    triad_share_audit_report rep;
+    int err = verify_stream(rf, path, &rep);
+    fclose(rf);
+    if (err) {
+        triad_share_audit_close(a);
+        return err;
+    }
+    a->n = rep.lines;
+    if (rep.lines)
+        memcpy(a->prev, rep.head, sizeof a->prev);
+    *pa = a;
+    return 0;
+}
+
+const char *triad_share_audit_head(const triad_share_audit *a)
+{
+    return a->prev;
+}
+
+void triad_share_audit_close(triad_share_audit *a)
+{
+    if (!a)
+        return;
+    if (a->fd >= 0)
+        close(a->fd);
+    free(a->path);
+    free(a);
+}
+
+static void add_u64(cJSON *o, const char *k, uint64_t v)
+{
+    char b[24];
+    snprintf(b, sizeof b, "%" PRIu64, v);
+    cJSON_AddRawToObject(o, k, b);
+}
+
+static void add_i64(cJSON *o, const char *k, int64_t v)
+{
+    char b[24];
+    snprintf(b, sizeof b, "%" PRId64, v);
+    cJSON_AddRawToObject(o, k, b);
+}
+
+/* A bounded copy of a possibly unterminated id from an envelope that may not have verified. */
+static void add_id(cJSON *o, const char *k, const char *id)
+{
+    char b[TRIAD_SHARE_ID_MAX];
+    snprintf(b, sizeof b, "%.*s", TRIAD_SHARE_ID_MAX - 1, id);
+    cJSON_AddStringToObject(o, k, b);
+}
+
+static cJSON *begin(triad_share_audit *a, const char *event, const triad_share_envelope *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    add_u64(o, "n", a->n + 1);
+    cJSON_AddStringToObject(o, "prev", a->prev);
+    add_i64(o, "t_ns", (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+    cJSON_AddStringToObject(o, "event", event);
+    add_id(o, "origin", e->origin);
+    add_u64(o, "seq", e->seq);
+    return o;
+}
+
+static int append(triad_share_audit *a, cJSON *o)
+{
+    if (a->failed) {
+        cJSON_Delete(o);
+        return triad__fail(TRIAD_EIO,
+                           "%s: an earlier append failed; reopen the log (it will be "
+                           "verified) before adding to it",
+                           a->path);
+    }
+    char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!s)
+        return triad__fail(TRIAD_ENOMEM, "%s: out of memory for an audit line", a->path);
+    const size_t body = strlen(s) - 1; /* without the closing brace */
+    char *line = malloc(body + TAIL_LEN + 1);
+    if (!line) {
+        cJSON_free(s);
+        return triad__fail(TRIAD_ENOMEM, "%s: out of memory for an audit line", a->path);
+    }
+    memcpy(line, s, body);
+    cJSON_free(s);
+    char h[65];
+    hash_hex(line, body, h);
+    memcpy(line + body, hash_key, HASH_KEY_LEN);
+    memcpy(line + body + HASH_KEY_LEN, h, 64);
+    memcpy(line + body + HASH_KEY_LEN + 64, "\"}\n", 3);
+    const size_t len = body + TAIL_LEN;
+    /* One write() of the whole line on an O_APPEND descriptor. */
+    const ssize_t w = write(a->fd, line, len);
+    int err = 0;
+    if (w != (ssize_t)len)
+        err = triad__fail(TRIAD_EIO, "%s: cannot append audit line %zu: %s", a->path, a->n + 1,
+                          w < 0 ? strerror(errno) : "short write");
+    else if (a->sync && fsync(a->fd) != 0)
+        err = triad__fail(TRIAD_EIO, "%s: fsync: %s", a->path, strerror(errno));
+    a->failed = err != 0;
+    if (!err) {
+        hash_hex(line, len, a->prev);
+        a->n++;
+    }
+    free(line);
+    return err;
+}
+
+static void add_digest(cJSON *o, const uint8_t d[32])
+{
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, d, 32);
+    cJSON_AddStringToObject(o, "digest", hex);
+}
+
+static void add_type(cJSON *o, const triad_share_envelope *e)
+{
+    const char *t = triad_share_type_name(e->msg.type);
+    cJSON_AddStringToObject(o, "type", t ? t : "?");
+}
+
+int triad_share_audit_received(triad_share_audit *a, const triad_share_envelope *e)
+{
+    cJSON *o = begin(a, "received", e);
+    if (o) {
+        add_i64(o, "time_ns", e->time_ns);
+        add_type(o, e);
+        add_digest(o, e->origin_digest);
+    }
+    return append(a, o);
+}
+
+int triad_share_audit_released(triad_share_audit *a, const triad_share_envelope *e,
+                               const char *partner)
+{
+    uint8_t d[32];
+    int err = triad_share_msg_digest(&e->msg, d);
+    if (err)
+        return err;
+    cJSON *o = begin(a, "released", e);
+    if (o) {
+        add_i64(o, "time_ns", e->time_ns);
+        add_type(o, e);
+        add_digest(o, d);
+        add_id(o, "partner", partner);
+    }
+    return append(a, o);
+}
+
+int triad_share_audit_withheld(triad_share_audit *a, const triad_share_envelope *e,
+                               const char *partner, const triad_share_withheld *w)
+{
+    cJSON *o = begin(a, "withheld", e);
+    if (o) {
+        add_id(o, "partner", partner);
+        cJSON_AddStringToObject(o, "field", w->field);
+        cJSON_AddStringToObject(o, "rule", w->rule);
+    }
+    return append(a, o);
+}
+
+int triad_share_audit_rejected(triad_share_audit *a, const triad_share_envelope *e, int reason,
+                               const char *why)
+{
+    cJSON *o = begin(a, "rejected", e);
+    if (o) {
+        add_i64(o, "time_ns", e->time_ns);
+        cJSON_AddStringToObject(o, "reason", triad_share_reason_name(reason));
+        cJSON_AddStringToObject(o, "why", why ? why : "");
+    }
+    return append(a, o);
+}

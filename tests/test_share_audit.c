@@ -1,0 +1,306 @@
+/* The audit log: a chain of every event verifies, survives reopening, and breaks at the right
+ * line for a modified byte (anywhere), a deleted line, swapped lines, an inserted line and a
+ * truncated last line; `triad audit verify` prints and exits accordingly.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "share/audit.h"
+#include "test_util.h"
+#include "triad/error.h"
+
+typedef struct {
+    char dir[64];
+    char log[128];
+    char tmp[128];
+} paths;
+
+static int setup(void **state)
+{
+    paths *p = calloc(1, sizeof *p);
+    snprintf(p->dir, sizeof p->dir, "/tmp/test_share_auditXXXXXX");
+    if (!mkdtemp(p->dir))
+        return -1;
+    snprintf(p->log, sizeof p->log, "%s/audit.jsonl", p->dir);
+    snprintf(p->tmp, sizeof p->tmp, "%s/copy.jsonl", p->dir);
+    *state = p;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    paths *p = *state;
+    unlink(p->log);
+    unlink(p->tmp);
+    rmdir(p->dir);
+    free(p);
+    return 0;
+}
+
+/* Lines of a file, each with its newline. */
+typedef struct {
+    char *text;
+    size_t len;
+    size_t start[64], n;
+} lines;
+
+static void read_lines(const char *path, lines *l)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    l->text = malloc(1 << 20);
+    l->len = fread(l->text, 1, 1 << 20, f);
+    fclose(f);
+    l->n = 0;
+    for (size_t i = 0; i < l->len; i++)
+        if (i == 0 || l->text[i - 1] == '\n')
+            l->start[l->n++] = i;
+    l->start[l->n] = l->len;
+}
+
+static void write_bytes(const char *path, const char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    fclose(f);
+}
+
+/* Writes the lines in order ord (indices; -1 ends), optionally cutting the last one short. */
+static void write_order(const char *path, const lines *l, const int *ord, size_t cut)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (size_t k = 0; ord[k] >= 0; k++) {
+        size_t a = l->start[ord[k]], b = l->start[ord[k] + 1];
+        if (ord[k + 1] < 0)
+            b -= cut;
+        fwrite(l->text + a, 1, b - a, f);
+    }
+    fclose(f);
+}
+
+static void expect_broken(const char *path, size_t line)
+{
+    triad_share_audit_report rep;
+    assert_int_equal(triad_share_audit_verify(path, &rep), TRIAD_EFORMAT);
+    if (rep.bad_line != line)
+        fail_msg("expected line %zu broken, got %zu (%s)", line, rep.bad_line, rep.why);
+    char want[32];
+    snprintf(want, sizeof want, "line %zu:", line);
+    assert_non_null(strstr(triad_errmsg(), want));
+}
+
+/* Writes a log of 12 events (received, released, withheld, rejected). */
+static void write_log(const char *path, size_t *num)
+{
+    triad_share_audit *a = NULL;
+    assert_int_equal(triad_share_audit_open(&a, path, false), 0);
+    triad_share_envelope e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.origin, sizeof e.origin, "KR-1");
+    triad_share_msg_init(&e.msg, TRIAD_SHARE_WARNING);
+    assert_int_equal(triad_share_msg_set_num(&e.msg, "launch.lat_deg", 38.123456), 0);
+    triad_share_withheld w = {"track_id", "partners.JP-1.warning.withhold[\"track_id\"]"};
+    for (uint64_t s = 1; s <= 3; s++) {
+        e.seq = s;
+        e.time_ns = INT64_C(1790000000000000000) + (int64_t)s;
+        assert_int_equal(triad_share_audit_received(a, &e), 0);
+        assert_int_equal(triad_share_audit_withheld(a, &e, "JP-1", &w), 0);
+        assert_int_equal(triad_share_audit_released(a, &e, "JP-1"), 0);
+    }
+    e.seq = UINT64_MAX;                     /* written exactly */
+    memset(e.origin, 'Z', sizeof e.origin); /* an unterminated id from a rejected message */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(triad_share_audit_rejected(a, &e, TRIAD_SHARE_EBAD_ORIGIN_SIG,
+                                                    "share: origin \"x\" seq 1 rejected"),
+                         0);
+    assert_int_equal(strlen(triad_share_audit_head(a)), 64);
+    triad_share_audit_close(a);
+    *num = 12;
+}
+
+static void test_chain_verifies(void **state)
+{
+    paths *p = *state;
+    size_t n = 0;
+    write_log(p->log, &n);
+    struct stat st;
+    assert_int_equal(stat(p->log, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    triad_share_audit_report rep;
+    assert_int_equal(triad_share_audit_verify(p->log, &rep), 0);
+    assert_int_equal(rep.lines, n);
+    assert_int_equal(rep.bad_line, 0);
+    lines l;
+    read_lines(p->log, &l);
+    assert_int_equal(l.n, n);
+    assert_non_null(strstr(l.text, "\"seq\":18446744073709551615"));
+    assert_non_null(strstr(l.text, "\"reason\":\"bad_origin_signature\""));
+    assert_non_null(
+        strstr(l.text, "\"rule\":\"partners.JP-1.warning.withhold[\\\"track_id\\\"]\""));
+    free(l.text);
+
+    /* reopening continues the chain; a second writer is refused while one holds it */
+    triad_share_audit *a = NULL, *b = NULL;
+    assert_int_equal(triad_share_audit_open(&a, p->log, true), 0);
+    assert_string_equal(triad_share_audit_head(a), rep.head);
+    assert_int_equal(triad_share_audit_open(&b, p->log, false), TRIAD_EIO);
+    assert_null(b);
+    triad_share_envelope e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.origin, sizeof e.origin, "JP-1");
+    e.msg.type = TRIAD_SHARE_TRACK;
+    assert_int_equal(triad_share_audit_received(a, &e), 0);
+    triad_share_audit_close(a);
+    triad_share_audit_close(NULL);
+    assert_int_equal(triad_share_audit_verify(p->log, &rep), 0);
+    assert_int_equal(rep.lines, n + 1);
+
+    /* an empty log verifies */
+    write_bytes(p->tmp, "", 0);
+    assert_int_equal(triad_share_audit_verify(p->tmp, &rep), 0);
+    assert_int_equal(rep.lines, 0);
+    assert_int_equal(triad_share_audit_verify("/nonexistent/log", &rep), TRIAD_EIO);
+}
+
+static void test_tampering(void **state)
+{
+    paths *p = *state;
+    size_t n = 0;
+    write_log(p->log, &n);
+    lines l;
+    read_lines(p->log, &l);
+    assert_int_equal(l.n, n);
+    test_rng rng = {41};
+
+    /* every byte of a few lines, and random bytes of the rest, changed in turn: the line
+     * holding it is the first broken one (its own hash), or the next (its prev) */
+    char *copy = malloc(l.len);
+    for (size_t i = 0; i < l.len; i++) {
+        size_t line = 0;
+        while (l.start[line + 1] <= i)
+            line++;
+        if (line != 0 && line != 5 && line != n - 1 && test_rng_uniform(&rng) > 0.05)
+            continue;
+        memcpy(copy, l.text, l.len);
+        copy[i] ^= (char)(1 + test_rng_next(&rng) % 127);
+        write_bytes(p->tmp, copy, l.len);
+        triad_share_audit_report rep;
+        assert_int_equal(triad_share_audit_verify(p->tmp, &rep), TRIAD_EFORMAT);
+        /* a newline damaged splits or joins lines: broken at that line all the same */
+        if (rep.bad_line != line + 1)
+            fail_msg("byte %zu of line %zu changed: broken line reported %zu (%s)", i, line + 1,
+                     rep.bad_line, rep.why);
+    }
+    free(copy);
+
+    int ord[16];
+    /* deleted line k (1-based): line k (the one after it moved up) breaks */
+    for (size_t del = 0; del + 1 < n; del++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (i != del)
+                ord[m++] = (int)i;
+        ord[m] = -1;
+        write_order(p->tmp, &l, ord, 0);
+        expect_broken(p->tmp, del + 1);
+    }
+    /* swapped lines k and k+1: line k breaks */
+    for (size_t s = 0; s + 1 < n; s++) {
+        for (size_t i = 0; i < n; i++)
+            ord[i] = (int)i;
+        ord[s] = (int)s + 1;
+        ord[s + 1] = (int)s;
+        ord[n] = -1;
+        write_order(p->tmp, &l, ord, 0);
+        expect_broken(p->tmp, s + 1);
+    }
+    /* a line repeated (inserted copy): the copy breaks */
+    for (size_t i = 0; i < 4; i++)
+        ord[i] = (int)i;
+    ord[4] = 3;
+    ord[5] = -1;
+    write_order(p->tmp, &l, ord, 0);
+    expect_broken(p->tmp, 5);
+    /* the last line cut short by 1 (its newline), 2, 30 bytes, or to one byte */
+    const size_t cuts[] = {1, 2, 30, l.start[n] - l.start[n - 1] - 1};
+    for (size_t c = 0; c < 4; c++) {
+        for (size_t i = 0; i < n; i++)
+            ord[i] = (int)i;
+        ord[n] = -1;
+        write_order(p->tmp, &l, ord, cuts[c]);
+        expect_broken(p->tmp, n);
+    }
+    /* the tail deleted: the chain holds but the head hash differs (documented) */
+    triad_share_audit_report full, part;
+    assert_int_equal(triad_share_audit_verify(p->log, &full), 0);
+    for (size_t i = 0; i < n; i++)
+        ord[i] = (int)i;
+    ord[n - 1] = -1;
+    write_order(p->tmp, &l, ord, 0);
+    assert_int_equal(triad_share_audit_verify(p->tmp, &part), 0);
+    assert_string_not_equal(full.head, part.head);
+    /* a broken log is not appended to */
+    memcpy(ord, (int[]){0, 2, -1}, 3 * sizeof(int));
+    write_order(p->tmp, &l, ord, 0);
+    triad_share_audit *a = NULL;
+    assert_int_equal(triad_share_audit_open(&a, p->tmp, false), TRIAD_EFORMAT);
+    assert_null(a);
+    free(l.text);
+}
+
+static int run_cli(const char *log, char *out, size_t cap)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' audit verify '%s' 2>&1", TRIAD_EXE, log);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    const size_t n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    const int st = pclose(f);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+static void test_cli(void **state)
+{
+    paths *p = *state;
+    size_t n = 0;
+    write_log(p->log, &n);
+    char out[1024];
+    assert_int_equal(run_cli(p->log, out, sizeof out), 0);
+    assert_non_null(strstr(out, "OK 12 lines, head "));
+    lines l;
+    read_lines(p->log, &l);
+    int ord[] = {0, 1, 2, 3, 5, 6, -1};
+    write_order(p->tmp, &l, ord, 0);
+    free(l.text);
+    assert_int_equal(run_cli(p->tmp, out, sizeof out), 1);
+    assert_non_null(strstr(out, "BROKEN line 5:"));
+    assert_int_equal(run_cli("/nonexistent/log", out, sizeof out), 1);
+    assert_non_null(strstr(out, "cannot open"));
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' audit check x >/dev/null 2>&1", TRIAD_EXE);
+    const int st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_chain_verifies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
