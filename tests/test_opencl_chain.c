@@ -1,7 +1,8 @@
 /* The OpenCL backend against the FFTW backend on the same CPIs: power maps to relative L2
  * error <= 1e-5 and the same detections (count, positions within 0.01 bin, SNR within
  * 0.05 dB), over formats, channels, MTI, every CFAR variant, and pulse counts that are and are
- * not powers of two. Also every kernel within NVIDIA's limits (<= 48 KiB local memory,
+ * not powers of two, with the fused range kernel (Nfft <= 4096) and without it. Also every
+ * kernel within NVIDIA's limits (<= 48 KiB local memory,
  * <= 1024 work-items). Skips (77) without an OpenCL device.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <math.h>
@@ -131,6 +132,15 @@ static void test_odd_pulses_so(void **st)
     compare(&t);
 }
 
+/* Nfft > 4096: the range stage as separate kernels with the global-memory FFT (the cases
+ * above take the fused local-memory kernel). */
+static void test_global_range_fft(void **st)
+{
+    (void)st;
+    const case_t t = {"ci16 16x4000 CA (global FFT)", 4000, 16, 1, TRIAD_FORMAT_CI16_LE, 0, TRIAD_CFAR_CA, 0};
+    compare(&t);
+}
+
 static void test_os(void **st)
 {
     (void)st;
@@ -252,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_ci16_two_channels_go),
         cmocka_unit_test(test_odd_pulses_so),
         cmocka_unit_test(test_os),
+        cmocka_unit_test(test_global_range_fft),
         cmocka_unit_test(test_mti_clutter),
         cmocka_unit_test(test_streaming),
     };

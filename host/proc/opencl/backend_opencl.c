@@ -43,6 +43,9 @@ typedef struct {
     triad__cl_ctx *ctx;
     cl_program prog;
     cl_kernel k_load, k_multiply, k_weight, k_dft, k_power, k_colsum, k_mean, k_os;
+    cl_kernel k_fused;              /* range stage in one kernel when nfft <= 4096, else NULL */
+    cl_mem range_tw;                /* its twiddles exp(-2 pi i m / nfft) */
+    cl_uint log2nfft;
     cl_kernel k_label_init, k_group, k_peaks;
     cl_command_queue up_q, down_q;  /* the compute queue is ctx->queue */
     cl_slot slot[SLOTS];
@@ -95,11 +98,11 @@ static void cl_destroy(void *st)
     }
     triad__clfft_destroy(s->range_fft);
     triad__clfft_destroy(s->doppler_fft);
-    cl_kernel ks[] = {s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
+    cl_kernel ks[] = {s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
                       s->k_mean, s->k_os, s->k_label_init, s->k_group, s->k_peaks};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (ks[i]) clReleaseKernel(ks[i]);
-    cl_mem ms[] = {s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
+    cl_mem ms[] = {s->range_tw, s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
                    s->dspec, s->dscratch, s->twiddle, s->vo, s->vt, s->mask, s->list, s->label,
                    s->dets, s->alpha, s->os_k, s->os_norm, s->nonfinite_counter,
                    s->above_counter, s->dets_counter};
@@ -272,6 +275,27 @@ static int cl_create(void **out, const triad__plan *p)
         (err = make_kernel(s, &s->k_group, "extract_group")) ||
         (err = make_kernel(s, &s->k_peaks, "extract_peaks")))
         goto fail;
+    /* the fused range kernel where one pulse's FFT fits in a work-group's local memory */
+    for (s->log2nfft = 0; (1u << s->log2nfft) < s->nfft; s->log2nfft++) {}
+    if (s->nfft >= TRIAD__CLFFT_LOCAL_MIN_N && s->nfft <= TRIAD__CLFFT_LOCAL_MAX_N) {
+        const char *fused = p->format == TRIAD_FORMAT_CI16_LE ? "range_fused_ci16" : "range_fused_cf32";
+        float *tw = malloc(2 * s->nfft * sizeof *tw);
+        if (!tw) {
+            err = triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+            goto fail;
+        }
+        for (size_t m = 0; m < s->nfft; m++) {
+            tw[2 * m] = (float)cos(-2.0 * TRIAD_PI * (double)m / (double)s->nfft);
+            tw[2 * m + 1] = (float)sin(-2.0 * TRIAD_PI * (double)m / (double)s->nfft);
+        }
+        err = make_kernel(s, &s->k_fused, fused);
+        if (!err)
+            err = make_buffer(s, &s->range_tw, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
+                              2 * s->nfft * sizeof *tw, tw);
+        free(tw);
+        if (err)
+            goto fail;
+    }
     triad__clfft_cfg rc = triad__clfft_cfg_rows(s->nfft, p->p);
     if ((err = triad__clfft_create(&s->range_fft, s->ctx, s->prog, &rc)))
         goto fail;
@@ -386,8 +410,29 @@ static int spectra(cl_state *s, cl_mem raw, cl_uint ch)
     int err = 0;
     const cl_uint n = (cl_uint)p->n, nfft = (cl_uint)s->nfft, c = (cl_uint)p->c;
     const cl_uint np = (cl_uint)p->p, p_mti = (cl_uint)p->p_mti, mti = (cl_uint)p->mti;
-    cl_kernel k = s->k_load;
+    cl_kernel k;
     cl_uint a = 0;
+    if (s->k_fused) { /* load, FFT, multiply, inverse FFT in one kernel */
+        k = s->k_fused;
+        ARG(k, a++, raw);
+        ARG(k, a++, s->pulses);
+        ARG(k, a++, s->spectrum);
+        ARG(k, a++, s->range_tw);
+        ARG(k, a++, s->nonfinite_counter);
+        ARG(k, a++, s->log2nfft);
+        ARG(k, a++, n);
+        ARG(k, a++, np);
+        ARG(k, a++, c);
+        ARG(k, a++, ch);
+        const size_t pulses_per_group = TRIAD__CLFFT_LOCAL_MAX_N / s->nfft;
+        const size_t local = TRIAD__CLFFT_LOCAL_ITEMS;
+        const size_t global = (p->p + pulses_per_group - 1) / pulses_per_group * local;
+        TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &global, &local, 0, NULL,
+                                             NULL),
+                      err, fail);
+        goto doppler;
+    }
+    k = s->k_load;
     ARG(k, a++, raw);
     ARG(k, a++, s->pulses);
     if (p->format == TRIAD_FORMAT_CF32_LE)
@@ -409,6 +454,7 @@ static int spectra(cl_state *s, cl_mem raw, cl_uint ch)
         (err = triad__clfft_enqueue(s->range_fft, s->ctx->queue, s->pulses2, s->pulses,
                                     s->scratch, TRIAD__CLFFT_INVERSE, 0, NULL, NULL)))
         goto fail;
+doppler:
     k = s->k_weight;
     ARG(k, 0, s->pulses);
     ARG(k, 1, s->cube);
