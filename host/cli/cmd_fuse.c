@@ -294,6 +294,18 @@ static const triad__truth_launch *launch_of(const triad__truth *t, const triad_w
     return best;
 }
 
+
+/* Double the map's path array (one growth rule for track and truth paths). */
+static int grow_paths(triad__map_path **paths, size_t *cap)
+{
+    void *p = realloc(*paths, 2 * *cap * sizeof **paths);
+    if (!p)
+        return -1;
+    *paths = p;
+    *cap *= 2;
+    return 0;
+}
+
 static void summary(fuse_ctx *c, const triad__fjsonl_reports *in, const triad__truth *truth,
                     const double *ospa_t, const double *ospa_v, const size_t *ospa_m,
                     const size_t *ospa_n, size_t nospa)
@@ -450,14 +462,9 @@ static int write_map(const char *path, fuse_ctx *c, const triad__fjsonl_reports 
     size_t npt = 0;
     qsort(c->tr, c->ntr, sizeof *c->tr, by_id_then_seq);
     for (size_t i = 0; i < c->ntr;) {
-        if (np == cap) {
-            void *p = realloc(paths, 2 * cap * sizeof *paths);
-            if (!p) {
-                err = -1;
-                goto done;
-            }
-            paths = p;
-            cap *= 2;
+        if (np == cap && grow_paths(&paths, &cap)) {
+            err = -1;
+            goto done;
         }
         triad__map_path *pa = &paths[np++];
         pa->pts = &pts[npt];
@@ -473,14 +480,9 @@ static int write_map(const char *path, fuse_ctx *c, const triad__fjsonl_reports 
     }
     if (truth)
         for (size_t i = 0; i < truth->num_pts;) {
-            if (np == cap) {
-                void *p = realloc(paths, 2 * cap * sizeof *paths);
-                if (!p) {
-                    err = -1;
-                    goto done;
-                }
-                paths = p;
-                cap *= 2;
+            if (np == cap && grow_paths(&paths, &cap)) {
+                err = -1;
+                goto done;
             }
             triad__map_path *pa = &paths[np++];
             pa->pts = &pts[npt];
