@@ -1,7 +1,9 @@
 /* Detection extraction on the device: the cells above threshold (a compact list) are grouped
- * 8-connected (Doppler wraps) by propagating the largest (power, position) key through each
- * group; the cell that keeps its own key is the group's peak, interpolated and appended to
- * the detection list. Only detections come back to the host.
+ * 8-connected (Doppler wraps) by propagating, through each group, the index of the cell with
+ * the largest (power, position) key; the cell whose label is itself is the group's peak,
+ * interpolated and appended to the detection list. Labels are 32-bit cell indices, so a
+ * label read while another work-item writes it is the old or the new one, never a mix (the
+ * key, 64 bits, is recomputed from the map). Only detections come back to the host.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 
 /* Larger power wins; on equal power the earlier cell (smaller index) wins. */
@@ -16,21 +18,25 @@ ulong extract_key(__global const float *map, uint n, uint rb, uint cell)
 uint extract_count(__global const uint *above, uint cap) { return min(*above, cap); }
 
 __kernel void extract_label_init(__global const float *map, __global const uint *list,
-                                 __global ulong *label, __global const uint *above, uint cap,
+                                 __global uint *label, __global const uint *above, uint cap,
                                  uint n, uint rb)
 {
     const uint i = get_global_id(0);
+    (void)map;
+    (void)n;
+    (void)rb;
     if (i >= extract_count(above, cap))
         return;
-    label[list[i]] = extract_key(map, n, rb, list[i]);
+    label[list[i]] = list[i];
 }
 
 /* Max-propagation to the 8 neighbours that are also above threshold, round after round until
  * nothing changes, by one work-group (the list is short next to the map: targets, not noise)
  * so no round trip to the host is needed between rounds. */
 __kernel __attribute__((reqd_work_group_size(256, 1, 1)))
-void extract_group(__global const uint *list, __global const uchar *mask, __global ulong *label,
-                   __global const uint *above, uint cap, uint p, uint rb)
+void extract_group(__global const float *map, __global const uint *list,
+                   __global const uchar *mask, __global uint *label, __global const uint *above,
+                   uint cap, uint n, uint p, uint rb)
 {
     __local int changed;
     const uint count = extract_count(above, cap), lid = get_local_id(0);
@@ -40,7 +46,8 @@ void extract_group(__global const uint *list, __global const uchar *mask, __glob
         barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
         for (uint i = lid; i < count; i += 256u) {
             const uint cell = list[i], d = cell / rb, r = cell % rb;
-            ulong best = label[cell];
+            uint best = label[cell];
+            ulong best_key = extract_key(map, n, rb, best);
             for (int dd = -1; dd <= 1; dd++) {
                 const uint d2 = (d + p + (uint)dd) % p;
                 for (int dr = -1; dr <= 1; dr++) {
@@ -48,11 +55,17 @@ void extract_group(__global const uint *list, __global const uchar *mask, __glob
                     if (r2 < 0 || r2 >= (int)rb)
                         continue;
                     const uint c2 = d2 * rb + (uint)r2;
-                    if (mask[c2])
-                        best = max(best, label[c2]);
+                    if (!mask[c2])
+                        continue;
+                    const uint l2 = label[c2];
+                    const ulong k2 = extract_key(map, n, rb, l2);
+                    if (k2 > best_key) {
+                        best = l2;
+                        best_key = k2;
+                    }
                 }
             }
-            if (best > label[cell]) {
+            if (best != label[cell]) {
                 label[cell] = best;
                 changed = 1;
             }
@@ -107,7 +120,7 @@ float extract_noise(__global const float *map, uint n, uint p, uint rb, int d, i
 
 /* Peaks into dets: (range_bin, doppler_bin relative to zero velocity, snr_db, power_db). */
 __kernel void extract_peaks(__global const float *map, __global const uint *list,
-                            __global const ulong *label, __global const int *os_k,
+                            __global const uint *label, __global const int *os_k,
                             __global const float *os_norm, __global float4 *dets,
                             __global uint *num_dets, __global const uint *above, uint list_cap,
                             uint n, uint p, uint rb, int g, int go, int dg, int dgo, int type,
@@ -117,7 +130,7 @@ __kernel void extract_peaks(__global const float *map, __global const uint *list
     if (i >= extract_count(above, list_cap))
         return;
     const uint cell = list[i];
-    if (label[cell] != extract_key(map, n, rb, cell))
+    if (label[cell] != cell)
         return;
     const int d = (int)(cell / rb), r = (int)(cell % rb);
     const __global float *row = map + (size_t)d * n;

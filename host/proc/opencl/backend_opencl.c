@@ -343,7 +343,7 @@ static int cl_create(void **out, const triad__plan *p)
     if (!err) err = make_buffer(s, &s->vt, rw, rcells * 4, NULL);
     if (!err) err = make_buffer(s, &s->mask, rw, rcells, NULL);
     if (!err) err = make_buffer(s, &s->list, rw, rcells * 4, NULL);
-    if (!err) err = make_buffer(s, &s->label, rw, rcells * 8, NULL);
+    if (!err) err = make_buffer(s, &s->label, rw, rcells * 4, NULL);
     if (!err) err = make_buffer(s, &s->nonfinite_counter, rw, 4, NULL);
     if (!err) err = make_buffer(s, &s->above_counter, rw, 4, NULL);
     if (!err) err = make_buffer(s, &s->dets_counter, rw, 4, NULL);
@@ -566,13 +566,15 @@ static int extract(cl_state *s, cl_uint ch)
     if ((err = run1d(s, k, s->w.list_cap)))
         goto fail;
     k = s->k_group;
-    ARG(k, 0, s->list);
-    ARG(k, 1, s->mask);
-    ARG(k, 2, s->label);
-    ARG(k, 3, s->above_counter);
-    ARG(k, 4, s->w.list_cap);
-    ARG(k, 5, s->w.np);
-    ARG(k, 6, s->w.rb);
+    ARG(k, 0, s->map[ch]);
+    ARG(k, 1, s->list);
+    ARG(k, 2, s->mask);
+    ARG(k, 3, s->label);
+    ARG(k, 4, s->above_counter);
+    ARG(k, 5, s->w.list_cap);
+    ARG(k, 6, s->w.n);
+    ARG(k, 7, s->w.np);
+    ARG(k, 8, s->w.rb);
     const size_t one = GROUP;
     TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &one, &one, 0, NULL, NULL),
                   err, fail);
