@@ -374,16 +374,7 @@ static int bench_one(const workload *w, const char *backend, triad_format format
     res->max_s = times[cpis - 1];
     for (int i = 0; i < 4; i++)
         res->stage_s[i] = percentile(stage[i], (size_t)cpis, 0.5);
-    size_t nfft = w->samples + l - 1;
-    for (;; nfft++) { /* the FFTW backend's FFT length: smallest 2^a 3^b 5^c 7^d */
-        size_t r = nfft;
-        for (size_t f = 2; f <= 7; f++)
-            while (r % f == 0)
-                r /= f;
-        if (r == 1)
-            break;
-    }
-    res->nfft = nfft;
+    res->nfft = triad__fft_good_size(w->samples + l - 1);
     triad_chain_destroy(chain); /* free its memory before the floor's */
     chain = NULL;
     if (on_device) {
@@ -391,7 +382,7 @@ static int bench_one(const workload *w, const char *backend, triad_format format
             bandwidth_floor(w, format, res->dets_per_cpi, &clf->bw, res);
     } else {
         const int threads = cfg.threads > 0 ? cfg.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-        if (fftw_floor(w, nfft, threads, fftw_flags(cfg.fft_effort), cpis < 5 ? 5 : cpis,
+        if (fftw_floor(w, res->nfft, threads, fftw_flags(cfg.fft_effort), cpis < 5 ? 5 : cpis,
                        &res->floor_s, res->floor_part_s)) {
             cli_error("bench", 1, "%s: FFTW floor: out of memory", w->name);
             goto done;

@@ -67,6 +67,10 @@ typedef struct {
 extern const triad__backend_ops triad__backend_fftw;
 extern const triad__backend_ops triad__backend_opencl;
 
+/* Smallest 2^a 3^b 5^c 7^d >= n: the FFTW backend's range FFT length (FFTW is fastest on
+ * these). */
+size_t triad__fft_good_size(size_t n);
+
 /* Seconds on a monotonic clock. */
 double triad__now(void);
 

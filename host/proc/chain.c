@@ -72,8 +72,7 @@ size_t triad_chain_full_bins(const triad_chain_cfg *cfg)
                : 0;
 }
 
-/* Smallest 2^a 3^b 5^c 7^d >= n: lengths FFTW transforms fastest. */
-static size_t fft_good_size(size_t n)
+size_t triad__fft_good_size(size_t n)
 {
     for (size_t m = n;; m++) {
         size_t r = m;
@@ -325,7 +324,7 @@ static int build_plan(triad__plan *p, const triad_chain_cfg *c)
     p->p = c->pulses_per_cpi;
     p->c = c->num_channels;
     p->l = c->waveform_len;
-    p->nfft = fft_good_size(p->n + p->l - 1);
+    p->nfft = triad__fft_good_size(p->n + p->l - 1);
     p->range_bins = p->n - p->l + 1;
     p->format = c->format;
     p->mti = c->mti_pulses;

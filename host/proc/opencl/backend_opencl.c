@@ -75,6 +75,17 @@ static size_t pow2_at_least(size_t n)
 
 static int is_pow2(size_t n) { return n && !(n & (n - 1)); }
 
+/* Drop a slot's events (they are made anew by the next submit). */
+static void release_events(cl_slot *sl)
+{
+    cl_event *evs[] = {&sl->up, &sl->comp, &sl->down};
+    for (int e = 0; e < 3; e++) {
+        if (*evs[e])
+            clReleaseEvent(*evs[e]);
+        *evs[e] = NULL;
+    }
+}
+
 static void cl_destroy(void *st)
 {
     cl_state *s = st;
@@ -86,9 +97,7 @@ static void cl_destroy(void *st)
     if (s->down_q) { clFinish(s->down_q); clReleaseCommandQueue(s->down_q); }
     for (int i = 0; i < SLOTS; i++) {
         cl_slot *sl = &s->slot[i];
-        cl_event evs[] = {sl->up, sl->comp, sl->down};
-        for (int e = 0; e < 3; e++)
-            if (evs[e]) clReleaseEvent(evs[e]);
+        release_events(sl);
         if (sl->in_host) clEnqueueUnmapMemObject(s->ctx->queue, sl->in_pinned, sl->in_host, 0, NULL, NULL);
         if (sl->out_host) clEnqueueUnmapMemObject(s->ctx->queue, sl->out_pinned, sl->out_host, 0, NULL, NULL);
         if (sl->in_host || sl->out_host) clFinish(s->ctx->queue);
@@ -643,6 +652,16 @@ fail:
     return err;
 }
 
+/* After a failed submit: wait until no queue still works on the slot (an upload may be reading
+ * host memory), then drop its events. */
+static void abandon(cl_state *s, cl_slot *sl)
+{
+    clFinish(s->up_q);
+    clFinish(s->ctx->queue);
+    clFinish(s->down_q);
+    release_events(sl);
+}
+
 static void *cl_input(void *st, size_t slot) { return ((cl_state *)st)->slot[slot].in_host; }
 
 static int upload(cl_state *s, cl_slot *sl, const void *src)
@@ -668,15 +687,8 @@ static int cl_submit(void *st, size_t slot)
     int err = upload(s, sl, sl->in_host);
     if (!err)
         err = enqueue_cpi(s, sl);
-    if (err) { /* nothing of this slot may stay in flight */
-        clFinish(s->up_q);
-        clFinish(s->ctx->queue);
-        for (int e = 0; e < 3; e++) {
-            cl_event *ev = e == 0 ? &sl->up : e == 1 ? &sl->comp : &sl->down;
-            if (*ev) clReleaseEvent(*ev);
-            *ev = NULL;
-        }
-    }
+    if (err)
+        abandon(s, sl);
     return err;
 }
 
@@ -712,11 +724,7 @@ static int cl_collect(void *st, size_t slot, triad__bin_det *dets, size_t *count
     times[0] = triad__now() - sl->t_submit; /* submit to results, all stages */
     times[1] = times[2] = times[3] = 0.0;
 fail:
-    for (int e = 0; e < 3; e++) {
-        cl_event *ev = e == 0 ? &sl->up : e == 1 ? &sl->comp : &sl->down;
-        if (*ev) clReleaseEvent(*ev);
-        *ev = NULL;
-    }
+    release_events(sl);
     return err;
 }
 
@@ -732,15 +740,7 @@ static int cl_execute(void *st, const void *raw, triad__bin_det *dets, size_t *c
         err = enqueue_cpi(s, sl);
     if (!err)
         return cl_collect(s, 0, dets, counts, stats, times);
-    /* the upload may still read the caller's memory: wait for every queue, drop the events */
-    clFinish(s->up_q);
-    clFinish(s->ctx->queue);
-    clFinish(s->down_q);
-    for (int e = 0; e < 3; e++) {
-        cl_event *ev = e == 0 ? &sl->up : e == 1 ? &sl->comp : &sl->down;
-        if (*ev) clReleaseEvent(*ev);
-        *ev = NULL;
-    }
+    abandon(s, sl); /* the upload may still read the caller's memory */
     return err;
 }
 
