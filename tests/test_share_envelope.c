@@ -168,6 +168,68 @@ static void test_canonical_encoding(void **state)
     assert_int_equal(triad_share_msg_encode(&full, buf, sizeof buf, &len), 0);
 }
 
+/* Decoding takes back exactly what encoding writes, and every single-byte change or cut of a
+ * payload is either refused or decodes to a message that re-encodes to those very bytes. */
+static void test_decode(void **state)
+{
+    (void)state;
+    test_rng rng = {9};
+    for (int rep = 0; rep < 20; rep++) {
+        triad_share_msg a, b;
+        make_warning(&a, &rng);
+        assert_int_equal(triad_share_msg_set_str(&a, "note", rep & 1 ? "" : "text"), 0);
+        uint8_t buf[TRIAD_SHARE_PAYLOAD_MAX], again[TRIAD_SHARE_PAYLOAD_MAX];
+        size_t len = 0, len2 = 0;
+        assert_int_equal(triad_share_msg_encode(&a, buf, sizeof buf, &len), 0);
+        assert_int_equal(triad_share_msg_decode(buf, len, &b), 0);
+        assert_int_equal(b.type, a.type);
+        assert_int_equal(b.num_fields, a.num_fields);
+        assert_int_equal(triad_share_msg_encode(&b, again, sizeof again, &len2), 0);
+        assert_int_equal(len2, len);
+        assert_memory_equal(again, buf, len);
+        for (size_t i = 0; i < a.num_fields; i++) {
+            const triad_share_field *f = triad_share_msg_get(&b, a.f[i].name);
+            assert_non_null(f);
+            assert_int_equal(f->kind, a.f[i].kind);
+            if (f->kind == TRIAD_SHARE_NUM)
+                assert_true(f->num == a.f[i].num);
+        }
+        for (size_t cut = 0; cut < len; cut++)
+            assert_int_equal(triad_share_msg_decode(buf, cut, &b), TRIAD_EFORMAT);
+        for (size_t at = 0; at < len; at++) {
+            uint8_t c[TRIAD_SHARE_PAYLOAD_MAX];
+            memcpy(c, buf, len);
+            c[at] ^= (uint8_t)(1u << (test_rng_next(&rng) % 8));
+            if (triad_share_msg_decode(c, len, &b) == 0) {
+                assert_int_equal(triad_share_msg_encode(&b, again, sizeof again, &len2), 0);
+                assert_int_equal(len2, len);
+                assert_memory_equal(again, c, len);
+            } else {
+                assert_non_null(strstr(triad_errmsg(), "share payload: byte"));
+            }
+        }
+    }
+    /* out of order, trailing bytes, -0 */
+    static const uint8_t swapped[] = {'T', 'R', 'I', 'A', 'D', '-', 'S', 'H', 'A', 'R', 'E',
+                                      '-', 'P', 'A', 'Y', 'L', 'O', 'A', 'D', '-', '1', 2,
+                                      0,   2,   1,   'b', 'b', 1,   1,   'a', 'b', 0};
+    triad_share_msg m;
+    assert_int_equal(triad_share_msg_decode(swapped, sizeof swapped, &m), TRIAD_EFORMAT);
+    assert_non_null(strstr(triad_errmsg(), "increasing order"));
+    uint8_t ok[sizeof swapped + 1];
+    memcpy(ok, swapped, sizeof swapped);
+    ok[25] = 'a';
+    ok[29] = 'b';
+    assert_int_equal(triad_share_msg_decode(ok, sizeof swapped, &m), 0);
+    ok[sizeof swapped] = 0;
+    assert_int_equal(triad_share_msg_decode(ok, sizeof ok, &m), TRIAD_EFORMAT);
+    assert_non_null(strstr(triad_errmsg(), "after the last field"));
+    static const uint8_t negzero[] = {'T', 'R', 'I', 'A', 'D', '-', 'S', 'H', 'A', 'R', 'E',
+                                      '-', 'P', 'A', 'Y', 'L', 'O', 'A', 'D', '-', '1', 1,
+                                      0,   1,   1,   'z', 'n', 0x80, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(triad_share_msg_decode(negzero, sizeof negzero, &m), TRIAD_EFORMAT);
+}
+
 static void test_from_json(void **state)
 {
     (void)state;
@@ -202,7 +264,7 @@ static void test_round_trip(void **state)
         assert_int_equal(triad_share_verify(v, &e, NOW), 0);
         /* the hub reduces the payload and countersigns; the receiver checks both */
         e.msg.num_fields -= 2;
-        assert_int_equal(triad_share_countersign(&e, "HUB", k->hsk), 0);
+        assert_int_equal(triad_share_countersign(&e, "HUB", NOW, k->hsk), 0);
         assert_int_equal(triad_share_verify(rv, &e, NOW), 0);
     }
     triad_share_verifier_destroy(v);
@@ -252,9 +314,9 @@ static void test_rejections(void **state)
         expect_reject(v, &e, TRIAD_SHARE_EBAD_ORIGIN_SIG);
     }
 
-    for (int part = 0; part < 4; part++) {
+    for (int part = 0; part < 5; part++) {
         make_env(&h, 1, NOW, k->sk, &rng);
-        assert_int_equal(triad_share_countersign(&h, "HUB", k->hsk), 0);
+        assert_int_equal(triad_share_countersign(&h, "HUB", NOW, k->hsk), 0);
         switch (part) {
         case 0:
             h.hub_sig[test_rng_next(&rng) % 64] ^= 0x01;
@@ -263,10 +325,13 @@ static void test_rejections(void **state)
             h.msg.f[3].num *= 1.5;
             break; /* released payload changed after the hub */
         case 2:
-            assert_int_equal(triad_share_countersign(&h, "KR-1", k->hsk), 0);
+            assert_int_equal(triad_share_countersign(&h, "KR-1", NOW, k->hsk), 0);
             break;
         case 3:
-            assert_int_equal(triad_share_countersign(&h, "ROGUE", k->xsk), 0);
+            assert_int_equal(triad_share_countersign(&h, "ROGUE", NOW, k->xsk), 0);
+            break;
+        case 4:
+            h.hub_time_ns += 1; /* the release time is signed too */
             break;
         }
         expect_reject(rv, &h, TRIAD_SHARE_EBAD_HUB_SIG);
@@ -282,14 +347,15 @@ static void test_rejections(void **state)
     expect_reject(v, &e, TRIAD_SHARE_EREPLAYED);
     /* the hub's countersigned copy of the same message is a replay for the same receiver */
     h = e;
-    assert_int_equal(triad_share_countersign(&h, "HUB", k->hsk), 0);
+    assert_int_equal(triad_share_countersign(&h, "HUB", NOW, k->hsk), 0);
     expect_reject(v, &h, TRIAD_SHARE_EREPLAYED);
 
     /* distinct texts */
     const int codes[] = {
         TRIAD_SHARE_EUNSIGNED,    TRIAD_SHARE_EUNKNOWN_ORIGIN, TRIAD_SHARE_EBAD_ORIGIN_SIG,
         TRIAD_SHARE_EBAD_HUB_SIG, TRIAD_SHARE_EREPLAYED,       TRIAD_SHARE_ESTALE,
-        TRIAD_SHARE_EECHO,        TRIAD_SHARE_ERELAYED,        TRIAD_SHARE_ENO_POLICY};
+        TRIAD_SHARE_EECHO,        TRIAD_SHARE_ERELAYED,        TRIAD_SHARE_ENO_POLICY,
+        TRIAD_SHARE_EDUPLICATE,   TRIAD_SHARE_EWRONG_LINK};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         for (size_t j = 0; j < i; j++) {
             assert_string_not_equal(triad_share_strerror(codes[i]), triad_share_strerror(codes[j]));
@@ -402,6 +468,31 @@ static void test_staleness(void **state)
         assert_int_equal(triad_share_verify(v, &e, NOW), TRIAD_SHARE_ESTALE);
         assert_int_equal(triad_share_verify(v, &e, ext[1 - i]), TRIAD_SHARE_ESTALE);
     }
+    /* behind a hub, freshness is the hub's release time: an old warning released now is fresh,
+     * a fresh one released long ago is stale; the origin's time may still not be ahead */
+    triad_share_verifier_cfg rcfg = cfg;
+    rcfg.require_hub = true;
+    rcfg.replay_by_origin = false;
+    triad_share_verifier *rv = NULL;
+    assert_int_equal(triad_share_verifier_create(&rv, &rcfg, k->trust), 0);
+    struct {
+        int64_t origin_dt, hub_dt;
+        int code;
+    } hc[] = {{-600 * S, 0, 0},
+              {-600 * S, -10 * S, 0},
+              {0, -10 * S - 1, TRIAD_SHARE_ESTALE},
+              {0, 2 * S + 1, TRIAD_SHARE_ESTALE},
+              {2 * S + 1, 0, TRIAD_SHARE_ESTALE}};
+    for (size_t i = 0; i < sizeof hc / sizeof hc[0]; i++) {
+        triad_share_envelope h;
+        make_env(&h, 300, NOW + hc[i].origin_dt, k->sk, &rng);
+        assert_int_equal(triad_share_countersign(&h, "HUB", NOW + hc[i].hub_dt, k->hsk), 0);
+        assert_int_equal(triad_share_verify(rv, &h, NOW), hc[i].code);
+        /* replay is the caller's (per instance): the same message verifies again */
+        if (!hc[i].code)
+            assert_int_equal(triad_share_verify(rv, &h, NOW), 0);
+    }
+    triad_share_verifier_destroy(rv);
     /* a payload field name without its terminator is refused, not read past */
     triad_share_envelope e;
     make_env(&e, 200, NOW, k->sk, &rng);
@@ -491,6 +582,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_canonical_encoding),
+        cmocka_unit_test(test_decode),
         cmocka_unit_test(test_from_json),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),

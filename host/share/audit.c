@@ -38,7 +38,7 @@ static void hash_hex(const void *p, size_t n, char out[65])
 static const char zero_hash[65] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-static const char *const events[] = {"received", "released", "withheld", "rejected"};
+static const char *const events[] = {"received", "released", "withheld", "rejected", "link"};
 
 /* ---- verify ---- */
 
@@ -232,8 +232,10 @@ static cJSON *begin(triad_share_audit *a, const char *event, const triad_share_e
     cJSON_AddStringToObject(o, "prev", a->prev);
     add_i64(o, "t_ns", (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
     cJSON_AddStringToObject(o, "event", event);
-    add_id(o, "origin", e->origin);
-    add_u64(o, "seq", e->seq);
+    if (e) {
+        add_id(o, "origin", e->origin);
+        add_u64(o, "seq", e->seq);
+    }
     return o;
 }
 
@@ -342,6 +344,18 @@ int triad_share_audit_rejected(triad_share_audit *a, const triad_share_envelope 
         add_i64(o, "time_ns", e->time_ns);
         cJSON_AddStringToObject(o, "reason", triad_share_reason_name(reason));
         cJSON_AddStringToObject(o, "why", why ? why : "");
+    }
+    return append(a, o);
+}
+
+int triad_share_audit_link(triad_share_audit *a, const char *partner, const char *state,
+                           const char *detail)
+{
+    cJSON *o = begin(a, "link", NULL);
+    if (o) {
+        add_id(o, "partner", partner);
+        cJSON_AddStringToObject(o, "state", state);
+        cJSON_AddStringToObject(o, "detail", detail ? detail : "");
     }
     return append(a, o);
 }

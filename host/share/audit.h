@@ -9,6 +9,8 @@
  *   released  origin seq time_ns type digest partner  (digest: of the payload released)
  *   withheld  origin seq partner field rule           (one line per field withheld)
  *   rejected  origin seq time_ns reason why            (reason: triad_share_reason_name())
+ *   link      partner state detail                     (a link's alarms: lost, alive,
+ *                                                       deadline_missed, matched, unmatched)
  * seq and time_ns are JSON integers written exactly. Changing, deleting, inserting or
  * reordering any line, or cutting the last one short, breaks the chain at a line that
  * triad_share_audit_verify() names. Deleting whole lines at the end cannot be seen from the
@@ -40,6 +42,9 @@ int triad_share_audit_withheld(triad_share_audit *a, const triad_share_envelope 
 /* reason: the code triad_share_verify() (or policy/relay) returned; why: its message. */
 int triad_share_audit_rejected(triad_share_audit *a, const triad_share_envelope *e, int reason,
                                const char *why);
+/* A link's state changed (liveliness, deadline, a partner matched or gone). */
+int triad_share_audit_link(triad_share_audit *a, const char *partner, const char *state,
+                           const char *detail);
 /* The hash of the last line written (64 hex digits and a NUL). */
 const char *triad_share_audit_head(const triad_share_audit *a);
 void triad_share_audit_close(triad_share_audit *a);

@@ -18,7 +18,7 @@
 #include "share/bytes.h"
 
 static const char origin_tag[] = "TRIAD-SHARE-ORIGIN-1";
-static const char hub_tag[] = "TRIAD-SHARE-HUB-1";
+static const char hub_tag[] = "TRIAD-SHARE-HUB-2";
 
 const char *triad_share_strerror(int err)
 {
@@ -54,6 +54,10 @@ const char *triad_share_reason_name(int err)
         return "relayed_twice";
     case TRIAD_SHARE_ENO_POLICY:
         return "no_policy";
+    case TRIAD_SHARE_EDUPLICATE:
+        return "duplicate";
+    case TRIAD_SHARE_EWRONG_LINK:
+        return "wrong_link";
     default:
         return "error";
     }
@@ -279,7 +283,7 @@ void triad_share_trust_destroy(triad_share_trust *t)
 
 enum {
     ORIGIN_BYTES_MAX = 20 + 1 + 63 + 8 + 8 + 1 + 32,
-    HUB_BYTES_MAX = 17 + 1 + 63 + ORIGIN_BYTES_MAX + 64 + 32
+    HUB_BYTES_MAX = 17 + 1 + 63 + 8 + ORIGIN_BYTES_MAX + 64 + 32
 };
 
 static size_t origin_bytes(const triad_share_envelope *e, uint8_t *buf)
@@ -301,6 +305,7 @@ static size_t hub_bytes(const triad_share_envelope *e, const uint8_t released[32
     triad__wr w = {buf, HUB_BYTES_MAX, 0, false};
     triad__wr_bytes(&w, hub_tag, sizeof hub_tag - 1);
     triad__wr_str8(&w, e->hub);
+    triad__wr_be(&w, (uint64_t)e->hub_time_ns, 8);
     triad__wr_bytes(&w, ob, on);
     triad__wr_bytes(&w, e->origin_sig, 64);
     triad__wr_bytes(&w, released, 32);
@@ -323,11 +328,13 @@ int triad_share_sign(triad_share_envelope *e, const uint8_t sk[64])
     e->has_origin_sig = true;
     e->has_hub_sig = false;
     e->hub[0] = '\0';
+    e->hub_time_ns = 0;
     memset(e->hub_sig, 0, sizeof e->hub_sig);
     return 0;
 }
 
-int triad_share_countersign(triad_share_envelope *e, const char *hub_id, const uint8_t sk[64])
+int triad_share_countersign(triad_share_envelope *e, const char *hub_id, int64_t hub_time_ns,
+                            const uint8_t sk[64])
 {
     int err = init_sodium();
     if (err)
@@ -344,6 +351,7 @@ int triad_share_countersign(triad_share_envelope *e, const char *hub_id, const u
     if (err)
         return err;
     snprintf(e->hub, sizeof e->hub, "%s", hub_id);
+    e->hub_time_ns = hub_time_ns;
     uint8_t hb[HUB_BYTES_MAX];
     const size_t hn = hub_bytes(e, released, hb);
     crypto_sign_detached(e->hub_sig, NULL, hb, hn, sk);
@@ -371,6 +379,7 @@ triad_share_verifier_cfg triad_share_verifier_cfg_default(void)
     return (triad_share_verifier_cfg){
         .max_age_ns = 60 * INT64_C(1000000000),
         .max_skew_ns = 5 * INT64_C(1000000000),
+        .replay_by_origin = true,
         .replay_window = 64,
         .require_hub = false,
     };
@@ -434,6 +443,21 @@ static int reject(int code, const triad_share_envelope *e, const char *fmt, ...)
 
 #define REJECT(code, e, ...) reject(code, e, __VA_ARGS__)
 
+/* STALE when t (ns) is more than max_skew ahead of now, or (check_age) more than max_age
+ * behind it. Differences in uint64_t: exact for any two int64_t in order, never overflowing. */
+static int check_time(const triad_share_verifier *v, const triad_share_envelope *e, int64_t t,
+                      int64_t now_ns, const char *what, bool check_age)
+{
+    if (check_age && t < now_ns && (uint64_t)now_ns - (uint64_t)t > (uint64_t)v->cfg.max_age_ns)
+        return REJECT(TRIAD_SHARE_ESTALE, e, "%s %" PRId64 " ns is %" PRIu64 " ns old, limit %" PRId64,
+                      what, t, (uint64_t)now_ns - (uint64_t)t, v->cfg.max_age_ns);
+    if (t > now_ns && (uint64_t)t - (uint64_t)now_ns > (uint64_t)v->cfg.max_skew_ns)
+        return REJECT(TRIAD_SHARE_ESTALE, e,
+                      "%s %" PRId64 " ns is %" PRIu64 " ns in the future, skew limit %" PRId64,
+                      what, t, (uint64_t)t - (uint64_t)now_ns, v->cfg.max_skew_ns);
+    return 0;
+}
+
 int triad_share_verify(triad_share_verifier *v, const triad_share_envelope *e, int64_t now_ns)
 {
     if (!e->has_origin_sig)
@@ -469,17 +493,15 @@ int triad_share_verify(triad_share_verifier *v, const triad_share_envelope *e, i
                       "payload differs from the one signed and "
                       "no hub countersigned it");
     }
-    /* differences in uint64_t: exact for any two int64_t in order, and never overflowing */
-    if (e->time_ns < now_ns &&
-        (uint64_t)now_ns - (uint64_t)e->time_ns > (uint64_t)v->cfg.max_age_ns)
-        return REJECT(TRIAD_SHARE_ESTALE, e,
-                      "time %" PRId64 " ns is %" PRIu64 " ns old, limit %" PRId64, e->time_ns,
-                      (uint64_t)now_ns - (uint64_t)e->time_ns, v->cfg.max_age_ns);
-    if (e->time_ns > now_ns &&
-        (uint64_t)e->time_ns - (uint64_t)now_ns > (uint64_t)v->cfg.max_skew_ns)
-        return REJECT(TRIAD_SHARE_ESTALE, e,
-                      "time %" PRId64 " ns is %" PRIu64 " ns in the future, skew limit %" PRId64,
-                      e->time_ns, (uint64_t)e->time_ns - (uint64_t)now_ns, v->cfg.max_skew_ns);
+    /* Fresh: the origin's time not from the future; the release (hub) or origin time not too
+     * old and not from the future either. */
+    int err2 = check_time(v, e, e->time_ns, now_ns, "origin time", !e->has_hub_sig);
+    if (!err2 && e->has_hub_sig)
+        err2 = check_time(v, e, e->hub_time_ns, now_ns, "hub release time", true);
+    if (err2)
+        return err2;
+    if (!v->cfg.replay_by_origin)
+        return 0;
 
     /* Replay: after every signature check, so forged messages cannot move the window. */
     origin_state *s = find_state(v, e->origin);

@@ -5,11 +5,14 @@
  *   "TRIAD-SHARE-ORIGIN-1" (20 bytes) | u8 len, origin id | u64 seq | i64 time_ns (UTC)
  *   | u8 type | 32-byte BLAKE2b-256 of the canonical payload (share/message.h)
  * so its signature binds who, which, when and what. The hub may release a reduced payload
- * (fields withheld, precision lowered: share/policy.h); it countersigns
- *   "TRIAD-SHARE-HUB-1" (17 bytes) | u8 len, hub id | the origin-signed bytes above
- *   | the 64-byte origin signature | 32-byte BLAKE2b-256 of the released payload
+ * (fields withheld, precision lowered: share/policy.h) and countersigns it (below).
  * A receiver checks the origin signature over the origin's digest always; the payload it holds
  * must hash to that digest unless a trusted hub countersigned the payload as released.
+ * The hub's block is, in full:
+ *   "TRIAD-SHARE-HUB-2" (17 bytes) | u8 len, hub id | i64 hub_time_ns (UTC, when released)
+ *   | the origin-signed bytes | the origin signature | BLAKE2b-256 of the released payload
+ * Freshness is judged on the hub's release time when there is one (a warning stays active for
+ * minutes; the hub vouches that this version is the current one), else on the origin's time.
  *
  * Reasons a message is refused are negative codes of their own (from TRIAD_SHARE_REJECT_MAP,
  * outside triad_err's range); triad_share_strerror() names them and the triad_err codes.
@@ -32,7 +35,9 @@
     X(STALE, -105, "stale")                                                                        \
     X(ECHO, -106, "would echo to its origin")                                                      \
     X(RELAYED, -107, "already relayed")                                                            \
-    X(NO_POLICY, -108, "no release policy")
+    X(NO_POLICY, -108, "no release policy")                                                        \
+    X(DUPLICATE, -109, "duplicate of a message already accepted")                                  \
+    X(WRONG_LINK, -110, "origin not entitled on this link")
 
 typedef enum {
 #define TRIAD__SHARE_ENUM(name, code, text) TRIAD_SHARE_E##name = code,
@@ -82,6 +87,7 @@ typedef struct {
     uint8_t origin_sig[64];
     bool has_origin_sig;
     char hub[TRIAD_SHARE_ID_MAX]; /* "" when not countersigned */
+    int64_t hub_time_ns;          /* UTC ns of the release (0 when not countersigned) */
     uint8_t hub_sig[64];
     bool has_hub_sig;
 } triad_share_envelope;
@@ -89,20 +95,24 @@ typedef struct {
 /* Origin: fill in the digest of e->msg and sign (origin, seq, time_ns and msg must be set).
  * Clears any hub countersignature. Returns 0 or TRIAD_EINVAL (message names the field). */
 int triad_share_sign(triad_share_envelope *e, const uint8_t sk[64]);
-/* Hub: countersign e as it stands (e->msg being the payload released); e must carry an origin
- * signature. Returns 0 or TRIAD_EINVAL. */
-int triad_share_countersign(triad_share_envelope *e, const char *hub_id, const uint8_t sk[64]);
+/* Hub: countersign e as it stands (e->msg being the payload released) at hub_time_ns (UTC ns);
+ * e must carry an origin signature. Returns 0 or TRIAD_EINVAL. */
+int triad_share_countersign(triad_share_envelope *e, const char *hub_id, int64_t hub_time_ns,
+                            const uint8_t sk[64]);
 
 /* ---- verification ---- */
 typedef struct {
-    int64_t max_age_ns;     /* older than now - max_age_ns: stale */
+    int64_t max_age_ns;     /* older than now - max_age_ns: stale (the hub's release time when
+                               countersigned, else the origin's) */
     int64_t max_skew_ns;    /* newer than now + max_skew_ns: stale (from the future) */
+    bool replay_by_origin;  /* true: the per-origin window below; false: the caller checks
+                               replay per message instance (share/store.h: hub and nodes) */
     uint32_t replay_window; /* 0: every seq must exceed the last accepted; N (<= 64): seqs
                                within N below the highest accepted may still come once */
     bool require_hub;       /* receivers behind a hub: the countersignature is mandatory */
 } triad_share_verifier_cfg;
 
-/* 60 s age, 5 s skew, window 64, hub not required. */
+/* 60 s age, 5 s skew, per-origin window 64, hub not required. */
 triad_share_verifier_cfg triad_share_verifier_cfg_default(void);
 
 typedef struct triad_share_verifier triad_share_verifier;

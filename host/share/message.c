@@ -229,6 +229,106 @@ int triad_share_msg_encode(const triad_share_msg *m, uint8_t *buf, size_t cap, s
     return 0;
 }
 
+/* A bounded reader over canonical bytes; the first failure sticks. */
+typedef struct {
+    const uint8_t *p;
+    size_t len, at;
+    const char *bad; /* what was wrong, at byte offset at */
+} rd;
+
+static uint64_t rd_be(rd *r, int nbytes, const char *what)
+{
+    if (r->bad || (size_t)nbytes > r->len - r->at) {
+        if (!r->bad)
+            r->bad = what;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < nbytes; i++)
+        v = v << 8 | r->p[r->at++];
+    return v;
+}
+
+static void rd_bytes(rd *r, void *dst, size_t n, const char *what)
+{
+    if (r->bad || n > r->len - r->at) {
+        if (!r->bad)
+            r->bad = what;
+        return;
+    }
+    memcpy(dst, r->p + r->at, n);
+    r->at += n;
+}
+
+int triad_share_msg_decode(const uint8_t *buf, size_t len, triad_share_msg *m)
+{
+    rd r = {buf, len, 0, NULL};
+    char tag[sizeof payload_tag - 1];
+    rd_bytes(&r, tag, sizeof tag, "short tag");
+    if (!r.bad && memcmp(tag, payload_tag, sizeof tag) != 0)
+        r.bad = "not a TRIAD-SHARE-PAYLOAD-1 payload";
+    const triad_share_type type = (triad_share_type)rd_be(&r, 1, "no type");
+    if (!r.bad && !triad_share_type_name(type))
+        r.bad = "unknown message type";
+    triad_share_msg_init(m, type);
+    const size_t n = (size_t)rd_be(&r, 2, "no field count");
+    if (!r.bad && n > TRIAD_SHARE_MAX_FIELDS)
+        r.bad = "too many fields";
+    for (size_t i = 0; i < n && !r.bad; i++) {
+        triad_share_field *f = &m->f[i];
+        const size_t nl = (size_t)rd_be(&r, 1, "no name length");
+        if (!r.bad && (nl == 0 || nl >= TRIAD_SHARE_NAME_MAX))
+            r.bad = "field name length out of range";
+        rd_bytes(&r, f->name, nl, "short field name");
+        if (r.bad)
+            break;
+        f->name[nl] = '\0';
+        if (!name_ok(f->name) || strlen(f->name) != nl)
+            r.bad = "field name not printable ASCII";
+        else if (i > 0 && strcmp(m->f[i - 1].name, f->name) >= 0)
+            r.bad = "field names not in strictly increasing order";
+        f->kind = (triad_share_kind)rd_be(&r, 1, "no field kind");
+        if (r.bad)
+            break;
+        switch (f->kind) {
+        case TRIAD_SHARE_NUM: {
+            const uint64_t bits = rd_be(&r, 8, "short number");
+            memcpy(&f->num, &bits, sizeof f->num);
+            if (!r.bad && (!isfinite(f->num) || bits == UINT64_C(1) << 63))
+                r.bad = "number not finite or -0";
+            break;
+        }
+        case TRIAD_SHARE_STR: {
+            const size_t sl = (size_t)rd_be(&r, 2, "no string length");
+            if (!r.bad && sl >= TRIAD_SHARE_STR_MAX)
+                r.bad = "string too long";
+            rd_bytes(&r, f->str, sl, "short string");
+            if (!r.bad && memchr(f->str, '\0', sl))
+                r.bad = "string holds a NUL";
+            break;
+        }
+        case TRIAD_SHARE_BOOL: {
+            const uint64_t b = rd_be(&r, 1, "no boolean");
+            if (!r.bad && b > 1)
+                r.bad = "boolean not 0 or 1";
+            f->b = b == 1;
+            break;
+        }
+        default:
+            r.bad = "unknown field kind";
+        }
+        m->num_fields = i + 1;
+    }
+    if (!r.bad && r.at != len)
+        r.bad = "bytes after the last field";
+    if (r.bad) {
+        const size_t at = r.at;
+        triad_share_msg_init(m, (triad_share_type)0);
+        return triad__fail(TRIAD_EFORMAT, "share payload: byte %zu of %zu: %s", at, len, r.bad);
+    }
+    return 0;
+}
+
 int triad_share_msg_digest(const triad_share_msg *m, uint8_t digest[32])
 {
     uint8_t *buf = malloc(TRIAD_SHARE_PAYLOAD_MAX);

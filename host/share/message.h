@@ -76,6 +76,11 @@ int triad_share_msg_from_json(const cJSON *obj, triad_share_msg *m);
 /* The canonical bytes (above) into buf[cap]; *len their count. TRIAD_SHARE_PAYLOAD_MAX is
  * always enough. Returns 0, or TRIAD_EINVAL (duplicate or bad name, bad value, small buf). */
 int triad_share_msg_encode(const triad_share_msg *m, uint8_t *buf, size_t cap, size_t *len);
+/* Canonical bytes (as received on the wire) back into a message. Strict: the tag, the type,
+ * names in strictly increasing order, every length and kind checked, nothing left over, so
+ * only bytes that triad_share_msg_encode() could have written are taken and re-encoding
+ * gives the same bytes. Returns 0, or TRIAD_EFORMAT naming the byte offset and what is wrong. */
+int triad_share_msg_decode(const uint8_t *buf, size_t len, triad_share_msg *m);
 /* BLAKE2b-256 of the canonical bytes. */
 int triad_share_msg_digest(const triad_share_msg *m, uint8_t digest[32]);
 
