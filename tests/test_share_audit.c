@@ -115,7 +115,7 @@ static void write_log(const char *path, size_t *num)
         e.seq = s;
         e.time_ns = INT64_C(1790000000000000000) + (int64_t)s;
         assert_int_equal(triad_share_audit_received(a, &e), 0);
-        assert_int_equal(triad_share_audit_withheld(a, &e, "JP-1", &w), 0);
+        assert_int_equal(triad_share_audit_withheld(a, &e, "JP-1", &w, 1), 0);
         assert_int_equal(triad_share_audit_released(a, &e, "JP-1"), 0);
     }
     e.seq = UINT64_MAX;                     /* written exactly */

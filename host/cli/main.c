@@ -17,6 +17,9 @@ static const struct {
     {"run", cmd_run, "process a live VITA-49 stream into detections (JSON Lines, DDS)"},
     {"replay", cmd_replay, "send a recording as a VITA-49 stream over UDP (for testing)"},
     {"listen", cmd_listen, "print the detection reports published on DDS (JSON Lines)"},
+    {"hub", cmd_hub, "relay warnings and tracks between partner links (signed, audited)"},
+    {"node", cmd_node, "a partner's gateway: publish national warnings, print relayed ones"},
+    {"keygen", cmd_keygen, "make a node's Ed25519 signing key and add it to a trust store"},
     {"audit", cmd_audit, "verify the hash chain of a hub's audit log"},
 #ifdef TRIAD_FUSION_CLI
     {"scenario", cmd_scenario, "simulate radar sites and targets into detection reports + truth"},

@@ -325,13 +325,22 @@ int triad_share_audit_released(triad_share_audit *a, const triad_share_envelope 
 }
 
 int triad_share_audit_withheld(triad_share_audit *a, const triad_share_envelope *e,
-                               const char *partner, const triad_share_withheld *w)
+                               const char *partner, const triad_share_withheld *w, size_t n)
 {
+    if (n == 0)
+        return 0;
     cJSON *o = begin(a, "withheld", e);
     if (o) {
         add_id(o, "partner", partner);
-        cJSON_AddStringToObject(o, "field", w->field);
-        cJSON_AddStringToObject(o, "rule", w->rule);
+        cJSON *fields = cJSON_AddArrayToObject(o, "fields");
+        for (size_t i = 0; fields && i < n; i++) {
+            cJSON *f = cJSON_CreateObject();
+            if (!f)
+                break;
+            cJSON_AddStringToObject(f, "field", w[i].field);
+            cJSON_AddStringToObject(f, "rule", w[i].rule);
+            cJSON_AddItemToArray(fields, f);
+        }
     }
     return append(a, o);
 }

@@ -7,7 +7,7 @@
  * ',"hash":"' and "n" the line number from 1. Events and their fields:
  *   received  origin seq time_ns type digest          (a message that verified)
  *   released  origin seq time_ns type digest partner  (digest: of the payload released)
- *   withheld  origin seq partner field rule           (one line per field withheld)
+ *   withheld  origin seq partner fields:[{field rule}]  (one line per message and partner)
  *   rejected  origin seq time_ns reason why            (reason: triad_share_reason_name())
  *   link      partner state detail                     (a link's alarms: lost, alive,
  *                                                       deadline_missed, matched, unmatched)
@@ -37,8 +37,9 @@ int triad_share_audit_open(triad_share_audit **a, const char *path, bool sync);
 int triad_share_audit_received(triad_share_audit *a, const triad_share_envelope *e);
 int triad_share_audit_released(triad_share_audit *a, const triad_share_envelope *e,
                                const char *partner);
+/* One line for everything withheld from one message for one partner (nothing when n is 0). */
 int triad_share_audit_withheld(triad_share_audit *a, const triad_share_envelope *e,
-                               const char *partner, const triad_share_withheld *w);
+                               const char *partner, const triad_share_withheld *w, size_t n);
 /* reason: the code triad_share_verify() (or policy/relay) returned; why: its message. */
 int triad_share_audit_rejected(triad_share_audit *a, const triad_share_envelope *e, int reason,
                                const char *why);

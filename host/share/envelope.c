@@ -58,6 +58,8 @@ const char *triad_share_reason_name(int err)
         return "duplicate";
     case TRIAD_SHARE_EWRONG_LINK:
         return "wrong_link";
+    case TRIAD_EFORMAT:
+        return "malformed";
     default:
         return "error";
     }
@@ -260,6 +262,46 @@ int triad_share_trust_load(triad_share_trust *t, const char *path)
         err = triad_share_trust_add(t, c->string, pk);
     }
     cJSON_Delete(root);
+    return err;
+}
+
+int triad_share_trust_add_to_file(const char *path, const char *id, const uint8_t pk[32])
+{
+    if (!triad_share_id_ok(id))
+        return triad__fail(TRIAD_EINVAL, "trust: node id '%.70s' invalid", id ? id : "(null)");
+    cJSON *root = NULL;
+    int err = 0;
+    if (access(path, F_OK) == 0) {
+        err = triad__json_load(path, 1 << 20, &root);
+        if (!err && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "nodes")))
+            err = triad__fail(TRIAD_EFORMAT, "%s: field 'nodes': expected an object", path);
+    } else {
+        root = cJSON_CreateObject();
+        if (!root || !cJSON_AddObjectToObject(root, "nodes"))
+            err = triad__fail(TRIAD_ENOMEM, "trust: out of memory");
+    }
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, pk, 32);
+    cJSON *nodes = err ? NULL : cJSON_GetObjectItemCaseSensitive(root, "nodes");
+    if (nodes) {
+        cJSON_DeleteItemFromObjectCaseSensitive(nodes, id);
+        if (!cJSON_AddStringToObject(nodes, id, hex))
+            err = triad__fail(TRIAD_ENOMEM, "trust: out of memory");
+    }
+    char *text = err ? NULL : cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!err && !text)
+        err = triad__fail(TRIAD_ENOMEM, "trust: out of memory");
+    if (err)
+        return err;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    bool ok = f && fprintf(f, "%s\n", text) >= 0;
+    ok = (f && fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0)
+        err = triad__fail(TRIAD_EIO, "%s: cannot write: %s", path, strerror(errno));
+    cJSON_free(text);
     return err;
 }
 

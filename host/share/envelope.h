@@ -73,6 +73,10 @@ int triad_share_trust_create(triad_share_trust **t);
 int triad_share_trust_add(triad_share_trust *t, const char *id, const uint8_t pk[32]);
 /* Load {"nodes": {"ID": "64 hex digits", ...}} and add every entry. */
 int triad_share_trust_load(triad_share_trust *t, const char *path);
+/* Add (or replace) id's key in the trust file at path, creating it when absent; written to a
+ * temporary file and renamed. Returns 0, TRIAD_EIO, TRIAD_EFORMAT (the file is not a trust
+ * store), TRIAD_EINVAL (bad id), TRIAD_ENOMEM. */
+int triad_share_trust_add_to_file(const char *path, const char *id, const uint8_t pk[32]);
 /* The key of id, or NULL. */
 const uint8_t *triad_share_trust_find(const triad_share_trust *t, const char *id);
 void triad_share_trust_destroy(triad_share_trust *t);

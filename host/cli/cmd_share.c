@@ -1,0 +1,356 @@
+/* The sharing stage's commands (host/share/): triad hub, triad node, triad keygen.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "fusion/tracker.h"
+#include "io/dds/fusion_dds.h"
+#include "io/fusion_jsonl.h"
+#include "share/envelope.h"
+#include "share/hub.h"
+#include "share/node.h"
+#include "triad/error.h"
+
+static volatile sig_atomic_t share_stop;
+
+static void share_on_signal(int sig)
+{
+    (void)sig;
+    share_stop = 1;
+}
+
+static void catch_signals(void)
+{
+    const struct sigaction sa = {.sa_handler = share_on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- triad hub ---- */
+
+static const char hub_usage[] =
+    "usage: triad hub --config FILE [--stats S]\n"
+    "Join every bilateral link domain and the national domain of FILE and relay Warning and\n"
+    "Track envelopes between the partners under the release policy: verified (origin\n"
+    "signature, freshness, version), withheld/rounded field by field, countersigned, audited\n"
+    "(hash-chained log; triad audit verify), kept durable so a partner reconnecting or a hub\n"
+    "restart loses nothing. Link alarms on stderr. Stops on SIGINT/SIGTERM.\n"
+    "  --config FILE  the hub's configuration (docs/FORMATS.md, \"Sharing: hub and node\n"
+    "                 configuration\")\n"
+    "  --stats S      a counters line on stderr every S seconds (default 0: none)\n";
+
+int cmd_hub(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"stats", required_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *config = NULL;
+    double stats_s = 0;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 's':
+            if (cli_double("hub", "--stats", optarg, 0, 86400, &stats_s))
+                return 2;
+            break;
+        case 'h':
+            fputs(hub_usage, stdout);
+            return 0;
+        default:
+            return cli_bad_option("hub", argv);
+        }
+    }
+    if (optind < argc)
+        return cli_error("hub", 2, "unexpected argument '%s'", argv[optind]);
+    if (!config)
+        return cli_error("hub", 2, "--config FILE is required (triad hub --help)");
+    triad_share_hub *h = NULL;
+    int err = triad_share_hub_create(&h, config);
+    if (err)
+        return cli_error("hub", err == TRIAD_EINVAL || err == TRIAD_EFORMAT ? 2 : 1, "%s",
+                         triad_errmsg());
+    catch_signals();
+    fprintf(stderr, "triad hub: running (%s)\n", config);
+    err = triad_share_hub_run(h, &share_stop, stats_s);
+    const triad_share_hub_stats s = triad_share_hub_get_stats(h);
+    fprintf(stderr,
+            "triad hub: stopped: received %llu, released %llu (%llu on reconnect), rejected "
+            "%llu, alarms %llu\n",
+            (unsigned long long)s.received, (unsigned long long)s.released,
+            (unsigned long long)s.resent, (unsigned long long)s.rejected,
+            (unsigned long long)s.alarms);
+    triad_share_hub_destroy(h);
+    return err ? cli_error("hub", 1, "%s", triad_errmsg()) : 0;
+}
+
+/* ---- triad node ---- */
+
+static const char node_usage[] =
+    "usage: triad node --config FILE [--input FILE|- | --from-dds DOMAIN [--from-dds-config X]]\n"
+    "                  [--rate HZ] [--out FILE] [--count N] [--timeout S]\n"
+    "A partner's gateway: sign and publish the nation's Warning and Track lines (JSON Lines\n"
+    "of triad fuse) to the hub, and print what the hub relays from the other partners, one\n"
+    "JSON line per message after both signatures, freshness and version are checked (each\n"
+    "version once, also across reconnects). Alarms and rejections on stderr.\n"
+    "  --config FILE        the node's configuration (docs/FORMATS.md)\n"
+    "  --input FILE|-       JSON Lines to publish (warning and track lines; others skipped)\n"
+    "  --from-dds DOMAIN    publish the tracks and warnings of triad fuse --dds-out on the\n"
+    "                       national DDS domain instead\n"
+    "  --from-dds-config X  Cyclone configuration for that domain (default: loopback)\n"
+    "  --rate HZ            at most HZ input lines per second (default: as fast as they come)\n"
+    "  --out FILE           the delivered messages (default stdout)\n"
+    "  --count N            stop after N messages delivered (status 1 if not reached in time)\n"
+    "  --timeout S          stop after S seconds\n";
+
+typedef struct {
+    triad_share_node *node;
+    const char *input;
+    long from_dds;
+    const char *from_dds_config;
+    double rate_hz;
+    int status; /* 0, or the status the command ends with */
+} node_input;
+
+static void pace(double rate_hz, struct timespec *next)
+{
+    if (rate_hz <= 0)
+        return;
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL);
+    const long step = (long)(1e9 / rate_hz);
+    next->tv_nsec += step % 1000000000L;
+    next->tv_sec += step / 1000000000L + next->tv_nsec / 1000000000L;
+    next->tv_nsec %= 1000000000L;
+}
+
+static void *input_from_file(node_input *in)
+{
+    FILE *f = strcmp(in->input, "-") == 0 ? stdin : fopen(in->input, "r");
+    if (!f) {
+        in->status = cli_error("node", 1, "%s: cannot open: %s", in->input, strerror(errno));
+        share_stop = 1;
+        return NULL;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    while (!share_stop && getline(&line, &cap, f) > 0) {
+        lineno++;
+        if (strspn(line, " \t\r\n") == strlen(line))
+            continue;
+        char where[300];
+        snprintf(where, sizeof where, "%s:%ld", strcmp(in->input, "-") ? in->input : "stdin",
+                 lineno);
+        pace(in->rate_hz, &next);
+        const int err = triad_share_node_publish_json(in->node, line, where);
+        if (err < 0) {
+            /* a bad line is named and skipped; the link failing ends the node */
+            if (err == TRIAD_EIO) {
+                in->status = cli_error("node", 1, "%s", triad_errmsg());
+                share_stop = 1;
+                break;
+            }
+            fprintf(stderr, "triad node: skipped: %s\n", triad_errmsg());
+            in->status = 1;
+        }
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    return NULL;
+}
+
+static void *input_from_dds(node_input *in)
+{
+    const triad_fdds_opts o = {.domain_id = (uint32_t)in->from_dds,
+                               .config = in->from_dds_config,
+                               .loopback = !in->from_dds_config};
+    triad_fdds_sub *s = NULL;
+    if (triad_fdds_sub_create(&s, &o)) {
+        in->status = cli_error("node", 1, "%s", triad_errmsg());
+        share_stop = 1;
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    while (!share_stop) {
+        triad_fdds_sample smp;
+        if (triad_fdds_sub_next(s, 0.2, &smp)) {
+            in->status = cli_error("node", 1, "%s", triad_errmsg());
+            share_stop = 1;
+            break;
+        }
+        if (smp.kind == TRIAD_FDDS_NONE)
+            continue;
+        FILE *m = open_memstream(&buf, &len);
+        if (!m)
+            break;
+        if (smp.kind == TRIAD_FDDS_TRACK)
+            triad__fjsonl_write_track(m, &smp.track);
+        else
+            triad__fjsonl_write_warning(m, &smp.warning);
+        fclose(m);
+        char where[64];
+        snprintf(where, sizeof where, "national domain %ld", in->from_dds);
+        if (triad_share_node_publish_json(in->node, buf, where) < 0)
+            fprintf(stderr, "triad node: skipped: %s\n", triad_errmsg());
+        free(buf);
+        buf = NULL;
+    }
+    triad_fdds_sub_destroy(s);
+    return NULL;
+}
+
+static void *input_thread(void *arg)
+{
+    node_input *in = arg;
+    return in->input ? input_from_file(in) : input_from_dds(in);
+}
+
+int cmd_node(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},   {"input", required_argument, NULL, 'i'},
+        {"from-dds", required_argument, NULL, 'd'}, {"from-dds-config", required_argument, NULL, 'C'},
+        {"rate", required_argument, NULL, 'r'},     {"out", required_argument, NULL, 'o'},
+        {"count", required_argument, NULL, 'n'},    {"timeout", required_argument, NULL, 'T'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    const char *config = NULL, *out_path = NULL;
+    node_input in = {.from_dds = -1};
+    long count = 0;
+    double timeout_s = 0;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+        int bad = 0;
+        switch (c) {
+        case 'c': config = optarg; break;
+        case 'i': in.input = optarg; break;
+        case 'd': bad = cli_long("node", "--from-dds", optarg, 0, 230, &in.from_dds); break;
+        case 'C': in.from_dds_config = optarg; break;
+        case 'r': bad = cli_double("node", "--rate", optarg, 1e-3, 1e6, &in.rate_hz); break;
+        case 'o': out_path = optarg; break;
+        case 'n': bad = cli_long("node", "--count", optarg, 1, 1000000000L, &count); break;
+        case 'T': bad = cli_double("node", "--timeout", optarg, 1e-3, 1e7, &timeout_s); break;
+        case 'h': fputs(node_usage, stdout); return 0;
+        default: return cli_bad_option("node", argv);
+        }
+        if (bad)
+            return bad;
+    }
+    if (optind < argc)
+        return cli_error("node", 2, "unexpected argument '%s'", argv[optind]);
+    if (!config)
+        return cli_error("node", 2, "--config FILE is required (triad node --help)");
+    if (in.input && in.from_dds >= 0)
+        return cli_error("node", 2, "--input and --from-dds: give one source");
+    if (in.from_dds_config && in.from_dds < 0)
+        return cli_error("node", 2, "--from-dds-config without --from-dds");
+    int err = triad_share_node_create(&in.node, config);
+    if (err)
+        return cli_error("node", err == TRIAD_EINVAL || err == TRIAD_EFORMAT ? 2 : 1, "%s",
+                         triad_errmsg());
+    FILE *out = stdout;
+    if (out_path && strcmp(out_path, "-") != 0 && !(out = fopen(out_path, "w"))) {
+        triad_share_node_destroy(in.node);
+        return cli_error("node", 1, "%s: cannot create: %s", out_path, strerror(errno));
+    }
+    catch_signals();
+    pthread_t th;
+    const bool has_input = in.input || in.from_dds >= 0;
+    if (has_input && pthread_create(&th, NULL, input_thread, &in) != 0) {
+        if (out != stdout)
+            fclose(out);
+        triad_share_node_destroy(in.node);
+        return cli_error("node", 1, "cannot start the input thread");
+    }
+    const int run = triad_share_node_run(in.node, &share_stop, out, count, timeout_s);
+    int status = 0;
+    if (run < 0)
+        status = cli_error("node", 1, "%s", triad_errmsg());
+    else if (run > 0)
+        status = cli_error("node", 1, "%llu of %ld messages delivered before %s",
+                           (unsigned long long)triad_share_node_get_stats(in.node).delivered,
+                           count, share_stop ? "the interrupt" : "the timeout");
+    share_stop = 1;
+    if (has_input) {
+        /* a reader blocked on a pipe that stays open ends with the process */
+        if (in.input && strcmp(in.input, "-") == 0 && run >= 0)
+            pthread_cancel(th);
+        pthread_join(th, NULL);
+    }
+    if (!status && in.status)
+        status = in.status;
+    const triad_share_node_stats s = triad_share_node_get_stats(in.node);
+    fprintf(stderr,
+            "triad node: published %llu, delivered %llu, duplicates dropped %llu, rejected "
+            "%llu, alarms %llu\n",
+            (unsigned long long)s.published, (unsigned long long)s.delivered,
+            (unsigned long long)s.duplicates, (unsigned long long)s.rejected,
+            (unsigned long long)s.alarms);
+    if (out != stdout && fclose(out) && !status)
+        status = cli_error("node", 1, "%s: write failed", out_path);
+    triad_share_node_destroy(in.node);
+    return status;
+}
+
+/* ---- triad keygen ---- */
+
+static const char keygen_usage[] =
+    "usage: triad keygen --id ID --dir DIR\n"
+    "Make an Ed25519 key pair for node ID (the signatures of shared warnings): DIR/ID.key\n"
+    "(secret, mode 0600, never overwritten) and DIR/ID.pub, and add ID's public key to the\n"
+    "trust store DIR/trust.json (created if absent), which hubs and nodes load.\n";
+
+int cmd_keygen(int argc, char **argv)
+{
+    static const struct option opts[] = {{"id", required_argument, NULL, 'i'},
+                                         {"dir", required_argument, NULL, 'd'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *id = NULL, *dir = NULL;
+    opterr = 0;
+    for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+        switch (c) {
+        case 'i': id = optarg; break;
+        case 'd': dir = optarg; break;
+        case 'h': fputs(keygen_usage, stdout); return 0;
+        default: return cli_bad_option("keygen", argv);
+        }
+    }
+    if (optind < argc || !id || !dir)
+        return cli_error("keygen", 2, "--id ID and --dir DIR are required (triad keygen --help)");
+    if (!triad_share_id_ok(id))
+        return cli_error("keygen", 2, "--id '%s': 1..63 of [A-Za-z0-9._-]", id);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return cli_error("keygen", 1, "%s: cannot create: %s", dir, strerror(errno));
+    char sec[4096], pub[4096], trust[4096];
+    snprintf(sec, sizeof sec, "%s/%s.key", dir, id);
+    snprintf(pub, sizeof pub, "%s/%s.pub", dir, id);
+    snprintf(trust, sizeof trust, "%s/trust.json", dir);
+    uint8_t pk[32], sk[64];
+    int err = triad_share_keypair(pk, sk);
+    if (!err)
+        err = triad_share_key_save_secret(sec, sk);
+    if (!err)
+        err = triad_share_key_save_public(pub, pk);
+    if (err)
+        return cli_error("keygen", 1, "%s", triad_errmsg());
+    err = triad_share_trust_add_to_file(trust, id, pk);
+    if (err)
+        return cli_error("keygen", 1, "%s", triad_errmsg());
+    printf("made %s (secret), %s; %s now trusts %s\n", sec, pub, trust, id);
+    return 0;
+}

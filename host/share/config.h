@@ -1,0 +1,41 @@
+/* The configuration files of `triad hub` and `triad node` (docs/FORMATS.md, "Sharing: hub and
+ * node configuration"): one reader for both, every error naming the file and the field.
+ * Internal to host/share/. SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef TRIAD_SHARE_CONFIG_H
+#define TRIAD_SHARE_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "share/envelope.h"
+
+enum { TRIAD__SHARE_PATH_MAX = 1024, TRIAD__SHARE_LINKS_MAX = 8 };
+
+typedef struct {
+    char partner[TRIAD_SHARE_ID_MAX]; /* the node id at the other end (hub: the partner) */
+    uint32_t domain;
+    char config[TRIAD__SHARE_PATH_MAX + 8]; /* Cyclone configuration: file:// URI or XML; "" */
+    bool loopback;
+} triad__share_link_cfg;
+
+typedef struct {
+    char id[TRIAD_SHARE_ID_MAX];
+    char key[TRIAD__SHARE_PATH_MAX], trust[TRIAD__SHARE_PATH_MAX];
+    char policy[TRIAD__SHARE_PATH_MAX], audit[TRIAD__SHARE_PATH_MAX]; /* hub only */
+    char state[TRIAD__SHARE_PATH_MAX]; /* "" = in memory */
+    char hub[TRIAD_SHARE_ID_MAX];      /* node only: the hub it trusts to countersign */
+    bool sync;
+    double max_age_s, max_skew_s, track_max_age_s, heartbeat_s, lease_s;
+    triad__share_link_cfg links[TRIAD__SHARE_LINKS_MAX]; /* node: exactly one */
+    size_t num_links;
+} triad__share_cfg;
+
+/* Read path as a hub's (hub true) or a node's configuration. Returns 0 or TRIAD_EIO /
+ * TRIAD_EFORMAT / TRIAD_EINVAL naming the file and field. */
+int triad__share_cfg_load(const char *path, bool hub, triad__share_cfg *c);
+
+/* The verifier settings of a configuration (replay is checked per instance by the store). */
+triad_share_verifier_cfg triad__share_verifier_cfg(const triad__share_cfg *c, bool require_hub);
+
+#endif

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "share/node.h"
+
+#include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error_internal.h"
+#include "share/config.h"
+#include "share/envelope.h"
+#include "share/link.h"
+#include "share/store.h"
+
+struct triad_share_node {
+    triad__share_cfg cfg;
+    uint8_t sk[64];
+    triad_share_trust *trust;
+    triad_share_verifier *verifier;
+    triad_share_store *received; /* the versions delivered (dedupe across reconnects) */
+    triad_share_link *link;
+    triad_share_waiter *waiter;
+    uint64_t next_seq;
+    triad_share_envelope pub;    /* the input thread's */
+    triad_share_link_event ev;   /* the receive loop's */
+    triad_share_node_stats stats;
+};
+
+void triad_share_node_destroy(triad_share_node *n)
+{
+    if (!n)
+        return;
+    triad_share_link_close(n->link);
+    triad_share_waiter_destroy(n->waiter);
+    triad_share_store_close(n->received);
+    triad_share_verifier_destroy(n->verifier);
+    triad_share_trust_destroy(n->trust);
+    sodium_memzero(n->sk, sizeof n->sk);
+    free(n);
+}
+
+int triad_share_node_create(triad_share_node **out, const char *config_path)
+{
+    *out = NULL;
+    triad_share_node *n = calloc(1, sizeof *n);
+    if (!n)
+        return triad__fail(TRIAD_ENOMEM, "node: out of memory");
+    triad__share_cfg *c = &n->cfg;
+    int err = triad__share_cfg_load(config_path, false, c);
+    if (!err)
+        err = triad_share_key_load_secret(c->key, n->sk);
+    if (!err)
+        err = triad_share_trust_create(&n->trust);
+    if (!err)
+        err = triad_share_trust_load(n->trust, c->trust);
+    if (!err && !triad_share_trust_find(n->trust, c->hub))
+        err = triad__fail(TRIAD_EINVAL, "%s: the hub '%s' is not in the trust store %s",
+                          config_path, c->hub, c->trust);
+    if (!err) {
+        const triad_share_verifier_cfg vc = triad__share_verifier_cfg(c, true);
+        err = triad_share_verifier_create(&n->verifier, &vc, n->trust);
+    }
+    if (!err)
+        err = triad_share_store_open(&n->received, c->state[0] ? c->state : NULL, c->sync);
+    if (!err)
+        err = triad_share_waiter_create(&n->waiter);
+    if (!err) {
+        const triad__share_link_cfg *lc = &c->links[0];
+        char who[96];
+        snprintf(who, sizeof who, "node %s: link to %s (domain %u)", c->id, lc->partner,
+                 (unsigned)lc->domain);
+        const triad_share_link_opts lo = {.role = TRIAD_SHARE_LINK_NODE,
+                                          .domain_id = lc->domain,
+                                          .config = lc->config[0] ? lc->config : NULL,
+                                          .loopback = lc->loopback,
+                                          .self = c->id,
+                                          .heartbeat_s = c->heartbeat_s,
+                                          .lease_s = c->lease_s};
+        err = triad_share_link_open(&n->link, &lo, who);
+    }
+    if (!err)
+        err = triad_share_waiter_add(n->waiter, n->link);
+    if (err) {
+        triad_share_node_destroy(n);
+        return err;
+    }
+    n->next_seq = (uint64_t)(triad_share_now_ns() / 1000);
+    *out = n;
+    return 0;
+}
+
+triad_share_node_stats triad_share_node_get_stats(const triad_share_node *n) { return n->stats; }
+
+int triad_share_node_publish_json(triad_share_node *n, const char *line, const char *where)
+{
+    cJSON *obj = cJSON_Parse(line);
+    if (!cJSON_IsObject(obj)) {
+        cJSON_Delete(obj);
+        return triad__fail(TRIAD_EFORMAT, "%s: not a JSON object", where);
+    }
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "type");
+    if (!cJSON_IsString(t) || !triad_share_type_parse(t->valuestring)) {
+        cJSON_Delete(obj);
+        return 1; /* summaries and the like: not shared */
+    }
+    triad_share_envelope *e = &n->pub;
+    memset(e, 0, sizeof *e);
+    int err = triad_share_msg_from_json(obj, &e->msg);
+    cJSON_Delete(obj);
+    uint64_t id = 0;
+    if (!err)
+        err = triad_share_instance_id(&e->msg, &id);
+    if (err)
+        return triad__fail(err, "%s: %s", where, triad_errmsg());
+    snprintf(e->origin, sizeof e->origin, "%s", n->cfg.id);
+    e->seq = n->next_seq++;
+    e->time_ns = triad_share_now_ns();
+    if ((err = triad_share_sign(e, n->sk)) || (err = triad_share_link_publish(n->link, e)))
+        return err;
+    __atomic_add_fetch(&n->stats.published, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+static void put_field(cJSON *o, const triad_share_field *f)
+{
+    if (f->kind == TRIAD_SHARE_NUM)
+        cJSON_AddNumberToObject(o, f->name, f->num);
+    else if (f->kind == TRIAD_SHARE_STR)
+        cJSON_AddStringToObject(o, f->name, f->str);
+    else
+        cJSON_AddBoolToObject(o, f->name, f->b);
+}
+
+/* One delivered message as a JSON line: who, which, when (and how old on arrival), the hub
+ * that released it, and the released fields by their (dotted) names. */
+static int print_delivery(FILE *out, const triad_share_envelope *e, int64_t now)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *m = o ? cJSON_CreateObject() : NULL;
+    char num[24];
+    if (!m) {
+        cJSON_Delete(o);
+        return triad__fail(TRIAD_ENOMEM, "node: out of memory");
+    }
+    cJSON_AddStringToObject(o, "type", triad_share_type_name(e->msg.type));
+    cJSON_AddStringToObject(o, "origin", e->origin);
+    snprintf(num, sizeof num, "%" PRIu64, e->seq);
+    cJSON_AddRawToObject(o, "seq", num);
+    snprintf(num, sizeof num, "%" PRId64, e->time_ns);
+    cJSON_AddRawToObject(o, "time_ns", num);
+    cJSON_AddStringToObject(o, "hub", e->hub);
+    snprintf(num, sizeof num, "%" PRId64, e->hub_time_ns);
+    cJSON_AddRawToObject(o, "hub_time_ns", num);
+    cJSON_AddNumberToObject(o, "age_ms", (double)(now - e->time_ns) * 1e-6);
+    cJSON_AddBoolToObject(o, "verified", true);
+    for (size_t i = 0; i < e->msg.num_fields; i++)
+        put_field(m, &e->msg.f[i]);
+    cJSON_AddItemToObject(o, "fields", m);
+    char *s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!s)
+        return triad__fail(TRIAD_ENOMEM, "node: out of memory");
+    fprintf(out, "%s\n", s);
+    cJSON_free(s);
+    fflush(out);
+    return 0;
+}
+
+static void alarm(triad_share_node *n, const char *state, const char *detail)
+{
+    n->stats.alarms++;
+    fprintf(stderr, "triad node %s: link to %s: %s: %s\n", n->cfg.id, n->cfg.hub, state, detail);
+}
+
+/* One event from the link; *delivered counts messages printed. */
+static int on_event(triad_share_node *n, FILE *out, const triad_share_link_event *ev)
+{
+    switch (ev->kind) {
+    case TRIAD_SHARE_EV_MESSAGE: {
+        const triad_share_envelope *e = &ev->env;
+        const int64_t now = triad_share_now_ns();
+        int code = triad_share_verify(n->verifier, e, now);
+        if (!code && strcmp(e->hub, n->cfg.hub) != 0)
+            code = triad__fail(TRIAD_SHARE_EBAD_HUB_SIG,
+                               "origin %.63s seq %" PRIu64 ": countersigned by '%.63s', not our "
+                               "hub '%s'", e->origin, e->seq, e->hub, n->cfg.hub);
+        if (!code && strcmp(e->origin, n->cfg.id) == 0)
+            code = triad__fail(TRIAD_SHARE_EECHO, "origin %s seq %" PRIu64 ": our own message "
+                               "came back", e->origin, e->seq);
+        if (!code)
+            code = triad_share_store_offer(n->received, e);
+        if (code == TRIAD_SHARE_EDUPLICATE) { /* re-sent on reconnect: already delivered */
+            n->stats.duplicates++;
+            return 0;
+        }
+        if (code == TRIAD_EIO || code == TRIAD_ENOMEM)
+            return code;
+        if (code) {
+            n->stats.rejected++;
+            fprintf(stderr, "triad node %s: rejected (%s): %s\n", n->cfg.id,
+                    triad_share_reason_name(code), triad_errmsg());
+            return 0;
+        }
+        n->stats.delivered++;
+        return print_delivery(out, e, now);
+    }
+    case TRIAD_SHARE_EV_MALFORMED:
+        n->stats.rejected++;
+        fprintf(stderr, "triad node %s: rejected (malformed): %s\n", n->cfg.id, ev->detail);
+        return 0;
+    case TRIAD_SHARE_EV_MATCHED:
+        alarm(n, "matched", ev->detail);
+        return 0;
+    case TRIAD_SHARE_EV_UNMATCHED:
+        alarm(n, "unmatched", ev->detail);
+        return 0;
+    case TRIAD_SHARE_EV_ALIVE:
+        alarm(n, "alive", ev->detail);
+        return 0;
+    case TRIAD_SHARE_EV_LOST:
+        alarm(n, "lost", ev->detail);
+        return 0;
+    case TRIAD_SHARE_EV_DEADLINE:
+        alarm(n, "deadline_missed", ev->detail);
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE *out, long count,
+                         double timeout_s)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int err = 0;
+    while (!err && !*stop && !(count > 0 && n->stats.delivered >= (uint64_t)count)) {
+        struct timespec t;
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        const double elapsed = (double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec);
+        if (timeout_s > 0 && elapsed >= timeout_s)
+            break;
+        err = triad_share_link_heartbeat(n->link, triad_share_now_ns());
+        while (!err) {
+            err = triad_share_link_poll(n->link, &n->ev);
+            if (err || n->ev.kind == TRIAD_SHARE_EV_NONE)
+                break;
+            err = on_event(n, out, &n->ev);
+        }
+        if (!err)
+            err = triad_share_waiter_wait(n->waiter, n->cfg.heartbeat_s / 4);
+    }
+    if (err)
+        return err;
+    return count > 0 && n->stats.delivered < (uint64_t)count ? 1 : 0;
+}
