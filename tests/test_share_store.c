@@ -1,6 +1,7 @@
 /* share/store: the latest version per instance, duplicates and replays refused, the file
  * surviving a restart (compacted, a torn last line dropped, a corrupted line refused by
- * number), the active list in (origin, seq) order without cancelled warnings or old tracks.
+ * number), the current list in (origin, seq) order: active warnings however old, recent
+ * tracks, cancels and deletions.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,14 +119,14 @@ static void test_versions(void **state)
     triad_share_store_close(s);
 }
 
-static void test_active(void **state)
+static void test_current(void **state)
 {
     fixture *f = *state;
     triad_share_store *s = NULL;
     assert_int_equal(triad_share_store_open(&s, NULL, false), 0);
     triad_share_envelope es[] = {
         env(f, "B", TRIAD_SHARE_WARNING, 1, 50, NOW - 600 * S, "NEW"),  /* old but active */
-        env(f, "A", TRIAD_SHARE_WARNING, 2, 40, NOW, "CANCEL"),         /* not active */
+        env(f, "A", TRIAD_SHARE_WARNING, 2, 40, NOW, "CANCEL"),
         env(f, "A", TRIAD_SHARE_WARNING, 3, 30, NOW, "UPDATE"),
         env(f, "A", TRIAD_SHARE_TRACK, 3, 20, NOW - 5 * S, "confirmed"),
         env(f, "A", TRIAD_SHARE_TRACK, 4, 10, NOW - 61 * S, "confirmed"), /* too old */
@@ -135,14 +136,19 @@ static void test_active(void **state)
     for (size_t i = 0; i < sizeof es / sizeof es[0]; i++)
         assert_int_equal(triad_share_store_offer(s, &es[i]), 0);
     const triad_share_envelope *const *list = NULL;
-    const size_t n = triad_share_store_active(s, NOW, 60 * S, &list);
-    assert_int_equal(n, 4);
-    const char *origins[] = {"A", "A", "B", "B"};
-    const uint64_t seqs[] = {20, 30, 3, 50};
+    const size_t n = triad_share_store_current(s, NOW, 60 * S, &list);
+    assert_int_equal(n, 6);
+    /* not the 61-s-old track; the recent cancel and deletion are (a partner must learn of them) */
+    const char *origins[] = {"A", "A", "A", "A", "B", "B"};
+    const uint64_t seqs[] = {5, 20, 30, 40, 3, 50};
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(list[i]->origin, origins[i]);
         assert_int_equal(list[i]->seq, seqs[i]);
     }
+    /* a minute on, the cancel is no longer current; the active warnings still are */
+    assert_int_equal(triad_share_store_current(s, NOW + 61 * S, 60 * S, &list), 2);
+    assert_int_equal(list[0]->seq, 30);
+    assert_int_equal(list[1]->seq, 50);
     triad_share_store_close(s);
 }
 
@@ -173,7 +179,7 @@ static void test_file(void **state)
     for (int id = 0; id < 4; id++)
         assert_int_equal(triad_share_store_offer(s, &last[id]), TRIAD_SHARE_EDUPLICATE);
     const triad_share_envelope *const *list = NULL;
-    assert_int_equal(triad_share_store_active(s, NOW, 60 * S, &list), 4);
+    assert_int_equal(triad_share_store_current(s, NOW, 60 * S, &list), 4);
     for (int id = 0; id < 4; id++) {
         assert_int_equal(list[id]->time_ns, last[id].time_ns);
         assert_memory_equal(list[id]->origin_sig, last[id].origin_sig, 64);
@@ -213,7 +219,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_versions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_active, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_current, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

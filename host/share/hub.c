@@ -175,12 +175,12 @@ static int on_message(triad_share_hub *h, size_t from, const triad_share_envelop
     return err;
 }
 
-/* A partner (re)joined link q: the latest version of every active instance, once more. */
+/* A partner (re)joined link q: the latest version of every current instance, once more. */
 static int resend(triad_share_hub *h, size_t q)
 {
     const triad_share_envelope *const *list = NULL;
-    const size_t n = triad_share_store_active(h->store, triad_share_now_ns(),
-                                              (int64_t)(h->cfg.track_max_age_s * 1e9), &list);
+    const size_t n = triad_share_store_current(h->store, triad_share_now_ns(),
+                                               (int64_t)(h->cfg.track_max_age_s * 1e9), &list);
     int err = 0;
     for (size_t i = 0; !err && i < n; i++) {
         const uint64_t before = h->stats.released;

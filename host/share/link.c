@@ -16,7 +16,10 @@
 #define TOPIC_TO_HUB "triad/share/to_hub"
 #define TOPIC_FROM_HUB "triad/share/from_hub"
 #define TOPIC_HEARTBEAT "triad/share/heartbeat"
-enum { DEPTH = 8 }; /* versions kept per instance */
+/* Versions kept per instance: readers and the hub's writer 8; a node's durable writer 1, so
+ * what a restarting hub gets from it is the latest version of each instance (older ones
+ * would read as replays) */
+enum { DEPTH = 8 };
 
 /* The loopback setup of host/io/dds (127.0.0.1, unicast discovery), spelled out here because
  * share/ does not reach into io/'s internals. */
@@ -56,14 +59,17 @@ static int dds_failed(dds_return_t rc, const char *who, const char *what)
     return triad__fail(err, "%s: %s: %s", who, what, dds_strretcode(rc));
 }
 
-/* reliable, keep-last DEPTH, automatic liveliness, our durability, local samples ignored */
+/* reliable, keep-last, automatic liveliness, our durability, local samples ignored */
 static dds_qos_t *qos(const triad_share_link *l, dds_durability_kind_t durability, double deadline_s)
 {
     dds_qos_t *q = dds_create_qos();
     if (!q)
         return NULL;
     dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
-    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, DEPTH);
+    dds_qset_history(q, DDS_HISTORY_KEEP_LAST,
+                     durability == DDS_DURABILITY_TRANSIENT_LOCAL && l->o.role == TRIAD_SHARE_LINK_NODE
+                         ? 1
+                         : DEPTH);
     dds_qset_durability(q, durability);
     dds_qset_liveliness(q, DDS_LIVELINESS_AUTOMATIC, dur(l->o.lease_s));
     dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);

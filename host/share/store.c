@@ -30,7 +30,7 @@ struct triad_share_store {
     size_t n, cap;
     size_t *index;    /* open addressing into v: slot -> i + 1, 0 empty */
     size_t slots;     /* a power of two, >= 2 n */
-    const triad_share_envelope **active; /* triad_share_store_active()'s list */
+    const triad_share_envelope **active; /* triad_share_store_current()'s list */
 };
 
 int triad_share_instance_id(const triad_share_msg *m, uint64_t *id)
@@ -421,17 +421,16 @@ int triad_share_store_offer(triad_share_store *s, const triad_share_envelope *e)
     return 0;
 }
 
-bool triad_share_active(const triad_share_envelope *e, int64_t now_ns, int64_t track_max_age_ns)
+bool triad_share_current(const triad_share_envelope *e, int64_t now_ns, int64_t max_age_ns)
 {
-    if (e->msg.type == TRIAD_SHARE_WARNING) {
-        const triad_share_field *k = triad_share_msg_get(&e->msg, "kind");
-        return !(k && k->kind == TRIAD_SHARE_STR && strcmp(k->str, "CANCEL") == 0);
-    }
-    const triad_share_field *st = triad_share_msg_get(&e->msg, "status");
-    if (st && st->kind == TRIAD_SHARE_STR && strcmp(st->str, "deleted") == 0)
-        return false;
-    return !(e->time_ns < now_ns && (uint64_t)now_ns - (uint64_t)e->time_ns >
-                                        (uint64_t)track_max_age_ns);
+    const bool warning = e->msg.type == TRIAD_SHARE_WARNING;
+    const triad_share_field *f = triad_share_msg_get(&e->msg, warning ? "kind" : "status");
+    const bool ended =
+        f && f->kind == TRIAD_SHARE_STR && strcmp(f->str, warning ? "CANCEL" : "deleted") == 0;
+    if (warning && !ended)
+        return true; /* an active warning, however old */
+    return !(e->time_ns < now_ns &&
+             (uint64_t)now_ns - (uint64_t)e->time_ns > (uint64_t)max_age_ns);
 }
 
 static int by_origin_seq(const void *a, const void *b)
@@ -444,8 +443,8 @@ static int by_origin_seq(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-size_t triad_share_store_active(triad_share_store *s, int64_t now_ns, int64_t track_max_age_ns,
-                                const triad_share_envelope *const **list)
+size_t triad_share_store_current(triad_share_store *s, int64_t now_ns, int64_t max_age_ns,
+                                 const triad_share_envelope *const **list)
 {
     *list = NULL;
     free(s->active);
@@ -454,7 +453,7 @@ size_t triad_share_store_active(triad_share_store *s, int64_t now_ns, int64_t tr
         return 0;
     size_t m = 0;
     for (size_t i = 0; i < s->n; i++)
-        if (triad_share_active(&s->v[i]->e, now_ns, track_max_age_ns))
+        if (triad_share_current(&s->v[i]->e, now_ns, max_age_ns))
             s->active[m++] = &s->v[i]->e;
     qsort(s->active, m, sizeof *s->active, by_origin_seq);
     *list = s->active;

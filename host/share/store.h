@@ -3,7 +3,7 @@
  *
  * It is the hub's and the nodes' replay and relay-once memory (a version at or below the one
  * held is refused, so nothing is relayed or delivered twice) and what a partner gets again on
- * reconnect (the latest version of every active instance, not a replay of everything). With a
+ * reconnect (the latest version of every current instance, not a replay of everything). With a
  * file it survives a restart: every accepted version is appended (and fsync'ed when asked)
  * before triad_share_store_offer() returns, so what the hub acknowledged onward is never lost.
  *
@@ -43,15 +43,18 @@ int triad_share_instance_id(const triad_share_msg *m, uint64_t *id);
  * TRIAD_EIO (the append failed: nothing is kept), TRIAD_ENOMEM. */
 int triad_share_store_offer(triad_share_store *s, const triad_share_envelope *e);
 
-/* Whether a message is still active: a warning that is not a cancel, a track not deleted and
- * whose origin time is at most track_max_age_ns before now_ns. */
-bool triad_share_active(const triad_share_envelope *e, int64_t now_ns, int64_t track_max_age_ns);
+/* Whether a version is still current, i.e. what a partner reconnecting must get: every
+ * active warning (not cancelled), however old; and, for max_age_ns after their origin time,
+ * tracks and the cancels of warnings (so a partner away for less than that learns of the end
+ * of a warning it holds; one away longer has every warning in it stale anyway). */
+bool triad_share_current(const triad_share_envelope *e, int64_t now_ns, int64_t max_age_ns);
 
-/* The active versions held, in increasing (origin, sequence) order (so a receiver that checks
- * sequences per origin takes them all). *list points into the store: valid until the next
- * offer or close. Returns the count, or 0 with *list NULL when there are none or on ENOMEM. */
-size_t triad_share_store_active(triad_share_store *s, int64_t now_ns, int64_t track_max_age_ns,
-                                const triad_share_envelope *const **list);
+/* The current versions held, in increasing (origin, sequence) order (so a receiver that
+ * checks sequences per origin takes them all). *list points into the store: valid until the
+ * next offer or close. Returns the count, or 0 with *list NULL when there are none or on
+ * ENOMEM. */
+size_t triad_share_store_current(triad_share_store *s, int64_t now_ns, int64_t max_age_ns,
+                                 const triad_share_envelope *const **list);
 
 /* Instances held (active or not). */
 size_t triad_share_store_size(const triad_share_store *s);
