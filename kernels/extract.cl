@@ -4,6 +4,9 @@
  * interpolated and appended to the detection list. Labels are 32-bit cell indices, so a
  * label read while another work-item writes it is the old or the new one, never a mix (the
  * key, 64 bits, is recomputed from the map). Only detections come back to the host.
+ * Chunks of maps as in cfar.cl: map j of a launch is maps[a0 + j]; its list and labels are the
+ * j-th cap and [P x rb] of their buffers; its counts and detections are in out at
+ * (a0 + j) ostride: [1] cells above, [2] detections, from [4] the float4 detections.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 
 /* Larger power wins; on equal power the earlier cell (smaller index) wins. */
@@ -17,29 +20,33 @@ ulong extract_key(__global const float *map, uint n, uint rb, uint cell)
  * on the device, so the host never waits for it between kernels. */
 uint extract_count(__global const uint *above, uint cap) { return min(*above, cap); }
 
-__kernel void extract_label_init(__global const float *map, __global const uint *list,
-                                 __global uint *label, __global const uint *above, uint cap,
-                                 uint n, uint rb)
+__kernel void extract_label_init(__global const uint *list_all, __global uint *label_all,
+                                 __global const uint *out, uint cap, uint p, uint rb,
+                                 uint ostride, uint a0)
 {
-    const uint i = get_global_id(0);
-    (void)map;
-    (void)n;
-    (void)rb;
-    if (i >= extract_count(above, cap))
+    const uint i = get_global_id(0), j = get_global_id(1);
+    if (i >= extract_count(out + (size_t)(a0 + j) * ostride + 1, cap))
         return;
-    label[list[i]] = list[i];
+    const uint cell = list_all[(size_t)j * cap + i];
+    label_all[(size_t)j * p * rb + cell] = cell;
 }
 
 /* Max-propagation to the 8 neighbours that are also above threshold, round after round until
- * nothing changes, by one work-group (the list is short next to the map: targets, not noise)
- * so no round trip to the host is needed between rounds. */
+ * nothing changes, by one work-group per map (the list is short next to the map: targets, not
+ * noise) so no round trip to the host is needed between rounds. Global 256 x maps. */
 __kernel __attribute__((reqd_work_group_size(256, 1, 1)))
-void extract_group(__global const float *map, __global const uint *list,
-                   __global const uchar *mask, __global uint *label, __global const uint *above,
-                   uint cap, uint n, uint p, uint rb)
+void extract_group(__global const float *maps, __global const uint *list_all,
+                   __global const uchar *mask_all, __global uint *label_all,
+                   __global const uint *out, uint cap, uint n, uint p, uint rb, uint ostride,
+                   uint a0)
 {
     __local int changed;
-    const uint count = extract_count(above, cap), lid = get_local_id(0);
+    const uint j = get_group_id(0), lid = get_local_id(0);
+    const uint count = extract_count(out + (size_t)(a0 + j) * ostride + 1, cap);
+    const __global float *map = maps + (size_t)(a0 + j) * p * n;
+    const __global uint *list = list_all + (size_t)j * cap;
+    const __global uchar *mask = mask_all + (size_t)j * p * rb;
+    __global uint *label = label_all + (size_t)j * p * rb;
     for (;;) {
         if (lid == 0)
             changed = 0;
@@ -118,20 +125,21 @@ float extract_noise(__global const float *map, uint n, uint p, uint rb, int d, i
     return type == 1 ? fmax(a, b) : fmin(a, b);
 }
 
-/* Peaks into dets: (range_bin, doppler_bin relative to zero velocity, snr_db, power_db). */
-__kernel void extract_peaks(__global const float *map, __global const uint *list,
-                            __global const uint *label, __global const int *os_k,
-                            __global const float *os_norm, __global float4 *dets,
-                            __global uint *num_dets, __global const uint *above, uint list_cap,
+/* Peaks into the map's detections: (range_bin, doppler_bin relative to zero velocity, snr_db, power_db). */
+__kernel void extract_peaks(__global const float *maps, __global const uint *list_all,
+                            __global const uint *label_all, __global const int *os_k,
+                            __global const float *os_norm, __global uint *out, uint list_cap,
                             uint n, uint p, uint rb, int g, int go, int dg, int dgo, int type,
-                            uint cap)
+                            uint cap, uint ostride, uint a0)
 {
-    const uint i = get_global_id(0);
-    if (i >= extract_count(above, list_cap))
+    const uint i = get_global_id(0), j = get_global_id(1);
+    __global uint *head = out + (size_t)(a0 + j) * ostride;
+    if (i >= extract_count(head + 1, list_cap))
         return;
-    const uint cell = list[i];
-    if (label[cell] != cell)
+    const uint cell = list_all[(size_t)j * list_cap + i];
+    if (label_all[(size_t)j * p * rb + cell] != cell)
         return;
+    const __global float *map = maps + (size_t)(a0 + j) * p * n;
     const int d = (int)(cell / rb), r = (int)(cell % rb);
     const __global float *row = map + (size_t)d * n;
     const float b = extract_db(row[r]);
@@ -149,8 +157,9 @@ __kernel void extract_peaks(__global const float *map, __global const uint *list
     }
     const float noise = extract_noise(map, n, p, rb, d, r, g, go, dg, dgo, type, os_k[r],
                                       os_norm[r]);
-    const uint j = atomic_inc(num_dets);
-    if (j < cap)
-        dets[j] = (float4)((float)r + dr, (float)d - (float)(p / 2) + ddop, peak - extract_db(noise),
-                           peak);
+    const uint k = atomic_inc(head + 2);
+    if (k < cap)
+        vstore4((float4)((float)r + dr, (float)d - (float)(p / 2) + ddop,
+                         peak - extract_db(noise), peak),
+                k, (__global float *)(head + 4));
 }

@@ -35,6 +35,7 @@ typedef struct {
     int keep_compressed;
     const char *device;  /* OpenCL device spec (NULL: first GPU, else first device) */
     int gpu_only;        /* OpenCL: refuse devices that are not GPUs (backend auto) */
+    int profile;         /* time the device's work with events (triad_chain_profile) */
 } triad__plan;
 
 /* A detection in bins, before physical units. doppler_bin 0 = zero velocity. */
@@ -54,14 +55,19 @@ typedef struct {
                    triad_chain_stats *stats, double times[4]);
     int (*power_map)(const void *state, size_t channel, float *map);
     int (*compressed)(const void *state, size_t channel, float complex *out);
-    /* Streaming (optional, slots > 0): input(slot) is the staging memory of a slot's raw CPI;
-     * submit starts it, collect waits for it and fills dets/counts/stats/times as execute
-     * does. A slot is submitted again only after its collect. */
-    size_t slots;
+    /* Streaming (optional: slots NULL when the backend has none): slots(state) is how many
+     * (at most TRIAD_CHAIN_MAX_SLOTS), input(slot) the staging memory of a slot's raw CPI;
+     * submit hands it over, collect waits for it and fills dets/counts/stats/times as execute
+     * does. A slot is submitted again only after its collect. A backend may hold submitted
+     * CPIs back to launch several at once, but a collect never waits on a CPI that was not
+     * submitted before it. */
+    size_t (*slots)(const void *state);
     void *(*input)(void *state, size_t slot);
     int (*submit)(void *state, size_t slot);
     int (*collect)(void *state, size_t slot, triad__bin_det *dets, size_t *counts,
                    triad_chain_stats *stats, double times[4]);
+    /* Device time so far (optional; NULL: nothing to report). */
+    void (*profile)(const void *state, triad_chain_profile *out);
 } triad__backend_ops;
 
 extern const triad__backend_ops triad__backend_fftw;

@@ -448,13 +448,14 @@ int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg)
     if (!err) {
         ch->plan.device = cfg->device;
         ch->plan.gpu_only = is_auto(cfg->backend) && !cfg->device;
+        ch->plan.profile = cfg->profile_device;
         err = create_backend(ch);
     }
     if (!err) {
         /* backends without staging of their own (FFTW) stream through ours, 2 slots */
         ch->cpi_bytes = cfg->samples_per_pulse * cfg->pulses_per_cpi * cfg->num_channels *
                         triad_format_bytes(cfg->format);
-        ch->num_slots = ch->ops->slots ? ch->ops->slots : 2;
+        ch->num_slots = ch->ops->slots ? ch->ops->slots(ch->state) : 2;
         if (ch->num_slots > TRIAD_CHAIN_MAX_SLOTS)
             ch->num_slots = TRIAD_CHAIN_MAX_SLOTS;
         for (size_t i = 0; !ch->ops->slots && !err && i < ch->num_slots; i++)
@@ -659,6 +660,14 @@ int triad_chain_compressed(const triad_chain *chain, size_t channel, float compl
 }
 
 const char *triad_chain_backend(const triad_chain *chain) { return chain->ops->name; }
+
+void triad_chain_profile_get(const triad_chain *chain, triad_chain_profile *out)
+{
+    memset(out, 0, sizeof *out);
+    out->batch = 1;
+    if (chain->state && chain->ops->profile)
+        chain->ops->profile(chain->state, out);
+}
 
 void triad_chain_stage_times(const triad_chain *chain, double t[4])
 {

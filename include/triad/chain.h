@@ -66,6 +66,8 @@ typedef struct {
     int threads;                 /* 0 = all online cores */
     triad_fft_effort fft_effort;
     bool keep_compressed;        /* keep every channel's compressed pulses for inspection */
+    bool profile_device;         /* OpenCL: time every stage and copy with device events
+                                    (triad_chain_profile; stage times become device times) */
 } triad_chain_cfg;
 
 /* One detection. Bins are fractional; range_bin 0 is correlation lag 0 and doppler_bin 0
@@ -117,8 +119,11 @@ int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
  *   triad_chain_collect(chain, slot, dets, &st); wait for it; as execute
  * Use the slots round robin; a slot is filled again only after its collect. The FFTW backend
  * processes at collect. Under backend auto a device failure moves the stream to FFTW without
- * losing or repeating a CPI. */
-#define TRIAD_CHAIN_MAX_SLOTS 4
+ * losing or repeating a CPI. The OpenCL backend batches small CPIs: it has two groups of B
+ * slots (B = 1..16, docs/ARCHITECTURE.md) and launches a group when all of its slots are
+ * submitted or when one of them is collected, so keep every slot busy for throughput and
+ * collect as soon as a CPI is needed for latency. */
+#define TRIAD_CHAIN_MAX_SLOTS 32
 size_t triad_chain_slots(const triad_chain *chain);
 void *triad_chain_input(triad_chain *chain, size_t slot);
 int triad_chain_submit(triad_chain *chain, size_t slot, uint64_t cpi_index);
@@ -136,10 +141,24 @@ int triad_chain_power_map(const triad_chain *chain, size_t channel, float *map);
  * Needs keep_compressed (it costs a copy of every CPI). */
 int triad_chain_compressed(const triad_chain *chain, size_t channel, float complex *out);
 
+/* Device work since create, summed over CPIs: filled when the chain was created with
+ * profile_device on a backend that times its device (opencl), else available is false. */
+typedef struct {
+    bool available;
+    uint64_t cpis;         /* CPIs whose device work is summed */
+    size_t batch;          /* CPIs per launch when streaming (1: no batching) */
+    double stage_s[4];     /* kernel time: range, doppler, cfar, extract */
+    double h2d_s, d2h_s;   /* copies: raw CPIs up, results down */
+    double overlap_s;      /* copy time during which kernels (of any CPI) ran */
+} triad_chain_profile;
+void triad_chain_profile_get(const triad_chain *chain, triad_chain_profile *out);
+
 /* Name of the backend in use ("fftw", "opencl"). */
 const char *triad_chain_backend(const triad_chain *chain);
 
-/* Per-stage times of the last execute, seconds (range, doppler, cfar, extract). */
+/* Per-stage times of the last execute or collect, seconds (range, doppler, cfar, extract).
+ * OpenCL: with profile_device, the CPI's device time per stage (its share of a batch);
+ * without, the time from submit to results in range and 0 in the others. */
 void triad_chain_stage_times(const triad_chain *chain, double t[4]);
 
 void triad_chain_destroy(triad_chain *chain); /* NULL-safe */

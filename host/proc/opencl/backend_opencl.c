@@ -2,15 +2,34 @@
  * (and a power map, when asked for) come back.
  *
  *   raw -> range_load (convert, zero-pad to a power of two) -> FFT -> range_multiply -> IFFT
+ *          (or range_fused: all of that in local memory when Nfft <= 4096)
  *       -> doppler_weight (MTI, window) -> FFT down the columns (or DFT when P is not a power
  *       of two) -> doppler_power (fftshift) -> cfar_colsum -> cfar_mean | cfar_os
- *       -> extract_label_init -> extract_group (until stable, one work-group) -> extract_peaks
+ *       -> extract_label_init -> extract_group (until stable, one work-group per map)
+ *       -> extract_peaks
  *
- * Streaming: two slots, each with pinned host staging for its CPI and its results, and three
- * in-order queues tied by events: the upload of CPI k+1 (upload queue), the kernels of CPI k
- * (compute queue) and the download of CPI k-1's detections (download queue) run at the same
- * time. The host never waits between kernels: counts stay on the device and kernels read them.
- * Everything is created once (context, program, FFT plans, buffers); submit only enqueues.
+ * Batching: a CPI of few samples cannot fill a GPU (a launch of one work-item per sample needs
+ * ~10^5..10^6 of them to cover an H100's 132 SMs x 2048 threads a few times), so when a CPI
+ * has fewer than BATCH_SAMPLES (2^20) samples over all channels, B = min(16, 2^20 / (C P N))
+ * CPIs go through one set of launches: the range FFTs over B C P rows, the Doppler FFTs over
+ * B C N columns, CFAR and extraction over B C maps. TRIAD_OPENCL_BATCH=1..16 overrides B
+ * (tests, tuning). With B = 1 the channels of a CPI go one at a time as before (the work
+ * buffers hold one channel).
+ *
+ * Streaming: two groups of B slots, each group with pinned host staging for its B CPIs and
+ * their results, and three in-order queues tied by events: the upload of one batch (upload
+ * queue), the kernels of another (compute queue) and the download of a third's detections
+ * (download queue) run at the same time. A submit only marks its slot; the group is launched
+ * when all its B slots are submitted, or when one of them is collected (a partial batch: the
+ * end of a stream, or a caller that waits for each CPI). The host never waits between
+ * kernels: counts stay on the device and kernels read them.
+ *
+ * Profiling (plan->profile): every stage's first and last command carry events; when a
+ * launch's results are collected, the device time of each stage, of the copies, and the copy
+ * time that overlapped kernels (of any recent launch) are added up (triad_chain_profile).
+ *
+ * Everything is created once (context, program, FFT plans, buffers, event lists); submit and
+ * collect only enqueue, wait and read.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <complex.h>
 #include <math.h>
@@ -24,19 +43,42 @@
 #include "proc/opencl/fft_cl.h"
 #include "triad/units.h"
 
-enum { TILE = 256 };  /* range bins per cfar_mean work-group */
-enum { SLOTS = 2 };   /* CPIs in flight */
-enum { GROUP = 256 }; /* extract_group's work-group */
+enum { TILE = 256 };      /* range bins per cfar_mean work-group */
+enum { GROUPS = 2 };      /* batches in flight */
+enum { GROUP = 256 };     /* extract_group's work-group */
+enum { MAX_BATCH = TRIAD_CHAIN_MAX_SLOTS / GROUPS };
+#define BATCH_SAMPLES (1u << 20) /* samples per launch below which CPIs are batched */
 
-/* One CPI in flight: pinned staging in and out, the device copy of its raw samples, and the
- * events that order upload -> compute -> download. out holds per channel a header (nonfinite,
- * cells above, detections, 0) and max_detections float4 detections. */
+enum { ST_RANGE, ST_DOPPLER, ST_CFAR, ST_EXTRACT, ST_H2D, ST_D2H, NUM_ST };
+
+/* A stage's span of commands in one launch: device time = END(last) - START(first). */
+typedef struct {
+    int stage;
+    cl_event first, last; /* last may be first */
+} timed;
+
+/* B CPIs: pinned staging in and out (position i at i cpi_bytes / i C out_ch_bytes), the device
+ * copies, the events of the last launch, and which positions are submitted but not launched
+ * (pending) or launched and not collected (sub_down holds a reference to their download). */
 typedef struct {
     cl_mem in_pinned, out_pinned, raw_dev, out_dev;
-    void *in_host, *out_host;
+    unsigned char *in_host, *out_host;
     cl_event up, comp, down;
-    double t_submit;
-} cl_slot;
+    cl_event sub_down[MAX_BATCH];
+    int pending[MAX_BATCH], in_launch[MAX_BATCH];
+    double t_submit[MAX_BATCH];
+    size_t launched;          /* CPIs in the last launch */
+    timed *ev;                /* profiling: the last launch's spans [size: cap_ev] */
+    size_t nev, cap_ev;
+    double sub_times[MAX_BATCH][4]; /* profiling: per-CPI share of the launch's stages */
+} cl_group;
+
+/* One launch's intervals for the overlap count (device clock, ns). */
+typedef struct {
+    cl_ulong comp[2], up[2], down[2];
+    int valid;
+} span_rec;
+enum { HIST = 4 };
 
 typedef struct {
     const triad__plan *plan;
@@ -48,21 +90,33 @@ typedef struct {
     cl_uint log2nfft;
     cl_kernel k_label_init, k_group, k_peaks;
     cl_command_queue up_q, down_q;  /* the compute queue is ctx->queue */
-    cl_slot slot[SLOTS];
-    size_t out_ch_bytes;            /* 16 + 16 max_detections */
-    long fail_after;                /* tests: TRIAD_TEST_OPENCL_FAIL_AFTER uploads, then fail */
+    cl_group group[GROUPS];
+    size_t batch;                   /* B: CPIs per launch */
+    size_t gmax;                    /* maps per chunk of kernels: B C when batching, else 1 */
+    size_t cpi_bytes, out_ch_bytes; /* out_ch_bytes: 16 + 16 max_detections */
+    size_t last_pos;                /* batch position of the last CPI launched (power_map) */
+    long fail_after;                /* tests: TRIAD_TEST_OPENCL_FAIL_AFTER CPIs, then fail */
+    long uploads;
     struct {                        /* the map and CFAR window as the kernels take them */
-        cl_uint n, np, rb, list_cap, max_dets;
+        cl_uint n, np, rb, list_cap, max_dets, ostride, c, width;
         cl_int g, go, dg, dgo, dh, gh, type;
     } w;
-    long uploads;
     triad__clfft *range_fft, *doppler_fft;
-    size_t nfft;               /* power of two >= N + L - 1 */
+    size_t nfft;                    /* power of two >= N + L - 1 */
+    /* work buffers of one chunk (gmax maps) */
     cl_mem pulses, pulses2, scratch, spectrum, weight, cube, dspec, dscratch, twiddle;
-    cl_mem *map;               /* per channel [P x N] */
-    cl_mem vo, vt, mask, list, label, dets;
-    cl_mem nonfinite_counter, above_counter, dets_counter; /* one uint each */
+    cl_mem maps;                    /* B C power maps [P x N] */
+    cl_mem vo, vt, mask, list, label;
     cl_mem alpha, os_k, os_norm;
+    /* profiling */
+    int profiling;
+    cl_event tick;                  /* the event of the command just enqueued */
+    timed open;                     /* the stage span being extended */
+    cl_group *rec;                  /* the group whose launch is being enqueued */
+    double prof_s[NUM_ST], overlap_s;
+    uint64_t prof_cpis;
+    span_rec hist[HIST];
+    size_t hist_next;
 } cl_state;
 
 static size_t pow2_at_least(size_t n)
@@ -75,15 +129,34 @@ static size_t pow2_at_least(size_t n)
 
 static int is_pow2(size_t n) { return n && !(n & (n - 1)); }
 
-/* Drop a slot's events (they are made anew by the next submit). */
-static void release_events(cl_slot *sl)
+static void release(cl_event *e)
 {
-    cl_event *evs[] = {&sl->up, &sl->comp, &sl->down};
-    for (int e = 0; e < 3; e++) {
-        if (*evs[e])
-            clReleaseEvent(*evs[e]);
-        *evs[e] = NULL;
+    if (*e)
+        clReleaseEvent(*e);
+    *e = NULL;
+}
+
+static void release_timed(cl_group *g)
+{
+    for (size_t i = 0; i < g->nev; i++) {
+        if (g->ev[i].last != g->ev[i].first)
+            release(&g->ev[i].last);
+        release(&g->ev[i].first);
     }
+    g->nev = 0;
+}
+
+/* Drop a group's events (the last launch's and every uncollected CPI's). */
+static void release_events(cl_group *g)
+{
+    release(&g->up);
+    release(&g->comp);
+    release(&g->down);
+    for (int i = 0; i < MAX_BATCH; i++) {
+        release(&g->sub_down[i]);
+        g->pending[i] = 0;
+    }
+    release_timed(g);
 }
 
 static void cl_destroy(void *st)
@@ -95,13 +168,18 @@ static void cl_destroy(void *st)
         clFinish(s->ctx->queue);
     if (s->up_q) { clFinish(s->up_q); clReleaseCommandQueue(s->up_q); }
     if (s->down_q) { clFinish(s->down_q); clReleaseCommandQueue(s->down_q); }
-    for (int i = 0; i < SLOTS; i++) {
-        cl_slot *sl = &s->slot[i];
-        release_events(sl);
-        if (sl->in_host) clEnqueueUnmapMemObject(s->ctx->queue, sl->in_pinned, sl->in_host, 0, NULL, NULL);
-        if (sl->out_host) clEnqueueUnmapMemObject(s->ctx->queue, sl->out_pinned, sl->out_host, 0, NULL, NULL);
-        if (sl->in_host || sl->out_host) clFinish(s->ctx->queue);
-        cl_mem ms[] = {sl->in_pinned, sl->out_pinned, sl->raw_dev, sl->out_dev};
+    release(&s->tick);
+    if (s->open.last != s->open.first)
+        release(&s->open.last);
+    release(&s->open.first);
+    for (int i = 0; i < GROUPS; i++) {
+        cl_group *g = &s->group[i];
+        release_events(g);
+        free(g->ev);
+        if (g->in_host) clEnqueueUnmapMemObject(s->ctx->queue, g->in_pinned, g->in_host, 0, NULL, NULL);
+        if (g->out_host) clEnqueueUnmapMemObject(s->ctx->queue, g->out_pinned, g->out_host, 0, NULL, NULL);
+        if (g->in_host || g->out_host) clFinish(s->ctx->queue);
+        cl_mem ms[] = {g->in_pinned, g->out_pinned, g->raw_dev, g->out_dev};
         for (int m = 0; m < 4; m++)
             if (ms[m]) clReleaseMemObject(ms[m]);
     }
@@ -112,14 +190,10 @@ static void cl_destroy(void *st)
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (ks[i]) clReleaseKernel(ks[i]);
     cl_mem ms[] = {s->range_tw, s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
-                   s->dspec, s->dscratch, s->twiddle, s->vo, s->vt, s->mask, s->list, s->label,
-                   s->dets, s->alpha, s->os_k, s->os_norm, s->nonfinite_counter,
-                   s->above_counter, s->dets_counter};
+                   s->dspec, s->dscratch, s->twiddle, s->maps, s->vo, s->vt, s->mask, s->list,
+                   s->label, s->alpha, s->os_k, s->os_norm};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
         if (ms[i]) clReleaseMemObject(ms[i]);
-    for (size_t i = 0; s->map && i < s->plan->c; i++)
-        if (s->map[i]) clReleaseMemObject(s->map[i]);
-    free(s->map);
     if (s->prog) clReleaseProgram(s->prog);
     triad__cl_ctx_destroy(s->ctx);
     free(s);
@@ -187,37 +261,59 @@ done:
     return err;
 }
 
-/* The extra queues and the slots' buffers; pinned staging is mapped once, for good. */
-static int make_slots(cl_state *s, size_t raw_bytes)
+/* The extra queues and the groups' buffers; pinned staging is mapped once, for good. */
+static int make_groups(cl_state *s)
 {
     const triad__plan *p = s->plan;
     int err = 0;
     cl_int e;
-    TRIAD__CL_PAR(s->up_q = clCreateCommandQueue(s->ctx->context, s->ctx->device, 0, &e), e, err,
-                  fail);
-    TRIAD__CL_PAR(s->down_q = clCreateCommandQueue(s->ctx->context, s->ctx->device, 0, &e), e,
+    const cl_command_queue_properties props = s->profiling ? CL_QUEUE_PROFILING_ENABLE : 0;
+    TRIAD__CL_PAR(s->up_q = clCreateCommandQueue(s->ctx->context, s->ctx->device, props, &e), e,
                   err, fail);
-    const size_t out_bytes = p->c * s->out_ch_bytes;
-    for (int i = 0; i < SLOTS; i++) {
-        cl_slot *sl = &s->slot[i];
-        if ((err = make_buffer(s, &sl->in_pinned, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
-                               raw_bytes, NULL)) ||
-            (err = make_buffer(s, &sl->out_pinned, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
+    TRIAD__CL_PAR(s->down_q = clCreateCommandQueue(s->ctx->context, s->ctx->device, props, &e),
+                  e, err, fail);
+    const size_t in_bytes = s->batch * s->cpi_bytes;
+    const size_t out_bytes = s->batch * p->c * s->out_ch_bytes;
+    /* profiling spans per launch: 4 stages per chunk, an upload and a download per CPI */
+    const size_t chunks = s->gmax == 1 ? p->c : 1;
+    for (int i = 0; i < GROUPS; i++) {
+        cl_group *g = &s->group[i];
+        if (s->profiling) {
+            g->cap_ev = 4 * chunks + 2 * s->batch + 2;
+            if (!(g->ev = calloc(g->cap_ev, sizeof *g->ev)))
+                return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+        }
+        if ((err = make_buffer(s, &g->in_pinned, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
+                               in_bytes, NULL)) ||
+            (err = make_buffer(s, &g->out_pinned, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR,
                                out_bytes, NULL)) ||
-            (err = make_buffer(s, &sl->raw_dev, CL_MEM_READ_ONLY, raw_bytes, NULL)) ||
-            (err = make_buffer(s, &sl->out_dev, CL_MEM_READ_WRITE, out_bytes, NULL)))
+            (err = make_buffer(s, &g->raw_dev, CL_MEM_READ_ONLY, in_bytes, NULL)) ||
+            (err = make_buffer(s, &g->out_dev, CL_MEM_READ_WRITE, out_bytes, NULL)))
             goto fail;
-        TRIAD__CL_PAR(sl->in_host = clEnqueueMapBuffer(s->ctx->queue, sl->in_pinned, CL_TRUE,
-                                                       CL_MAP_READ | CL_MAP_WRITE, 0, raw_bytes,
-                                                       0, NULL, NULL, &e),
+        TRIAD__CL_PAR(g->in_host = clEnqueueMapBuffer(s->ctx->queue, g->in_pinned, CL_TRUE,
+                                                      CL_MAP_READ | CL_MAP_WRITE, 0, in_bytes, 0,
+                                                      NULL, NULL, &e),
                       e, err, fail);
-        TRIAD__CL_PAR(sl->out_host = clEnqueueMapBuffer(s->ctx->queue, sl->out_pinned, CL_TRUE,
-                                                        CL_MAP_READ | CL_MAP_WRITE, 0, out_bytes,
-                                                        0, NULL, NULL, &e),
+        TRIAD__CL_PAR(g->out_host = clEnqueueMapBuffer(s->ctx->queue, g->out_pinned, CL_TRUE,
+                                                       CL_MAP_READ | CL_MAP_WRITE, 0, out_bytes,
+                                                       0, NULL, NULL, &e),
                       e, err, fail);
     }
 fail:
     return err;
+}
+
+/* B: CPIs per launch (see the top of this file). */
+static size_t batch_size(const triad__plan *p)
+{
+    const char *env = getenv("TRIAD_OPENCL_BATCH");
+    if (env && *env) {
+        const long b = strtol(env, NULL, 10);
+        return b < 1 ? 1 : b > MAX_BATCH ? MAX_BATCH : (size_t)b;
+    }
+    const size_t samples = p->c * p->p * p->n;
+    const size_t b = samples >= BATCH_SAMPLES ? 1 : BATCH_SAMPLES / samples;
+    return b > MAX_BATCH ? MAX_BATCH : b;
 }
 
 static int cl_create(void **out, const triad__plan *p)
@@ -227,12 +323,20 @@ static int cl_create(void **out, const triad__plan *p)
     if (!s)
         return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
     s->plan = p;
+    s->profiling = p->profile;
     s->nfft = pow2_at_least(p->n + p->l - 1);
+    s->batch = batch_size(p);
+    s->gmax = s->batch > 1 ? s->batch * p->c : 1;
+    s->cpi_bytes = p->p * p->n * p->c * triad_format_bytes(p->format);
+    s->out_ch_bytes = 16 + 16 * p->max_detections;
     s->w.n = (cl_uint)p->n;
     s->w.np = (cl_uint)p->p;
     s->w.rb = (cl_uint)p->range_bins;
     s->w.list_cap = (cl_uint)(p->p * p->range_bins);
     s->w.max_dets = (cl_uint)p->max_detections;
+    s->w.ostride = (cl_uint)(s->out_ch_bytes / 4);
+    s->w.c = (cl_uint)p->c;
+    s->w.width = (cl_uint)(s->gmax * p->n);
     s->w.g = p->cfar.guard_range;
     s->w.go = p->cfar.guard_range + p->cfar.train_range;
     s->w.dg = p->cfar.guard_doppler;
@@ -243,7 +347,7 @@ static int cl_create(void **out, const triad__plan *p)
     /* fault injection for the fallback tests: a device that dies after so many CPIs */
     const char *fail_after = getenv("TRIAD_TEST_OPENCL_FAIL_AFTER");
     s->fail_after = fail_after ? strtol(fail_after, NULL, 10) : -1;
-    int err = triad__cl_ctx_create(&s->ctx, p->device, 0);
+    int err = triad__cl_ctx_create(&s->ctx, p->device, s->profiling ? TRIAD__CL_PROFILING : 0);
     if (err)
         goto fail;
     if (p->gpu_only && !(s->ctx->info.type & CL_DEVICE_TYPE_GPU)) {
@@ -305,24 +409,22 @@ static int cl_create(void **out, const triad__plan *p)
         if (err)
             goto fail;
     }
-    triad__clfft_cfg rc = triad__clfft_cfg_rows(s->nfft, p->p);
+    triad__clfft_cfg rc = triad__clfft_cfg_rows(s->nfft, s->gmax * p->p);
     if ((err = triad__clfft_create(&s->range_fft, s->ctx, s->prog, &rc)))
         goto fail;
     if (is_pow2(p->p) && p->p >= TRIAD__CLFFT_MIN_N) {
-        triad__clfft_cfg dc = triad__clfft_cfg_columns(p->p, p->n, p->n);
+        triad__clfft_cfg dc = triad__clfft_cfg_columns(p->p, s->gmax * p->n, s->gmax * p->n);
         if ((err = triad__clfft_create(&s->doppler_fft, s->ctx, s->prog, &dc)))
             goto fail;
     }
-    const size_t cells = p->p * p->n, rcells = p->p * p->range_bins;
-    const size_t raw_bytes = cells * p->c * triad_format_bytes(p->format);
-    const size_t pulse_bytes = p->p * s->nfft * 8;
+    const size_t cells = p->p * p->n, rcells = p->p * p->range_bins, gm = s->gmax;
+    const size_t pulse_bytes = gm * p->p * s->nfft * 8;
     size_t scratch = triad__clfft_scratch_bytes(s->range_fft);
     size_t dscratch = s->doppler_fft ? triad__clfft_scratch_bytes(s->doppler_fft) : 0;
     float *w = calloc(p->p, sizeof *w);
     float *tw = calloc(2 * p->p, sizeof *tw);
     float *alpha = malloc(p->range_bins * sizeof *alpha);
-    s->map = calloc(p->c, sizeof *s->map);
-    if (!w || !tw || !alpha || !s->map) {
+    if (!w || !tw || !alpha) {
         free(w); free(tw); free(alpha);
         err = triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
         goto fail;
@@ -335,28 +437,22 @@ static int cl_create(void **out, const triad__plan *p)
     }
     memcpy(alpha, p->alpha, p->range_bins * sizeof *alpha);
     const cl_mem_flags rw = CL_MEM_READ_WRITE, ro_copy = CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR;
-    s->out_ch_bytes = 16 + 16 * p->max_detections;
-    err = make_slots(s, raw_bytes);
+    err = make_groups(s);
     if (!err) err = make_buffer(s, &s->pulses, rw, pulse_bytes, NULL);
     if (!err) err = make_buffer(s, &s->pulses2, rw, pulse_bytes, NULL);
     if (!err) err = make_buffer(s, &s->scratch, rw, scratch, NULL);
     if (!err) err = make_buffer(s, &s->spectrum, rw, s->nfft * 8, NULL);
     if (!err) err = make_buffer(s, &s->weight, ro_copy, p->p * sizeof *w, w);
     if (!err) err = make_buffer(s, &s->twiddle, ro_copy, 2 * p->p * sizeof *tw, tw);
-    if (!err) err = make_buffer(s, &s->cube, rw, cells * 8, NULL);
-    if (!err) err = make_buffer(s, &s->dspec, rw, cells * 8, NULL);
+    if (!err) err = make_buffer(s, &s->cube, rw, gm * cells * 8, NULL);
+    if (!err) err = make_buffer(s, &s->dspec, rw, gm * cells * 8, NULL);
     if (!err) err = make_buffer(s, &s->dscratch, rw, dscratch, NULL);
-    for (size_t c = 0; !err && c < p->c; c++)
-        err = make_buffer(s, &s->map[c], rw, cells * 4, NULL);
-    if (!err) err = make_buffer(s, &s->vo, rw, rcells * 4, NULL);
-    if (!err) err = make_buffer(s, &s->vt, rw, rcells * 4, NULL);
-    if (!err) err = make_buffer(s, &s->mask, rw, rcells, NULL);
-    if (!err) err = make_buffer(s, &s->list, rw, rcells * 4, NULL);
-    if (!err) err = make_buffer(s, &s->label, rw, rcells * 4, NULL);
-    if (!err) err = make_buffer(s, &s->nonfinite_counter, rw, 4, NULL);
-    if (!err) err = make_buffer(s, &s->above_counter, rw, 4, NULL);
-    if (!err) err = make_buffer(s, &s->dets_counter, rw, 4, NULL);
-    if (!err) err = make_buffer(s, &s->dets, rw, p->max_detections * 16, NULL);
+    if (!err) err = make_buffer(s, &s->maps, rw, s->batch * p->c * cells * 4, NULL);
+    if (!err) err = make_buffer(s, &s->vo, rw, gm * rcells * 4, NULL);
+    if (!err) err = make_buffer(s, &s->vt, rw, gm * rcells * 4, NULL);
+    if (!err) err = make_buffer(s, &s->mask, rw, gm * rcells, NULL);
+    if (!err) err = make_buffer(s, &s->list, rw, gm * rcells * 4, NULL);
+    if (!err) err = make_buffer(s, &s->label, rw, gm * rcells * 4, NULL);
     if (!err) err = make_buffer(s, &s->alpha, ro_copy, p->range_bins * 4, alpha);
     if (!err) err = make_buffer(s, &s->os_k, ro_copy, p->range_bins * 4, p->os_k);
     if (!err) err = make_buffer(s, &s->os_norm, ro_copy, p->range_bins * 4, p->os_norm);
@@ -375,23 +471,68 @@ fail:
 /* Set kernel arguments from a list; the macro keeps each call checked. */
 #define ARG(k, i, v) TRIAD__CL_TRY(clSetKernelArg((k), (i), sizeof(v), &(v)), err, fail)
 
-static int run2d(cl_state *s, cl_kernel k, size_t gx, size_t gy)
+/* ---- profiling spans ---- */
+
+/* Where the next command puts its event: only when profiling. */
+static cl_event *tick(cl_state *s) { return s->profiling ? &s->tick : NULL; }
+
+static void add_span(cl_state *s, timed t)
 {
-    int err = 0;
-    const size_t local[2] = {64, 1};
-    const size_t global[2] = {(gx + 63) / 64 * 64, gy};
-    TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 2, NULL, global, local, 0, NULL, NULL),
-                  err, fail);
-fail:
-    return err;
+    cl_group *g = s->rec;
+    if (g && g->nev < g->cap_ev) {
+        g->ev[g->nev++] = t;
+        return;
+    }
+    if (t.last != t.first)
+        release(&t.last);
+    release(&t.first);
 }
 
-static int run1d(cl_state *s, cl_kernel k, size_t gx)
+static void close_span(cl_state *s)
+{
+    if (s->open.first)
+        add_span(s, s->open);
+    s->open.first = s->open.last = NULL;
+}
+
+/* The command just enqueued (its event in s->tick) belongs to stage: extend the open span or
+ * start a new one. */
+static void tock(cl_state *s, int stage)
+{
+    if (!s->tick)
+        return;
+    if (s->open.first && s->open.stage == stage) {
+        if (s->open.last != s->open.first)
+            clReleaseEvent(s->open.last);
+        s->open.last = s->tick;
+    } else {
+        close_span(s);
+        s->open = (timed){.stage = stage, .first = s->tick, .last = s->tick};
+    }
+    s->tick = NULL;
+}
+
+/* A copy's event as a span of its own (the caller keeps its reference). */
+static void add_copy(cl_state *s, int stage, cl_event e)
+{
+    if (!s->profiling || !e)
+        return;
+    close_span(s);
+    clRetainEvent(e);
+    add_span(s, (timed){.stage = stage, .first = e, .last = e});
+}
+
+/* ---- kernels of one chunk of maps: maps a0 .. a0 + gm - 1 of the batch ---- */
+
+static int run3d(cl_state *s, cl_kernel k, size_t gx, size_t gy, size_t gz, int stage)
 {
     int err = 0;
-    const size_t local = 64, global = (gx + 63) / 64 * 64;
-    TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &global, &local, 0, NULL, NULL),
+    const size_t local[3] = {64, 1, 1};
+    const size_t global[3] = {(gx + 63) / 64 * 64, gy, gz};
+    TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 3, NULL, global, local, 0, NULL,
+                                         tick(s)),
                   err, fail);
+    tock(s, stage);
 fail:
     return err;
 }
@@ -412,13 +553,13 @@ fail:
     return err;
 }
 
-/* Range and Doppler stages of one channel into map[ch]. */
-static int spectra(cl_state *s, cl_mem raw, cl_uint ch)
+/* Range and Doppler stages of the chunk into maps. */
+static int spectra(cl_state *s, cl_mem raw, cl_mem out, cl_uint a0, size_t gm)
 {
     const triad__plan *p = s->plan;
     int err = 0;
-    const cl_uint n = (cl_uint)p->n, nfft = (cl_uint)s->nfft, c = (cl_uint)p->c;
-    const cl_uint np = (cl_uint)p->p, p_mti = (cl_uint)p->p_mti, mti = (cl_uint)p->mti;
+    const cl_uint nfft = (cl_uint)s->nfft, rows = (cl_uint)(gm * p->p);
+    const cl_uint p_mti = (cl_uint)p->p_mti, mti = (cl_uint)p->mti;
     cl_kernel k;
     cl_uint a = 0;
     if (s->k_fused) { /* load, FFT, multiply, inverse FFT in one kernel */
@@ -427,86 +568,102 @@ static int spectra(cl_state *s, cl_mem raw, cl_uint ch)
         ARG(k, a++, s->pulses);
         ARG(k, a++, s->spectrum);
         ARG(k, a++, s->range_tw);
-        ARG(k, a++, s->nonfinite_counter);
+        ARG(k, a++, out);
+        ARG(k, a++, s->w.ostride);
         ARG(k, a++, s->log2nfft);
-        ARG(k, a++, n);
-        ARG(k, a++, np);
-        ARG(k, a++, c);
-        ARG(k, a++, ch);
+        ARG(k, a++, s->w.n);
+        ARG(k, a++, s->w.np);
+        ARG(k, a++, rows);
+        ARG(k, a++, s->w.c);
+        ARG(k, a++, a0);
         const size_t pulses_per_group = TRIAD__CLFFT_LOCAL_MAX_N / s->nfft;
         const size_t local = TRIAD__CLFFT_LOCAL_ITEMS;
-        const size_t global = (p->p + pulses_per_group - 1) / pulses_per_group * local;
+        const size_t global = (rows + pulses_per_group - 1) / pulses_per_group * local;
         TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &global, &local, 0, NULL,
-                                             NULL),
+                                             tick(s)),
                       err, fail);
+        tock(s, ST_RANGE);
         goto doppler;
     }
     k = s->k_load;
     ARG(k, a++, raw);
     ARG(k, a++, s->pulses);
-    if (p->format == TRIAD_FORMAT_CF32_LE)
-        ARG(k, a++, s->nonfinite_counter);
-    ARG(k, a++, n);
+    ARG(k, a++, out);
+    ARG(k, a++, s->w.ostride);
+    ARG(k, a++, s->w.n);
     ARG(k, a++, nfft);
-    ARG(k, a++, c);
-    ARG(k, a++, ch);
-    if ((err = run2d(s, k, s->nfft, p->p)))
+    ARG(k, a++, s->w.np);
+    ARG(k, a++, s->w.c);
+    ARG(k, a++, a0);
+    if ((err = run3d(s, k, s->nfft, p->p, gm, ST_RANGE)))
         goto fail;
-    if ((err = triad__clfft_enqueue(s->range_fft, s->ctx->queue, s->pulses, s->pulses2,
-                                    s->scratch, TRIAD__CLFFT_FORWARD, 0, NULL, NULL)))
+    if ((err = triad__clfft_enqueue_batch(s->range_fft, s->ctx->queue, rows, s->pulses,
+                                          s->pulses2, s->scratch, TRIAD__CLFFT_FORWARD, 0, NULL,
+                                          tick(s))))
         goto fail;
+    tock(s, ST_RANGE);
     k = s->k_multiply;
     ARG(k, 0, s->pulses2);
     ARG(k, 1, s->spectrum);
     ARG(k, 2, nfft);
-    if ((err = run2d(s, k, s->nfft, p->p)) ||
-        (err = triad__clfft_enqueue(s->range_fft, s->ctx->queue, s->pulses2, s->pulses,
-                                    s->scratch, TRIAD__CLFFT_INVERSE, 0, NULL, NULL)))
+    if ((err = run3d(s, k, s->nfft, rows, 1, ST_RANGE)) ||
+        (err = triad__clfft_enqueue_batch(s->range_fft, s->ctx->queue, rows, s->pulses2,
+                                          s->pulses, s->scratch, TRIAD__CLFFT_INVERSE, 0, NULL,
+                                          tick(s))))
         goto fail;
+    tock(s, ST_RANGE);
 doppler:
     k = s->k_weight;
     ARG(k, 0, s->pulses);
     ARG(k, 1, s->cube);
     ARG(k, 2, s->weight);
-    ARG(k, 3, n);
+    ARG(k, 3, s->w.n);
     ARG(k, 4, nfft);
-    ARG(k, 5, p_mti);
-    ARG(k, 6, mti);
-    if ((err = run2d(s, k, p->n, p->p)))
+    ARG(k, 5, s->w.np);
+    ARG(k, 6, p_mti);
+    ARG(k, 7, mti);
+    ARG(k, 8, s->w.width);
+    if ((err = run3d(s, k, p->n, p->p, gm, ST_DOPPLER)))
         goto fail;
     if (s->doppler_fft) {
-        if ((err = triad__clfft_enqueue(s->doppler_fft, s->ctx->queue, s->cube, s->dspec,
-                                        s->dscratch, TRIAD__CLFFT_FORWARD, 0, NULL, NULL)))
+        if ((err = triad__clfft_enqueue_batch(s->doppler_fft, s->ctx->queue, gm * p->n, s->cube,
+                                              s->dspec, s->dscratch, TRIAD__CLFFT_FORWARD, 0,
+                                              NULL, tick(s))))
             goto fail;
+        tock(s, ST_DOPPLER);
     } else {
         k = s->k_dft;
         ARG(k, 0, s->cube);
         ARG(k, 1, s->dspec);
         ARG(k, 2, s->twiddle);
-        ARG(k, 3, n);
-        ARG(k, 4, np);
-        if ((err = run2d(s, k, p->n, p->p)))
+        ARG(k, 3, s->w.n);
+        ARG(k, 4, s->w.np);
+        ARG(k, 5, s->w.width);
+        if ((err = run3d(s, k, p->n, p->p, gm, ST_DOPPLER)))
             goto fail;
     }
     k = s->k_power;
     ARG(k, 0, s->dspec);
-    ARG(k, 1, s->map[ch]);
-    ARG(k, 2, n);
-    ARG(k, 3, np);
-    err = run2d(s, k, p->n, p->p);
+    ARG(k, 1, s->maps);
+    ARG(k, 2, s->w.n);
+    ARG(k, 3, s->w.np);
+    ARG(k, 4, s->w.width);
+    ARG(k, 5, a0);
+    err = run3d(s, k, p->n, p->p, gm, ST_DOPPLER);
 fail:
     return err;
 }
 
-/* CFAR of map[ch] into mask and the list of cells above threshold. */
-static int cfar(cl_state *s, cl_uint ch)
+/* CFAR of the chunk's maps into mask and the list of cells above threshold. */
+static int cfar(cl_state *s, cl_mem out, cl_uint a0, size_t gm)
 {
     const triad__plan *p = s->plan;
     int err = 0;
     cl_kernel k;
+    cl_uint a = 0;
     if (p->cfar.type != TRIAD_CFAR_OS) {
         k = s->k_colsum;
-        ARG(k, 0, s->map[ch]);
+        ARG(k, 0, s->maps);
         ARG(k, 1, s->vo);
         ARG(k, 2, s->vt);
         ARG(k, 3, s->w.n);
@@ -514,21 +671,22 @@ static int cfar(cl_state *s, cl_uint ch)
         ARG(k, 5, s->w.rb);
         ARG(k, 6, s->w.dg);
         ARG(k, 7, s->w.dgo);
-        if ((err = run2d(s, k, p->range_bins, p->p)))
+        ARG(k, 8, a0);
+        if ((err = run3d(s, k, p->range_bins, p->p, gm, ST_CFAR)))
             goto fail;
         k = s->k_mean;
-        cl_uint a = 0;
-        ARG(k, a++, s->map[ch]);
+        ARG(k, a++, s->maps);
         ARG(k, a++, s->vo);
         ARG(k, a++, s->vt);
         ARG(k, a++, s->alpha);
         ARG(k, a++, s->mask);
         ARG(k, a++, s->list);
-        ARG(k, a++, s->above_counter);
+        ARG(k, a++, out);
         const size_t tile_bytes = (TILE + 2 * (size_t)s->w.go) * sizeof(float);
         TRIAD__CL_TRY(clSetKernelArg(k, a++, tile_bytes, NULL), err, fail);
         TRIAD__CL_TRY(clSetKernelArg(k, a++, tile_bytes, NULL), err, fail);
         ARG(k, a++, s->w.n);
+        ARG(k, a++, s->w.np);
         ARG(k, a++, s->w.rb);
         ARG(k, a++, s->w.g);
         ARG(k, a++, s->w.go);
@@ -536,159 +694,284 @@ static int cfar(cl_state *s, cl_uint ch)
         ARG(k, a++, s->w.gh);
         ARG(k, a++, s->w.type);
         ARG(k, a++, s->w.list_cap);
-        const size_t local[2] = {TILE, 1};
-        const size_t global[2] = {(p->range_bins + TILE - 1) / TILE * TILE, p->p};
-        TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 2, NULL, global, local, 0, NULL,
-                                             NULL),
+        ARG(k, a++, s->w.ostride);
+        ARG(k, a++, a0);
+        const size_t local[3] = {TILE, 1, 1};
+        const size_t global[3] = {(p->range_bins + TILE - 1) / TILE * TILE, p->p, gm};
+        TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 3, NULL, global, local, 0, NULL,
+                                             tick(s)),
                       err, fail);
+        tock(s, ST_CFAR);
     } else {
         k = s->k_os;
-        cl_uint a = 0;
-        ARG(k, a++, s->map[ch]);
+        ARG(k, a++, s->maps);
         ARG(k, a++, s->alpha);
         ARG(k, a++, s->os_k);
         ARG(k, a++, s->mask);
         ARG(k, a++, s->list);
-        ARG(k, a++, s->above_counter);
+        ARG(k, a++, out);
         if ((err = arg_ring(s, k, &a)))
             goto fail;
         ARG(k, a++, s->w.list_cap);
-        err = run2d(s, k, p->range_bins, p->p);
+        ARG(k, a++, s->w.ostride);
+        ARG(k, a++, a0);
+        err = run3d(s, k, p->range_bins, p->p, gm, ST_CFAR);
     }
 fail:
     return err;
 }
 
-/* Group the cells above threshold and append one detection per group to dets, all on the
+/* Group the cells above threshold and write one detection per group into out, all on the
  * device: counts are read there, so nothing waits for the host. */
-static int extract(cl_state *s, cl_uint ch)
+static int extract(cl_state *s, cl_mem out, cl_uint a0, size_t gm)
 {
     int err = 0;
     cl_kernel k = s->k_label_init;
-    ARG(k, 0, s->map[ch]);
-    ARG(k, 1, s->list);
-    ARG(k, 2, s->label);
-    ARG(k, 3, s->above_counter);
-    ARG(k, 4, s->w.list_cap);
-    ARG(k, 5, s->w.n);
-    ARG(k, 6, s->w.rb);
-    if ((err = run1d(s, k, s->w.list_cap)))
+    ARG(k, 0, s->list);
+    ARG(k, 1, s->label);
+    ARG(k, 2, out);
+    ARG(k, 3, s->w.list_cap);
+    ARG(k, 4, s->w.np);
+    ARG(k, 5, s->w.rb);
+    ARG(k, 6, s->w.ostride);
+    ARG(k, 7, a0);
+    if ((err = run3d(s, k, s->w.list_cap, gm, 1, ST_EXTRACT)))
         goto fail;
     k = s->k_group;
-    ARG(k, 0, s->map[ch]);
+    ARG(k, 0, s->maps);
     ARG(k, 1, s->list);
     ARG(k, 2, s->mask);
     ARG(k, 3, s->label);
-    ARG(k, 4, s->above_counter);
+    ARG(k, 4, out);
     ARG(k, 5, s->w.list_cap);
     ARG(k, 6, s->w.n);
     ARG(k, 7, s->w.np);
     ARG(k, 8, s->w.rb);
-    const size_t one = GROUP;
-    TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &one, &one, 0, NULL, NULL),
+    ARG(k, 9, s->w.ostride);
+    ARG(k, 10, a0);
+    const size_t one = GROUP, all = GROUP * gm;
+    TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &all, &one, 0, NULL, tick(s)),
                   err, fail);
+    tock(s, ST_EXTRACT);
     k = s->k_peaks;
     cl_uint a = 0;
-    ARG(k, a++, s->map[ch]);
+    ARG(k, a++, s->maps);
     ARG(k, a++, s->list);
     ARG(k, a++, s->label);
     ARG(k, a++, s->os_k);
     ARG(k, a++, s->os_norm);
-    ARG(k, a++, s->dets);
-    ARG(k, a++, s->dets_counter);
-    ARG(k, a++, s->above_counter);
+    ARG(k, a++, out);
     ARG(k, a++, s->w.list_cap);
     if ((err = arg_ring(s, k, &a)))
         goto fail;
     ARG(k, a++, s->w.type);
     ARG(k, a++, s->w.max_dets);
-    err = run1d(s, k, s->w.list_cap);
+    ARG(k, a++, s->w.ostride);
+    ARG(k, a++, a0);
+    err = run3d(s, k, s->w.list_cap, gm, 1, ST_EXTRACT);
 fail:
     return err;
 }
 
-static int zero_uint(cl_state *s, cl_mem m)
+/* ---- profiling sums ---- */
+
+static cl_ulong overlap_ns(const cl_ulong a[2], const cl_ulong b[2])
 {
-    int err = 0;
-    const cl_uint zero = 0;
-    TRIAD__CL_TRY(clEnqueueFillBuffer(s->ctx->queue, m, &zero, sizeof zero, 0, sizeof zero, 0,
-                                      NULL, NULL),
-                  err, fail);
-fail:
-    return err;
+    const cl_ulong lo = a[0] > b[0] ? a[0] : b[0], hi = a[1] < b[1] ? a[1] : b[1];
+    return hi > lo ? hi - lo : 0;
 }
 
-/* Enqueue CPI processing for a slot whose raw samples are uploaded (or being uploaded: the
- * compute queue waits for sl->up). Results land in sl->out_host when sl->down completes. */
-static int enqueue_cpi(cl_state *s, cl_slot *sl)
+static void widen(cl_ulong iv[2], cl_ulong t0, cl_ulong t1)
 {
-    const triad__plan *p = s->plan;
-    cl_command_queue q = s->ctx->queue;
-    int err = 0;
-    TRIAD__CL_TRY(clEnqueueBarrierWithWaitList(q, 1, &sl->up, NULL), err, fail);
-    if ((err = zero_uint(s, s->nonfinite_counter)))
-        goto fail;
-    for (cl_uint ch = 0; ch < p->c; ch++) {
-        const size_t at = ch * s->out_ch_bytes;
-        if ((err = zero_uint(s, s->above_counter)) || (err = zero_uint(s, s->dets_counter)) ||
-            (err = spectra(s, sl->raw_dev, ch)) || (err = cfar(s, ch)) || (err = extract(s, ch)))
-            goto fail;
-        TRIAD__CL_TRY(clEnqueueCopyBuffer(q, s->nonfinite_counter, sl->out_dev, 0, at, 4, 0, NULL,
-                                          NULL), err, fail);
-        TRIAD__CL_TRY(clEnqueueCopyBuffer(q, s->above_counter, sl->out_dev, 0, at + 4, 4, 0, NULL,
-                                          NULL), err, fail);
-        TRIAD__CL_TRY(clEnqueueCopyBuffer(q, s->dets_counter, sl->out_dev, 0, at + 8, 4, 0, NULL,
-                                          NULL), err, fail);
-        TRIAD__CL_TRY(clEnqueueCopyBuffer(q, s->dets, sl->out_dev, 0, at + 16,
-                                          16 * p->max_detections, 0, NULL, NULL), err, fail);
+    if (!iv[1] || t0 < iv[0])
+        iv[0] = t0;
+    if (t1 > iv[1])
+        iv[1] = t1;
+}
+
+/* The last launch of g is complete: add its spans to the sums, give each of its CPIs its
+ * share, count the copy time that overlapped kernels of this or a recent launch, and drop the
+ * events. */
+static void absorb(cl_state *s, cl_group *g)
+{
+    if (!g->nev)
+        return;
+    double t[NUM_ST] = {0};
+    span_rec r = {.valid = 1};
+    for (size_t i = 0; i < g->nev; i++) {
+        cl_ulong t0 = 0, t1 = 0;
+        if (clGetEventProfilingInfo(g->ev[i].first, CL_PROFILING_COMMAND_START, sizeof t0, &t0,
+                                    NULL) != CL_SUCCESS ||
+            clGetEventProfilingInfo(g->ev[i].last, CL_PROFILING_COMMAND_END, sizeof t1, &t1,
+                                    NULL) != CL_SUCCESS ||
+            t1 < t0)
+            continue;
+        const int st = g->ev[i].stage;
+        t[st] += (double)(t1 - t0) * 1e-9;
+        widen(st == ST_H2D ? r.up : st == ST_D2H ? r.down : r.comp, t0, t1);
     }
-    TRIAD__CL_TRY(clEnqueueMarkerWithWaitList(q, 0, NULL, &sl->comp), err, fail);
-    TRIAD__CL_TRY(clFlush(q), err, fail);
-    TRIAD__CL_TRY(clEnqueueReadBuffer(s->down_q, sl->out_dev, CL_FALSE, 0,
-                                      p->c * s->out_ch_bytes, sl->out_host, 1, &sl->comp,
-                                      &sl->down), err, fail);
-    TRIAD__CL_TRY(clFlush(s->down_q), err, fail);
-fail:
-    return err;
+    release_timed(g);
+    cl_ulong ov = overlap_ns(r.up, r.comp) + overlap_ns(r.down, r.comp);
+    for (int h = 0; h < HIST; h++) {
+        const span_rec *q = &s->hist[h];
+        if (!q->valid)
+            continue;
+        ov += overlap_ns(r.up, q->comp) + overlap_ns(r.down, q->comp) +
+              overlap_ns(q->up, r.comp) + overlap_ns(q->down, r.comp);
+    }
+    s->hist[s->hist_next] = r;
+    s->hist_next = (s->hist_next + 1) % HIST;
+    s->overlap_s += (double)ov * 1e-9;
+    for (int i = 0; i < NUM_ST; i++)
+        s->prof_s[i] += t[i];
+    s->prof_cpis += g->launched;
+    for (size_t i = 0; i < s->batch; i++)
+        if (g->in_launch[i])
+            for (int j = 0; j < 4; j++)
+                g->sub_times[i][j] = t[j] / (double)g->launched;
 }
 
-/* After a failed submit: wait until no queue still works on the slot (an upload may be reading
- * host memory), then drop its events. */
-static void abandon(cl_state *s, cl_slot *sl)
+/* ---- launches ---- */
+
+/* Wait until no queue still works on the group (an upload may be reading host memory), then
+ * drop its events: after a failed launch. */
+static void abandon(cl_state *s, cl_group *g)
 {
     clFinish(s->up_q);
     clFinish(s->ctx->queue);
     clFinish(s->down_q);
-    release_events(sl);
+    release(&s->tick);
+    close_span(s);
+    s->rec = NULL;
+    release_events(g);
 }
 
-static void *cl_input(void *st, size_t slot) { return ((cl_state *)st)->slot[slot].in_host; }
-
-static int upload(cl_state *s, cl_slot *sl, const void *src)
+/* Launch the group's pending CPIs: upload them (each run of neighbouring positions in one
+ * copy; from src instead of the staging when src is given, for one CPI), run the kernels over
+ * the positions lo .. hi-1 they span, download their results. Ordered after the group's last
+ * launch: the upload waits for its kernels (raw_dev), the kernels for its download (out_dev). */
+static int launch(cl_state *s, cl_group *g, const void *src)
 {
     const triad__plan *p = s->plan;
+    cl_command_queue q = s->ctx->queue;
     int err = 0;
-    const size_t bytes = p->p * p->n * p->c * triad_format_bytes(p->format);
-    if (s->fail_after >= 0 && s->uploads++ >= s->fail_after)
+    size_t lo = s->batch, hi = 0, k = 0;
+    for (size_t i = 0; i < s->batch; i++)
+        if (g->pending[i]) {
+            lo = i < lo ? i : lo;
+            hi = i + 1;
+            k++;
+        }
+    if (!k)
+        return 0;
+    if (s->fail_after >= 0 && s->uploads + (long)k > s->fail_after)
         return triad__fail(TRIAD_EBACKEND, "opencl: device lost (injected by "
                                            "TRIAD_TEST_OPENCL_FAIL_AFTER)");
-    TRIAD__CL_TRY(clEnqueueWriteBuffer(s->up_q, sl->raw_dev, CL_FALSE, 0, bytes, src, 0, NULL,
-                                       &sl->up), err, fail);
+    s->uploads += (long)k;
+    if (s->profiling && g->nev) { /* the last launch's spans, before they are replaced */
+        TRIAD__CL_TRY(clWaitForEvents(1, &g->down), err, fail);
+        absorb(s, g);
+    }
+    cl_event prev[2] = {g->comp, g->down};
+    g->comp = g->down = NULL;
+    release(&g->up);
+    s->rec = g;
+    const cl_uint nprev = prev[0] ? 1 : 0;
+    for (size_t i = lo; i < hi;) { /* uploads, run by run */
+        if (!g->pending[i]) {
+            i++;
+            continue;
+        }
+        size_t e = i;
+        while (e < hi && g->pending[e])
+            e++;
+        release(&g->up);
+        const void *from = src ? src : g->in_host + i * s->cpi_bytes;
+        TRIAD__CL_TRY(clEnqueueWriteBuffer(s->up_q, g->raw_dev, CL_FALSE, i * s->cpi_bytes,
+                                           (e - i) * s->cpi_bytes, from, nprev, nprev ? prev : NULL,
+                                           &g->up),
+                      err, fail);
+        add_copy(s, ST_H2D, g->up);
+        i = e;
+    }
     TRIAD__CL_TRY(clFlush(s->up_q), err, fail);
+    cl_event before[2] = {g->up, prev[1]};
+    TRIAD__CL_TRY(clEnqueueBarrierWithWaitList(q, prev[1] ? 2 : 1, before, NULL), err, fail);
+    const size_t head = p->c * s->out_ch_bytes, at = lo * head;
+    const cl_uint zero = 0;
+    TRIAD__CL_TRY(clEnqueueFillBuffer(q, g->out_dev, &zero, sizeof zero, at, (hi - lo) * head, 0,
+                                      NULL, NULL),
+                  err, fail);
+    for (size_t a0 = lo * p->c; a0 < hi * p->c; a0 += s->gmax) {
+        const size_t gm = hi * p->c - a0 < s->gmax ? hi * p->c - a0 : s->gmax;
+        if ((err = spectra(s, g->raw_dev, g->out_dev, (cl_uint)a0, gm)) ||
+            (err = cfar(s, g->out_dev, (cl_uint)a0, gm)) ||
+            (err = extract(s, g->out_dev, (cl_uint)a0, gm)))
+            goto fail;
+    }
+    close_span(s);
+    TRIAD__CL_TRY(clEnqueueMarkerWithWaitList(q, 0, NULL, &g->comp), err, fail);
+    TRIAD__CL_TRY(clFlush(q), err, fail);
+    for (size_t i = lo; i < hi;) { /* downloads, run by run */
+        if (!g->pending[i]) {
+            i++;
+            continue;
+        }
+        size_t e = i;
+        while (e < hi && g->pending[e])
+            e++;
+        release(&g->down);
+        TRIAD__CL_TRY(clEnqueueReadBuffer(s->down_q, g->out_dev, CL_FALSE, i * head,
+                                          (e - i) * head, g->out_host + i * head, 1, &g->comp,
+                                          &g->down),
+                      err, fail);
+        add_copy(s, ST_D2H, g->down);
+        i = e;
+    }
+    TRIAD__CL_TRY(clFlush(s->down_q), err, fail);
+    for (size_t i = 0; i < s->batch; i++) {
+        g->in_launch[i] = g->pending[i];
+        if (g->pending[i]) {
+            clRetainEvent(g->down);
+            g->sub_down[i] = g->down;
+            g->pending[i] = 0;
+        }
+    }
+    g->launched = k;
+    s->last_pos = hi - 1;
+    s->rec = NULL;
 fail:
+    release(&prev[0]);
+    release(&prev[1]);
     return err;
 }
 
+static void *cl_input(void *st, size_t slot)
+{
+    cl_state *s = st;
+    return s->group[slot / s->batch].in_host + slot % s->batch * s->cpi_bytes;
+}
+
+static size_t cl_slots(const void *st)
+{
+    const cl_state *s = st;
+    return GROUPS * s->batch;
+}
+
+/* Mark the slot; launch its group when every slot of it is submitted. */
 static int cl_submit(void *st, size_t slot)
 {
     cl_state *s = st;
-    cl_slot *sl = &s->slot[slot];
-    sl->t_submit = triad__now();
-    int err = upload(s, sl, sl->in_host);
-    if (!err)
-        err = enqueue_cpi(s, sl);
+    cl_group *g = &s->group[slot / s->batch];
+    const size_t i = slot % s->batch;
+    g->pending[i] = 1;
+    g->t_submit[i] = triad__now();
+    size_t n = 0;
+    for (size_t j = 0; j < s->batch; j++)
+        n += g->pending[j];
+    int err = n == s->batch ? launch(s, g, NULL) : 0;
     if (err)
-        abandon(s, sl);
+        abandon(s, g);
     return err;
 }
 
@@ -697,34 +980,46 @@ static int cl_collect(void *st, size_t slot, triad__bin_det *dets, size_t *count
 {
     cl_state *s = st;
     const triad__plan *p = s->plan;
-    cl_slot *sl = &s->slot[slot];
+    cl_group *g = &s->group[slot / s->batch];
+    const size_t i = slot % s->batch;
     int err = 0;
-    if (!sl->down)
+    if (g->pending[i] && (err = launch(s, g, NULL))) { /* a partial batch */
+        abandon(s, g);
+        return err;
+    }
+    if (!g->sub_down[i])
         return triad__fail(TRIAD_EINVAL, "opencl: collect of slot %zu that was not submitted", slot);
-    TRIAD__CL_TRY(clWaitForEvents(1, &sl->down), err, fail);
+    TRIAD__CL_TRY(clWaitForEvents(1, &g->sub_down[i]), err, fail);
+    const unsigned char *base = g->out_host + i * p->c * s->out_ch_bytes;
     for (size_t ch = 0; ch < p->c; ch++) {
-        const unsigned char *o = (const unsigned char *)sl->out_host + ch * s->out_ch_bytes;
+        const unsigned char *o = base + ch * s->out_ch_bytes;
         cl_uint head[3];
         memcpy(head, o, sizeof head);
         const size_t kept = head[2] < p->max_detections ? head[2] : p->max_detections;
         const float *d = (const float *)(o + 16);
         triad__bin_det *out = dets + ch * p->max_detections;
-        for (size_t i = 0; i < kept; i++) {
-            out[i].range_bin = d[4 * i];
-            out[i].doppler_bin = d[4 * i + 1];
-            out[i].snr_db = d[4 * i + 2];
-            out[i].power_db = d[4 * i + 3];
+        for (size_t k = 0; k < kept; k++) {
+            out[k].range_bin = d[4 * k];
+            out[k].doppler_bin = d[4 * k + 1];
+            out[k].snr_db = d[4 * k + 2];
+            out[k].power_db = d[4 * k + 3];
         }
         counts[ch] = kept;
         stats->dropped += head[2] - kept;
         stats->cells_above += head[1];
-        if (ch == p->c - 1)
-            stats->nonfinite += head[0]; /* the counter runs over the channels */
+        if (ch == 0)
+            stats->nonfinite += head[0]; /* the CPI's counter sits with its channel 0 */
     }
-    times[0] = triad__now() - sl->t_submit; /* submit to results, all stages */
-    times[1] = times[2] = times[3] = 0.0;
+    if (s->profiling) { /* device time per stage: this CPI's share of its launch */
+        if (g->sub_down[i] == g->down)
+            absorb(s, g);
+        memcpy(times, g->sub_times[i], 4 * sizeof *times);
+    } else {
+        times[0] = triad__now() - g->t_submit[i]; /* submit to results, all stages */
+        times[1] = times[2] = times[3] = 0.0;
+    }
 fail:
-    release_events(sl);
+    release(&g->sub_down[i]);
     return err;
 }
 
@@ -733,23 +1028,25 @@ static int cl_execute(void *st, const void *raw, triad__bin_det *dets, size_t *c
                       triad_chain_stats *stats, double times[4])
 {
     cl_state *s = st;
-    cl_slot *sl = &s->slot[0];
-    sl->t_submit = triad__now();
-    int err = upload(s, sl, raw);
-    if (!err)
-        err = enqueue_cpi(s, sl);
+    cl_group *g = &s->group[0];
+    g->pending[0] = 1;
+    g->t_submit[0] = triad__now();
+    int err = launch(s, g, raw);
     if (!err)
         return cl_collect(s, 0, dets, counts, stats, times);
-    abandon(s, sl); /* the upload may still read the caller's memory */
+    abandon(s, g); /* the upload may still read the caller's memory */
     return err;
 }
 
 static int cl_power_map(const void *st, size_t ch, float *map)
 {
     const cl_state *s = st;
+    const triad__plan *p = s->plan;
+    const size_t bytes = p->p * p->n * sizeof *map;
     int err = 0;
-    TRIAD__CL_TRY(clEnqueueReadBuffer(s->ctx->queue, s->map[ch], CL_TRUE, 0,
-                                      s->plan->p * s->plan->n * sizeof *map, map, 0, NULL, NULL),
+    TRIAD__CL_TRY(clEnqueueReadBuffer(s->ctx->queue, s->maps, CL_TRUE,
+                                      (s->last_pos * p->c + ch) * bytes, bytes, map, 0, NULL,
+                                      NULL),
                   err, fail);
 fail:
     return err;
@@ -764,6 +1061,20 @@ static int cl_compressed(const void *st, size_t ch, float complex *out)
                                            "use --backend fftw to inspect them");
 }
 
+static void cl_profile(const void *st, triad_chain_profile *out)
+{
+    const cl_state *s = st;
+    memset(out, 0, sizeof *out);
+    out->batch = s->batch;
+    out->available = s->profiling;
+    out->cpis = s->prof_cpis;
+    for (int i = 0; i < 4; i++)
+        out->stage_s[i] = s->prof_s[i];
+    out->h2d_s = s->prof_s[ST_H2D];
+    out->d2h_s = s->prof_s[ST_D2H];
+    out->overlap_s = s->overlap_s;
+}
+
 const triad__backend_ops triad__backend_opencl = {
     .name = "opencl",
     .create = cl_create,
@@ -771,8 +1082,9 @@ const triad__backend_ops triad__backend_opencl = {
     .execute = cl_execute,
     .power_map = cl_power_map,
     .compressed = cl_compressed,
-    .slots = SLOTS,
+    .slots = cl_slots,
     .input = cl_input,
     .submit = cl_submit,
     .collect = cl_collect,
+    .profile = cl_profile,
 };

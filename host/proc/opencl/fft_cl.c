@@ -340,8 +340,19 @@ int triad__clfft_enqueue(triad__clfft *f, cl_command_queue queue, cl_mem in, cl_
                          cl_mem scratch, int dir, cl_uint num_wait, const cl_event *wait,
                          cl_event *done)
 {
+    return triad__clfft_enqueue_batch(f, queue, f->cfg.batch, in, out, scratch, dir, num_wait,
+                                      wait, done);
+}
+
+int triad__clfft_enqueue_batch(triad__clfft *f, cl_command_queue queue, size_t batch, cl_mem in,
+                               cl_mem out, cl_mem scratch, int dir, cl_uint num_wait,
+                               const cl_event *wait, cl_event *done)
+{
     if (done)
         *done = NULL;
+    if (batch < 1 || batch > f->cfg.batch)
+        return triad__fail(TRIAD_EINVAL, "clfft: batch %zu: the plan has 1..%zu", batch,
+                           f->cfg.batch);
     if (dir != TRIAD__CLFFT_FORWARD && dir != TRIAD__CLFFT_INVERSE)
         return triad__fail(TRIAD_EINVAL, "clfft: dir = %d: must be -1 (forward) or +1 (inverse)",
                            dir);
@@ -363,10 +374,14 @@ int triad__clfft_enqueue(triad__clfft *f, cl_command_queue queue, cl_mem in, cl_
     if (f->variant == TRIAD__CLFFT_LOCAL) {
         const pass *ps = &f->passes[0];
         const cl_int d = dir;
+        const size_t per_group = TRIAD__CLFFT_LOCAL_MAX_N / c->n;
+        const size_t global = (batch + per_group - 1) / per_group * ps->local;
         TRIAD__CL_TRY(clSetKernelArg(ps->kernel, LA_IN, sizeof in, &in), err, fail);
         TRIAD__CL_TRY(clSetKernelArg(ps->kernel, LA_OUT, sizeof out, &out), err, fail);
         TRIAD__CL_TRY(clSetKernelArg(ps->kernel, LA_DIR, sizeof d, &d), err, fail);
-        TRIAD__CL_TRY(clEnqueueNDRangeKernel(queue, ps->kernel, 1, NULL, &ps->global, &ps->local,
+        if ((err = set_arg_uint(ps->kernel, LA_BATCH, batch)))
+            goto fail;
+        TRIAD__CL_TRY(clEnqueueNDRangeKernel(queue, ps->kernel, 1, NULL, &global, &ps->local,
                                              num_wait, wait, done),
                       err, fail);
         return 0;
@@ -384,7 +399,11 @@ int triad__clfft_enqueue(triad__clfft *f, cl_command_queue queue, cl_mem in, cl_
         TRIAD__CL_TRY(clSetKernelArg(ps->kernel, PA_OUT, sizeof dst, &dst), err, fail);
         TRIAD__CL_TRY(clSetKernelArg(ps->kernel, PA_IN_CONJ, sizeof conj, in_conj), err, fail);
         TRIAD__CL_TRY(clSetKernelArg(ps->kernel, PA_OUT_CONJ, sizeof conj, out_conj), err, fail);
-        TRIAD__CL_TRY(clEnqueueNDRangeKernel(queue, ps->kernel, 1, NULL, &ps->global, &ps->local,
+        if ((err = set_arg_uint(ps->kernel, PA_BATCH, batch)))
+            goto fail;
+        const size_t items = c->n / ps->radix * batch;
+        const size_t global = (items + ps->local - 1) / ps->local * ps->local;
+        TRIAD__CL_TRY(clEnqueueNDRangeKernel(queue, ps->kernel, 1, NULL, &global, &ps->local,
                                              i == 0 ? num_wait : 0, i == 0 ? wait : NULL,
                                              i == np - 1 ? done : NULL),
                       err, fail);

@@ -92,6 +92,12 @@ int triad__clfft_enqueue(triad__clfft *fft, cl_command_queue queue, cl_mem in, c
                          cl_mem scratch, int dir, cl_uint num_wait, const cl_event *wait,
                          cl_event *done);
 
+/* As triad__clfft_enqueue, over the first batch transforms of the plan's layout only
+ * (1 <= batch <= the planned batch): a partly filled batch of CPIs costs its share. */
+int triad__clfft_enqueue_batch(triad__clfft *fft, cl_command_queue queue, size_t batch,
+                               cl_mem in, cl_mem out, cl_mem scratch, int dir, cl_uint num_wait,
+                               const cl_event *wait, cl_event *done);
+
 /* One kernel launch of a plan: which kernel, its work-group and global sizes, and its
  * resource use on the plan's device (so tests can hold it to the NVIDIA limits). */
 typedef struct {
