@@ -42,6 +42,14 @@ for r in res:
 if any(r["backend"] == "opencl" for r in res):
     bw = d["opencl_bandwidth"]
     assert bw["copy_gb_per_s"] > 0 and bw["h2d_pinned_gb_per_s"] > 0, bw
+for r in (r for r in res if r["backend"] == "opencl"):
+    # profiled: device time per stage, the copies, and a batched streaming run
+    assert all(r["stage_median_ms"][k] > 0 for k in ("range", "doppler", "cfar", "extract")), r
+    assert r["device_copies_ms"]["h2d"] > 0 and r["device_copies_ms"]["d2h"] > 0, r
+    st = r["stream"]
+    assert st["batch"] >= 1 and st["slots"] == 2 * st["batch"] and st["cpis"] % st["batch"] == 0, st
+    assert st["ms_per_cpi"] > 0 and st["device_ms_per_cpi"]["h2d"] > 0, st
+    assert 0 <= st["copy_compute_overlap"] <= 1, st
 png = open(sys.argv[2], "rb").read()
 w, h = struct.unpack(">II", png[16:24])
 assert png[12:16] == b"IHDR" and 300 < w < 4000 and 200 < h < 2000, (w, h)

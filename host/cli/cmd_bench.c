@@ -20,6 +20,11 @@
  * End-to-end latency (raw CPI in host memory -> its detections in host memory) is the time
  * of one triad_chain_execute: the call is synchronous, so latency and time per CPI coincide.
  *
+ * OpenCL runs are profiled (cfg.profile_device): the stage columns are device times from CL
+ * events (per CPI), the copies each way are reported beside them, and a streaming run after
+ * the timed CPIs (every slot busy, so small CPIs are batched) gives the time per CPI when
+ * uploads, kernels and downloads overlap, and how much of the copy time they did overlap.
+ *
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <cjson/cJSON.h>
 #include <fftw3.h>
@@ -83,7 +88,9 @@ static const char usage_text[] =
     "  batched transforms (fftw), the fused design's minimal bytes at the device's measured\n"
     "  bandwidth (opencl). Defaults: workload M, backend all (fftw, and opencl when there is a\n"
     "  device), ci16_le, 3 warm-up CPIs, 50 timed CPIs (10 on an OpenCL CPU device, where\n"
-    "  workloads over 3 Msamples per CPI run only when named). --list shows the workloads.\n";
+    "  workloads over 3 Msamples per CPI run only when named). --list shows the workloads.\n"
+    "  OpenCL runs are profiled: stage columns are device times; then the copies, and a\n"
+    "  streaming run (all slots busy; small CPIs batched) with its copy/compute overlap.\n";
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -117,6 +124,13 @@ typedef struct {
     double create_s;       /* chain create (planning, kernel builds) */
     double median_s, p99_s, mean_s, min_s, max_s;
     double stage_s[4];     /* medians: range, doppler, cfar, extract */
+    int profiled;          /* opencl: device times from events (below) */
+    double h2d_s, d2h_s;   /* opencl: mean device time of the copies per CPI */
+    int stream_cpis;       /* opencl: the streaming run */
+    size_t batch, slots;
+    double stream_s;       /* wall time per CPI, streaming */
+    double stream_stage_s[4], stream_h2d_s, stream_d2h_s; /* device time per CPI, streaming */
+    double overlap;        /* share of the copy time that ran while kernels ran, streaming */
     char floor_kind[16];   /* "fftw" or "bandwidth" */
     double floor_s;
     double floor_part_s[3]; /* fftw: range, doppler; bandwidth: up, device, down */
@@ -276,6 +290,63 @@ static int targets_found(const triad_scene *s, const triad_detection *d, size_t 
     return found;
 }
 
+/* total CPIs streamed through every slot (round robin, all busy, then a drain), as triad
+ * process does. Returns 0 or a triad error. */
+static int stream_cpis(triad_chain *chain, void *const *raw, size_t bytes, triad_detection *d,
+                       uint64_t total)
+{
+    const size_t slots = triad_chain_slots(chain);
+    uint64_t submitted = 0, collected = 0;
+    while (collected < total) {
+        if (submitted < total && submitted - collected < slots) {
+            const size_t slot = (size_t)(submitted % slots);
+            memcpy(triad_chain_input(chain, slot), raw[submitted % DISTINCT_CPIS], bytes);
+            if (triad_chain_submit(chain, slot, submitted))
+                return -1;
+            submitted++;
+            continue;
+        }
+        triad_chain_stats st;
+        if (triad_chain_collect(chain, (size_t)(collected % slots), d, &st))
+            return -1;
+        collected++;
+    }
+    return 0;
+}
+
+/* Streaming, so that small CPIs go in batches: after one untimed round of the slots (a device
+ * compiler may specialise kernels for the batch's sizes), at least `cpis` CPIs and two rounds
+ * of the slots, in whole batches. Fills the stream_* fields of r. Returns 0 or a triad error. */
+static int stream_run(triad_chain *chain, void *const *raw, size_t bytes, triad_detection *d,
+                      int cpis, result *r)
+{
+    const size_t slots = triad_chain_slots(chain);
+    triad_chain_profile p0, p1;
+    triad_chain_profile_get(chain, &p0);
+    const uint64_t b = p0.batch ? p0.batch : 1;
+    uint64_t total = (uint64_t)cpis > 2 * slots ? (uint64_t)cpis : 2 * slots;
+    total = (total + b - 1) / b * b;
+    if (stream_cpis(chain, raw, bytes, d, slots))
+        return -1;
+    triad_chain_profile_get(chain, &p0);
+    const double t0 = triad__now();
+    if (stream_cpis(chain, raw, bytes, d, total))
+        return -1;
+    r->stream_s = (triad__now() - t0) / (double)total;
+    triad_chain_profile_get(chain, &p1);
+    r->stream_cpis = (int)total;
+    r->batch = p1.batch;
+    r->slots = slots;
+    const double n = p1.cpis > p0.cpis ? (double)(p1.cpis - p0.cpis) : NAN;
+    for (int i = 0; i < 4; i++)
+        r->stream_stage_s[i] = (p1.stage_s[i] - p0.stage_s[i]) / n;
+    r->stream_h2d_s = (p1.h2d_s - p0.h2d_s) / n;
+    r->stream_d2h_s = (p1.d2h_s - p0.d2h_s) / n;
+    const double copies = (p1.h2d_s - p0.h2d_s) + (p1.d2h_s - p0.d2h_s);
+    r->overlap = p1.available && copies > 0.0 ? (p1.overlap_s - p0.overlap_s) / copies : NAN;
+    return 0;
+}
+
 /* Returns 0 (measured or skipped with a note) or 1 after printing an error. */
 static int bench_one(const workload *w, const char *backend, triad_format format, int cpis,
                      int warmup, triad_chain_cfg cfg, cl_floor *clf, result *res)
@@ -303,6 +374,7 @@ static int bench_one(const workload *w, const char *backend, triad_format format
     res->pulse_samples = l;
     triad_recording_chain_cfg(&s.radar, ref, l, &cfg);
     cfg.backend = backend;
+    cfg.profile_device = true; /* OpenCL: device times per stage; FFTW ignores it */
     const double tc = triad__now();
     if (triad_chain_create(&chain, &cfg)) {
         if (strcmp(backend, "fftw") == 0) {
@@ -340,9 +412,12 @@ static int bench_one(const workload *w, const char *backend, triad_format format
     double *stage[4] = {times + cpis, times + 2 * cpis, times + 3 * cpis, times + 4 * cpis};
     size_t dets = 0, last_n = 0;
     uint64_t last_k = 0;
+    triad_chain_profile p0, p1;
     for (int k = -warmup; k < cpis; k++) {
         const uint64_t index = (uint64_t)(k + warmup);
         triad_chain_stats st;
+        if (k == 0)
+            triad_chain_profile_get(chain, &p0);
         const double t0 = triad__now();
         if (triad_chain_execute(chain, raw[index % DISTINCT_CPIS], index, d, &st)) {
             cli_error("bench", 1, "%s on %s: %s", w->name, res->ran, triad_errmsg());
@@ -360,9 +435,20 @@ static int bench_one(const workload *w, const char *backend, triad_format format
         last_n = st.detections;
         last_k = index;
     }
+    triad_chain_profile_get(chain, &p1);
+    if (p1.available && p1.cpis > p0.cpis) {
+        const double n = (double)(p1.cpis - p0.cpis);
+        res->profiled = 1;
+        res->h2d_s = (p1.h2d_s - p0.h2d_s) / n;
+        res->d2h_s = (p1.d2h_s - p0.d2h_s) / n;
+    }
     /* the targets of the last CPI: the simulator places them by CPI index modulo the cycle */
     res->targets = (int)s.num_targets;
     res->targets_found = targets_found(&s, d, last_n, last_k % DISTINCT_CPIS);
+    if (on_device && stream_run(chain, raw, bytes, d, cpis, res)) {
+        cli_error("bench", 1, "%s on %s, streaming: %s", w->name, res->ran, triad_errmsg());
+        goto done;
+    }
     res->dets_per_cpi = (double)dets / cpis;
     double sum = 0.0;
     for (int k = 0; k < cpis; k++)
@@ -482,6 +568,17 @@ static void print_row(const result *r, triad_format format)
            n / r->median_s * 1e-6, n * (double)triad_format_bytes(format) / r->median_s * 1e-9,
            ms(r->stage_s[0]), ms(r->stage_s[1]), ms(r->stage_s[2]), ms(r->stage_s[3]), floor_ms,
            ratio, r->dets_per_cpi, r->targets_found, r->targets);
+    if (r->profiled)
+        printf("       device per CPI: up %.3f ms, down %.3f ms (stages above: kernel time)\n",
+               ms(r->h2d_s), ms(r->d2h_s));
+    if (r->stream_cpis)
+        printf("       streaming %d CPIs, %zu slots, batch %zu: %.3f ms/CPI (%.1f Msamp/s); "
+               "device per CPI: range %.3f doppler %.3f cfar %.3f extract %.3f up %.3f down "
+               "%.3f ms; copy/compute overlap %.0f%%\n",
+               r->stream_cpis, r->slots, r->batch, ms(r->stream_s), n / r->stream_s * 1e-6,
+               ms(r->stream_stage_s[0]), ms(r->stream_stage_s[1]), ms(r->stream_stage_s[2]),
+               ms(r->stream_stage_s[3]), ms(r->stream_h2d_s), ms(r->stream_d2h_s),
+               100.0 * r->overlap);
     fflush(stdout);
 }
 
@@ -539,9 +636,36 @@ static cJSON *result_json(const result *r, triad_format format)
     for (int i = 0; i < 4; i++)
         add_num(st, stage_names[i], ms(r->stage_s[i]));
     if (strcmp(r->ran, "opencl") == 0)
-        cJSON_AddStringToObject(st, "note", "opencl: as the backend reports them; a stage it "
-                                            "does not time on its own reads 0 and is counted in "
-                                            "the one before it");
+        cJSON_AddStringToObject(st, "note", r->profiled
+                                                ? "opencl: device (kernel) time per stage from "
+                                                  "CL event profiling; copies in device_copies_ms"
+                                                : "opencl: as the backend reports them; a stage "
+                                                  "it does not time on its own reads 0 and is "
+                                                  "counted in the one before it");
+    if (r->profiled) {
+        cJSON *dc = cJSON_AddObjectToObject(o, "device_copies_ms");
+        add_num(dc, "h2d", ms(r->h2d_s));
+        add_num(dc, "d2h", ms(r->d2h_s));
+        cJSON_AddStringToObject(dc, "note", "mean per CPI over the timed CPIs, CL event "
+                                            "profiling");
+    }
+    if (r->stream_cpis) {
+        cJSON *sj = cJSON_AddObjectToObject(o, "stream");
+        cJSON_AddNumberToObject(sj, "cpis", r->stream_cpis);
+        cJSON_AddNumberToObject(sj, "slots", (double)r->slots);
+        cJSON_AddNumberToObject(sj, "batch", (double)r->batch);
+        add_num(sj, "ms_per_cpi", ms(r->stream_s));
+        add_num(sj, "msamples_per_s", n / r->stream_s * 1e-6);
+        cJSON *dj = cJSON_AddObjectToObject(sj, "device_ms_per_cpi");
+        for (int i = 0; i < 4; i++)
+            add_num(dj, stage_names[i], ms(r->stream_stage_s[i]));
+        add_num(dj, "h2d", ms(r->stream_h2d_s));
+        add_num(dj, "d2h", ms(r->stream_d2h_s));
+        add_num(sj, "copy_compute_overlap", r->overlap);
+        cJSON_AddStringToObject(sj, "note", "every slot busy, round robin, then a drain (as "
+                                            "triad process); wall time per CPI; overlap: the "
+                                            "share of the copy time during which kernels ran");
+    }
     cJSON *fl = cJSON_AddObjectToObject(o, "floor");
     cJSON_AddStringToObject(fl, "kind", r->floor_kind[0] ? r->floor_kind : "none");
     add_num(fl, "ms", ms(r->floor_s));
@@ -950,8 +1074,8 @@ int cmd_bench(int argc, char **argv)
     if (ran_cl)
         printf("floor, opencl: raw CPI up at pinned host->device speed + raw read, cube write "
                "and cube read at device copy speed + detections back.\n"
-               "opencl stage times: as the backend reports them; a stage it does not time on its "
-               "own reads 0 and is counted in the one before it.\n");
+               "opencl stage times: device (kernel) time per stage from CL event profiling; the "
+               "copies and a streaming run (batched when CPIs are small) on the lines below.\n");
     printf("p99 is the largest time when fewer than 100 CPIs are timed; found: simulated "
            "targets detected in the last CPI.\n");
     if (status == 0 && json_path)
