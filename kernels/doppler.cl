@@ -62,3 +62,47 @@ __kernel void doppler_dft(__global const float2 *cube, __global float2 *out,
     }
     out[(size_t)k * width + c] = acc;
 }
+
+/* The whole Doppler stage of a chunk in one kernel when 16 <= P <= 1024 is a power of two:
+ * canceller and weights -> FFT across the P pulses in local memory (tr_fft_local, fft.cl) ->
+ * |.|^2 with fftshift into the map; the cube never goes through global memory. A work-group
+ * of 256 takes 4096/P range columns, neighbouring work-items on neighbouring columns (reads
+ * and writes along range coalesce); columns c = j n + r run over every map of the chunk
+ * (cols = maps x n). tw: exp(-2 pi i m / P), m < P. */
+__kernel __attribute__((reqd_work_group_size(TR_FFT_LOCAL_ITEMS, 1, 1)))
+void doppler_fused(__global const float2 *compressed, __global float *maps,
+                   __global const float *weight, __global const float2 *tw, uint log2p, uint n,
+                   uint nfft, uint p_mti, uint mti, uint cols, uint a0)
+{
+    __local float2 buf[TR_FFT_LOCAL_PADDED];
+    const uint p = 1u << log2p, T = p >> 4, lid = get_local_id(0);
+    const uint log2tpw = TR_FFT_LOCAL_LOG2_POINTS - log2p; /* columns per work-group */
+    const uint tl = lid & ((1u << log2tpw) - 1), t = lid >> log2tpw;
+    const uint col = ((uint)get_group_id(0) << log2tpw) + tl;
+    const bool valid = col < cols;
+    const uint j = valid ? col / n : 0, r = valid ? col % n : 0;
+    float2 v[16];
+    for (int q = 0; q < 16; q++) {
+        const uint m = t + (uint)q * T;
+        float2 x = (float2)(0.0f, 0.0f);
+        if (valid && m < p_mti) {
+            const __global float2 *y = compressed + ((size_t)j * p + m) * nfft + r;
+            if (mti == 2)
+                x = y[nfft] - y[0];
+            else if (mti == 3)
+                x = y[0] - 2.0f * y[nfft] + y[2 * (size_t)nfft];
+            else
+                x = y[0];
+            x *= weight[m];
+        }
+        v[q] = x;
+    }
+    tr_fft_local(v, buf + TR_FFT_LPAD(tl * p), t, log2p, tw, -1);
+    if (!valid)
+        return;
+    __global float *map = maps + (size_t)(a0 + j) * p * n + r;
+    for (int q = 0; q < 16; q++) {
+        const uint k = t + (uint)q * T; /* bin k goes to row (k + P/2) mod P */
+        map[(size_t)((k + p / 2) & (p - 1)) * n] = tr_norm(v[q]);
+    }
+}

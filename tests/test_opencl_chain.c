@@ -2,7 +2,8 @@
  * error <= 1e-5 and the same detections (count, positions within 0.01 bin, SNR within
  * 0.05 dB), over formats, channels, MTI, every CFAR variant, and pulse counts that are and are
  * not powers of two, with the fused range kernel (Nfft <= 4096) and without it; streaming,
- * and several CPIs batched into one set of launches (with a final partial batch). Also every
+ * several CPIs batched into one set of launches (with a final partial batch), and the fused
+ * Doppler kernel against the separate ones. Also every
  * kernel within NVIDIA's limits (<= 48 KiB local memory,
  * <= 1024 work-items). Skips (77) without an OpenCL device.
  * SPDX-License-Identifier: GPL-2.0-or-later */
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "proc/opencl/cl_util.h"
@@ -378,6 +380,95 @@ static void test_batching(void **st)
         batch_compare(&cases[i]);
 }
 
+/* The fused Doppler kernel (weights, FFT across pulses, power in local memory; 16 <= P <= 1024)
+ * against the separate kernels (TRIAD_OPENCL_DOPPLER_FUSED=0): maps to rel L2 <= 1e-6, the
+ * same detections. */
+static void doppler_fused_compare(const case_t *t)
+{
+    triad_scene s;
+    triad_scene_default(&s);
+    s.radar.samples_per_pulse = t->n;
+    s.radar.pulses_per_cpi = t->p;
+    s.radar.num_channels = t->c;
+    s.radar.format = t->format;
+    s.radar.pri_s = (double)t->n / s.radar.sample_rate_hz + 20e-6;
+    s.radar.waveform.pulse_width_s = 16.0 / s.radar.sample_rate_hz;
+    s.num_cpis = 2;
+    s.num_targets = 0;
+    const double rmax = 0.5 * TRIAD_C_MPS * (double)(t->n - 20) / s.radar.sample_rate_hz;
+    const double vmax = TRIAD_C_MPS / s.radar.carrier_hz / (4.0 * s.radar.pri_s);
+    s.targets[s.num_targets++] = (triad_sim_target){0.3 * rmax, 0.4 * vmax, -5.0};
+    s.targets[s.num_targets++] = (triad_sim_target){0.7 * rmax, -0.6 * vmax, -8.0};
+    if (t->clutter) {
+        s.clutter_cnr_db = 25.0;
+        s.clutter_range_min_m = 0.1 * rmax;
+        s.clutter_range_max_m = 0.5 * rmax;
+    }
+    float complex *ref;
+    size_t l;
+    assert_int_equal(triad_recording_waveform(&s.radar, &ref, &l), 0);
+    triad_chain_cfg cfg = triad_chain_cfg_default();
+    triad_recording_chain_cfg(&s.radar, ref, l, &cfg);
+    cfg.mti_pulses = t->mti;
+    cfg.cfar.type = t->cfar;
+    cfg.cfar.pfa = 1e-4;
+    cfg.backend = "opencl";
+    triad_chain *u, *f;
+    setenv("TRIAD_OPENCL_DOPPLER_FUSED", "0", 1);
+    assert_int_equal(triad_chain_create(&u, &cfg), 0);
+    unsetenv("TRIAD_OPENCL_DOPPLER_FUSED");
+    assert_int_equal(triad_chain_create(&f, &cfg), 0);
+    triad_sim *sim;
+    assert_int_equal(triad_sim_create(&sim, &s), 0);
+    void *raw = malloc(triad_recording_cpi_bytes(&s.radar));
+    triad_detection *du = malloc(cfg.max_detections * t->c * sizeof *du);
+    triad_detection *df = malloc(cfg.max_detections * t->c * sizeof *df);
+    float *mu = malloc(t->n * t->p * sizeof *mu), *mf = malloc(t->n * t->p * sizeof *mf);
+    double *md = malloc(t->n * t->p * sizeof *md);
+    for (uint64_t k = 0; k < s.num_cpis; k++) {
+        assert_int_equal(triad_sim_cpi(sim, k, raw, NULL), 0);
+        triad_chain_stats su, sf;
+        assert_int_equal(triad_chain_execute(u, raw, k, du, &su), 0);
+        assert_int_equal(triad_chain_execute(f, raw, k, df, &sf), 0);
+        double worst = 0.0;
+        for (size_t ch = 0; ch < t->c; ch++) {
+            assert_int_equal(triad_chain_power_map(u, ch, mu), 0);
+            assert_int_equal(triad_chain_power_map(f, ch, mf), 0);
+            for (size_t i = 0; i < t->n * t->p; i++)
+                md[i] = mu[i];
+            const double e = rel_l2_r(mf, md, t->n * t->p);
+            worst = e > worst ? e : worst;
+        }
+        print_message("  %-30s CPI %llu: fused Doppler map rel L2 %.2e, detections %zu / %zu\n",
+                      t->what, (unsigned long long)k, worst, su.detections, sf.detections);
+        assert_true(worst <= 1e-6);
+        assert_true(su.detections >= 2);
+        assert_int_equal(su.detections, sf.detections);
+        for (size_t i = 0; i < su.detections; i++) {
+            assert_int_equal(du[i].channel, df[i].channel);
+            assert_true(fabs(du[i].range_bin - df[i].range_bin) <= 0.01);
+            assert_true(fabs(du[i].doppler_bin - df[i].doppler_bin) <= 0.01);
+            assert_true(fabs(du[i].snr_db - df[i].snr_db) <= 0.05);
+        }
+    }
+    free(raw); free(du); free(df); free(mu); free(mf); free(md); free(ref);
+    triad_sim_destroy(sim);
+    triad_chain_destroy(u);
+    triad_chain_destroy(f);
+}
+
+static void test_doppler_fused(void **st)
+{
+    (void)st;
+    const case_t cases[] = {
+        {"cf32 16x512 CA", 512, 16, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_CA, 0},
+        {"ci16 2ch 64x700 MTI3 GO clutter", 700, 64, 2, TRIAD_FORMAT_CI16_LE, 3, TRIAD_CFAR_GO, 1},
+        {"cf32 1024x96 MTI2 OS", 96, 1024, 1, TRIAD_FORMAT_CF32_LE, 2, TRIAD_CFAR_OS, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        doppler_fused_compare(&cases[i]);
+}
+
 /* Every kernel of the backend's program within NVIDIA's limits, from what the device reports. */
 static void test_kernel_limits(void **st)
 {
@@ -390,8 +481,10 @@ static void test_kernel_limits(void **st)
     triad__cl_kernel_info info[64];
     size_t count = 0;
     assert_int_equal(triad__cl_program_kernels(prog, ctx->device, info, 64, &count), 0);
-    assert_true(count >= 12);
+    assert_true(count >= 20);
+    int fused_doppler = 0;
     for (size_t i = 0; i < count && i < 64; i++) {
+        fused_doppler |= strcmp(info[i].name, "doppler_fused") == 0;
         /* cfar_mean's local tiles are arguments: 2 x (256 + 2 x 16) floats by default, and at
          * most 2 x (256 + 2 x 2048) x 4 B = 34 KiB at the largest range window we accept */
         print_message("  kernel %-24s local %6llu B, work-group limit %zu\n", info[i].name,
@@ -400,6 +493,7 @@ static void test_kernel_limits(void **st)
         const size_t wg = info[i].compile_work_group[0] * (info[i].compile_work_group[1] ? info[i].compile_work_group[1] : 1);
         assert_true(wg <= 1024);
     }
+    assert_true(fused_doppler); /* the local-memory kernels are held to the limits above */
     assert_true((256 + 2 * 2048) * 2 * 4 <= 48 * 1024);
     clReleaseProgram(prog);
     triad__cl_ctx_destroy(ctx);
@@ -424,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_mti_clutter),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_batching),
+        cmocka_unit_test(test_doppler_fused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
  *   raw -> range_load (convert, zero-pad to a power of two) -> FFT -> range_multiply -> IFFT
  *          (or range_fused: all of that in local memory when Nfft <= 4096)
  *       -> doppler_weight (MTI, window) -> FFT down the columns (or DFT when P is not a power
- *       of two) -> doppler_power (fftshift) -> cfar_colsum -> cfar_mean | cfar_os
+ *       of two) -> doppler_power (fftshift)
+ *          (or doppler_fused: all of that in local memory when 16 <= P <= 1024, a power of two)
+ *       -> cfar_colsum -> cfar_mean | cfar_os
  *       -> extract_label_init -> extract_group (until stable, one work-group per map)
  *       -> extract_peaks
  *
@@ -89,6 +91,8 @@ typedef struct {
     cl_mem range_tw;                /* its twiddles exp(-2 pi i m / nfft) */
     cl_uint log2nfft;
     cl_kernel k_label_init, k_group, k_peaks;
+    cl_kernel k_dfused;             /* Doppler stage in one kernel when 16 <= P <= 1024, else NULL */
+    cl_uint log2p;
     cl_command_queue up_q, down_q;  /* the compute queue is ctx->queue */
     cl_group group[GROUPS];
     size_t batch;                   /* B: CPIs per launch */
@@ -185,7 +189,7 @@ static void cl_destroy(void *st)
     }
     triad__clfft_destroy(s->range_fft);
     triad__clfft_destroy(s->doppler_fft);
-    cl_kernel ks[] = {s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
+    cl_kernel ks[] = {s->k_dfused, s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
                       s->k_mean, s->k_os, s->k_label_init, s->k_group, s->k_peaks};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (ks[i]) clReleaseKernel(ks[i]);
@@ -409,15 +413,25 @@ static int cl_create(void **out, const triad__plan *p)
         if (err)
             goto fail;
     }
+    /* the fused Doppler kernel where P pulses fit fft_local's layout with 4+ columns per
+     * work-group; TRIAD_OPENCL_DOPPLER_FUSED=0 keeps the separate kernels (tests) */
+    const char *dfused = getenv("TRIAD_OPENCL_DOPPLER_FUSED");
+    if (is_pow2(p->p) && p->p >= TRIAD__CLFFT_LOCAL_MIN_N && p->p <= 1024 &&
+        !(dfused && strcmp(dfused, "0") == 0)) {
+        for (s->log2p = 0; (1u << s->log2p) < p->p; s->log2p++) {}
+        if ((err = make_kernel(s, &s->k_dfused, "doppler_fused")))
+            goto fail;
+    }
     triad__clfft_cfg rc = triad__clfft_cfg_rows(s->nfft, s->gmax * p->p);
     if ((err = triad__clfft_create(&s->range_fft, s->ctx, s->prog, &rc)))
         goto fail;
-    if (is_pow2(p->p) && p->p >= TRIAD__CLFFT_MIN_N) {
+    if (!s->k_dfused && is_pow2(p->p) && p->p >= TRIAD__CLFFT_MIN_N) {
         triad__clfft_cfg dc = triad__clfft_cfg_columns(p->p, s->gmax * p->n, s->gmax * p->n);
         if ((err = triad__clfft_create(&s->doppler_fft, s->ctx, s->prog, &dc)))
             goto fail;
     }
     const size_t cells = p->p * p->n, rcells = p->p * p->range_bins, gm = s->gmax;
+    const size_t cube_cells = s->k_dfused ? 0 : gm * cells; /* no cube when fused */
     const size_t pulse_bytes = gm * p->p * s->nfft * 8;
     size_t scratch = triad__clfft_scratch_bytes(s->range_fft);
     size_t dscratch = s->doppler_fft ? triad__clfft_scratch_bytes(s->doppler_fft) : 0;
@@ -444,8 +458,8 @@ static int cl_create(void **out, const triad__plan *p)
     if (!err) err = make_buffer(s, &s->spectrum, rw, s->nfft * 8, NULL);
     if (!err) err = make_buffer(s, &s->weight, ro_copy, p->p * sizeof *w, w);
     if (!err) err = make_buffer(s, &s->twiddle, ro_copy, 2 * p->p * sizeof *tw, tw);
-    if (!err) err = make_buffer(s, &s->cube, rw, gm * cells * 8, NULL);
-    if (!err) err = make_buffer(s, &s->dspec, rw, gm * cells * 8, NULL);
+    if (!err) err = make_buffer(s, &s->cube, rw, cube_cells * 8, NULL);
+    if (!err) err = make_buffer(s, &s->dspec, rw, cube_cells * 8, NULL);
     if (!err) err = make_buffer(s, &s->dscratch, rw, dscratch, NULL);
     if (!err) err = make_buffer(s, &s->maps, rw, s->batch * p->c * cells * 4, NULL);
     if (!err) err = make_buffer(s, &s->vo, rw, gm * rcells * 4, NULL);
@@ -613,6 +627,30 @@ static int spectra(cl_state *s, cl_mem raw, cl_mem out, cl_uint a0, size_t gm)
         goto fail;
     tock(s, ST_RANGE);
 doppler:
+    if (s->k_dfused) { /* weight, FFT across pulses, power in one kernel */
+        k = s->k_dfused;
+        const cl_uint cols = (cl_uint)(gm * p->n);
+        a = 0;
+        ARG(k, a++, s->pulses);
+        ARG(k, a++, s->maps);
+        ARG(k, a++, s->weight);
+        ARG(k, a++, s->twiddle);
+        ARG(k, a++, s->log2p);
+        ARG(k, a++, s->w.n);
+        ARG(k, a++, nfft);
+        ARG(k, a++, p_mti);
+        ARG(k, a++, mti);
+        ARG(k, a++, cols);
+        ARG(k, a++, a0);
+        const size_t per_group = TRIAD__CLFFT_LOCAL_MAX_N / p->p;
+        const size_t local = TRIAD__CLFFT_LOCAL_ITEMS;
+        const size_t global = (cols + per_group - 1) / per_group * local;
+        TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &global, &local, 0, NULL,
+                                             tick(s)),
+                      err, fail);
+        tock(s, ST_DOPPLER);
+        return 0;
+    }
     k = s->k_weight;
     ARG(k, 0, s->pulses);
     ARG(k, 1, s->cube);
