@@ -105,7 +105,9 @@ static const char node_usage[] =
     "JSON line per message after both signatures, freshness and version are checked (each\n"
     "version once, also across reconnects). Alarms and rejections on stderr.\n"
     "  --config FILE        the node's configuration (docs/FORMATS.md)\n"
-    "  --input FILE|-       JSON Lines to publish (warning and track lines; others skipped)\n"
+    "  --input FILE|-       JSON Lines to publish (warning and track lines; others skipped);\n"
+    "                       the node stays up after its end (to deliver) until --count,\n"
+    "                       --timeout or a signal\n"
     "  --from-dds DOMAIN    publish the tracks and warnings of triad fuse --dds-out on the\n"
     "                       national DDS domain instead\n"
     "  --from-dds-config X  Cyclone configuration for that domain (default: loopback)\n"
@@ -123,16 +125,30 @@ typedef struct {
     int status; /* 0, or the status the command ends with */
 } node_input;
 
+/* At most rate_hz lines a second: each line waits for its slot; after a stall (a pipe with
+ * nothing to read) the slots start again from now, so a backlog does not go out in a burst. */
 static void pace(double rate_hz, struct timespec *next)
 {
     if (rate_hz <= 0)
         return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (now.tv_sec > next->tv_sec || (now.tv_sec == next->tv_sec && now.tv_nsec > next->tv_nsec))
+        *next = now;
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, next, NULL);
     const long step = (long)(1e9 / rate_hz);
     next->tv_nsec += step % 1000000000L;
     next->tv_sec += step / 1000000000L + next->tv_nsec / 1000000000L;
     next->tv_nsec %= 1000000000L;
 }
+
+static void close_input(void *f)
+{
+    if (f != stdin)
+        fclose(f);
+}
+
+static void free_line(void *p) { free(*(char **)p); }
 
 static void *input_from_file(node_input *in)
 {
@@ -145,6 +161,8 @@ static void *input_from_file(node_input *in)
     char *line = NULL;
     size_t cap = 0;
     long lineno = 0;
+    pthread_cleanup_push(close_input, f);
+    pthread_cleanup_push(free_line, &line);
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     while (!share_stop && getline(&line, &cap, f) > 0) {
@@ -155,7 +173,10 @@ static void *input_from_file(node_input *in)
         snprintf(where, sizeof where, "%s:%ld", strcmp(in->input, "-") ? in->input : "stdin",
                  lineno);
         pace(in->rate_hz, &next);
+        /* stopping cancels this thread in getline() (a pipe may never end), never mid-publish */
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         const int err = triad_share_node_publish_json(in->node, line, where);
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         if (err < 0) {
             /* a bad line is named and skipped; the link failing ends the node */
             if (err == TRIAD_EIO) {
@@ -167,9 +188,8 @@ static void *input_from_file(node_input *in)
             in->status = 1;
         }
     }
-    free(line);
-    if (f != stdin)
-        fclose(f);
+    pthread_cleanup_pop(1);
+    pthread_cleanup_pop(1);
     return NULL;
 }
 
@@ -286,8 +306,8 @@ int cmd_node(int argc, char **argv)
                            count, share_stop ? "the interrupt" : "the timeout");
     share_stop = 1;
     if (has_input) {
-        /* a reader blocked on a pipe that stays open ends with the process */
-        if (in.input && strcmp(in.input, "-") == 0 && run >= 0)
+        /* a reader blocked on a pipe that stays open: cancelled in its read */
+        if (in.input)
             pthread_cancel(th);
         pthread_join(th, NULL);
     }

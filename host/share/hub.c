@@ -234,6 +234,9 @@ static int drain(triad_share_hub *h, size_t q)
         case TRIAD_SHARE_EV_DEADLINE:
             err = alarm(h, q, "deadline_missed", ev->detail);
             break;
+        case TRIAD_SHARE_EV_INCOMPATIBLE:
+            err = alarm(h, q, "incompatible", ev->detail);
+            break;
         default:
             break;
         }

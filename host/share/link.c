@@ -16,10 +16,10 @@
 #define TOPIC_TO_HUB "triad/share/to_hub"
 #define TOPIC_FROM_HUB "triad/share/from_hub"
 #define TOPIC_HEARTBEAT "triad/share/heartbeat"
-/* Versions kept per instance: readers and the hub's writer 8; a node's durable writer 1, so
- * what a restarting hub gets from it is the latest version of each instance (older ones
- * would read as replays) */
-enum { DEPTH = 8 };
+/* Versions kept per instance in flight (reliable: a version is only dropped when 64 newer ones
+ * of the same instance are waiting); for a late joiner, a durable writer keeps 1: what a
+ * restarting hub gets from a node is the latest version of each instance */
+enum { DEPTH = 64 };
 
 /* The loopback setup of host/io/dds (127.0.0.1, unicast discovery), spelled out here because
  * share/ does not reach into io/'s internals. */
@@ -66,10 +66,10 @@ static dds_qos_t *qos(const triad_share_link *l, dds_durability_kind_t durabilit
     if (!q)
         return NULL;
     dds_qset_reliability(q, DDS_RELIABILITY_RELIABLE, DDS_SECS(1));
-    dds_qset_history(q, DDS_HISTORY_KEEP_LAST,
-                     durability == DDS_DURABILITY_TRANSIENT_LOCAL && l->o.role == TRIAD_SHARE_LINK_NODE
-                         ? 1
-                         : DEPTH);
+    dds_qset_history(q, DDS_HISTORY_KEEP_LAST, DEPTH);
+    if (durability == DDS_DURABILITY_TRANSIENT_LOCAL)
+        dds_qset_durability_service(q, 0, DDS_HISTORY_KEEP_LAST, 1, DDS_LENGTH_UNLIMITED,
+                                    DDS_LENGTH_UNLIMITED, DDS_LENGTH_UNLIMITED);
     dds_qset_durability(q, durability);
     dds_qset_liveliness(q, DDS_LIVELINESS_AUTOMATIC, dur(l->o.lease_s));
     dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
@@ -161,7 +161,8 @@ int triad_share_link_open(triad_share_link **out, const triad_share_link_opts *o
         }
     }
     const bool hub = o->role == TRIAD_SHARE_LINK_HUB;
-    const uint32_t rmask = DDS_DATA_AVAILABLE_STATUS | DDS_LIVELINESS_CHANGED_STATUS;
+    const uint32_t rmask = DDS_DATA_AVAILABLE_STATUS | DDS_LIVELINESS_CHANGED_STATUS |
+                           DDS_REQUESTED_INCOMPATIBLE_QOS_STATUS;
     if (!err)
         err = make(l, &l->env_reader, false, &triad_share_Envelope_desc,
                    hub ? TOPIC_TO_HUB : TOPIC_FROM_HUB,
@@ -170,7 +171,7 @@ int triad_share_link_open(triad_share_link **out, const triad_share_link_opts *o
         err = make(l, &l->env_writer, true, &triad_share_Envelope_desc,
                    hub ? TOPIC_FROM_HUB : TOPIC_TO_HUB,
                    hub ? DDS_DURABILITY_VOLATILE : DDS_DURABILITY_TRANSIENT_LOCAL, 0,
-                   DDS_PUBLICATION_MATCHED_STATUS);
+                   DDS_PUBLICATION_MATCHED_STATUS | DDS_OFFERED_INCOMPATIBLE_QOS_STATUS);
     if (!err)
         err = make(l, &l->hb_reader, false, &triad_share_Heartbeat_desc, TOPIC_HEARTBEAT,
                    DDS_DURABILITY_VOLATILE, 3 * l->o.heartbeat_s,
@@ -307,6 +308,23 @@ int triad_share_link_poll(triad_share_link *l, triad_share_link_event *ev)
         ev->count = (int)pm.current_count;
         snprintf(ev->detail, sizeof ev->detail, "%u reader(s) of what we publish",
                  (unsigned)pm.current_count);
+        return 0;
+    }
+    /* a peer that cannot match (e.g. a longer liveliness lease than the reader asks for) */
+    dds_offered_incompatible_qos_status_t oq;
+    dds_requested_incompatible_qos_status_t rq;
+    if (dds_get_offered_incompatible_qos_status(l->env_writer, &oq) == 0 && oq.total_count_change) {
+        ev->kind = TRIAD_SHARE_EV_INCOMPATIBLE;
+        snprintf(ev->detail, sizeof ev->detail,
+                 "a reader cannot match what we publish: incompatible QoS policy %u (liveliness "
+                 "lease and heartbeat must agree)", (unsigned)oq.last_policy_id);
+        return 0;
+    }
+    if (dds_get_requested_incompatible_qos_status(l->env_reader, &rq) == 0 && rq.total_count_change) {
+        ev->kind = TRIAD_SHARE_EV_INCOMPATIBLE;
+        snprintf(ev->detail, sizeof ev->detail,
+                 "a writer cannot match what we read: incompatible QoS policy %u (liveliness "
+                 "lease and heartbeat must agree)", (unsigned)rq.last_policy_id);
         return 0;
     }
     dds_liveliness_changed_status_t lc;

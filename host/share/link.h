@@ -3,13 +3,16 @@
  * envelope topics in both directions and the heartbeat topic, with the link's alarms.
  *
  *   triad/share/to_hub    nodes -> hub   node writers transient-local (the hub, restarting,
- *                                        gets every node's latest versions), keep-last 8 per
- *                                        instance; hub readers transient-local
+ *                                        gets every node's latest version per instance),
+ *                                        keep-last 64 per instance in flight; hub readers
+ *                                        transient-local
  *   triad/share/from_hub  hub -> nodes   volatile: on every partner matched the hub sends the
  *                                        latest version of every active instance itself,
  *                                        countersigned at that time (fresh for the receiver)
  *   triad/share/heartbeat both ways      one sample per period; readers' deadline 3 periods
- * All reliable, automatic liveliness with the lease below, local samples ignored.
+ * All reliable, automatic liveliness with the lease below, local samples ignored. A writer's
+ * lease must not exceed the reader's: give the nodes a lease (and heartbeat) no longer than
+ * the hub's, else they cannot match (an INCOMPATIBLE event says so).
  * Alarms (triad_share_link_event): the peer's liveliness lost/regained, its heartbeat deadline
  * missed, a partner matched/unmatched on our envelope writer.
  * SPDX-License-Identifier: GPL-2.0-or-later */
@@ -58,7 +61,8 @@ typedef enum {
     TRIAD_SHARE_EV_ALIVE,     /* the peer's writers are alive again (count: how many) */
     TRIAD_SHARE_EV_LOST,      /* the peer's liveliness lapsed */
     TRIAD_SHARE_EV_DEADLINE,  /* no heartbeat from a peer within its deadline */
-    TRIAD_SHARE_EV_HEARTBEAT  /* a heartbeat (peer, time_ns) */
+    TRIAD_SHARE_EV_HEARTBEAT, /* a heartbeat (peer, time_ns) */
+    TRIAD_SHARE_EV_INCOMPATIBLE /* a peer that cannot match our QoS (detail: which policy) */
 } triad_share_event_kind;
 
 typedef struct {

@@ -225,6 +225,9 @@ static int on_event(triad_share_node *n, FILE *out, const triad_share_link_event
     case TRIAD_SHARE_EV_DEADLINE:
         alarm(n, "deadline_missed", ev->detail);
         return 0;
+    case TRIAD_SHARE_EV_INCOMPATIBLE:
+        alarm(n, "incompatible", ev->detail);
+        return 0;
     default:
         return 0;
     }
