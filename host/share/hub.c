@@ -78,7 +78,7 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
         err = triad_share_waiter_create(&h->waiter);
     for (size_t i = 0; !err && i < c->num_links; i++) {
         const triad__share_link_cfg *lc = &c->links[i];
-        char who[96];
+        char who[160];
         snprintf(who, sizeof who, "hub: link %s (domain %u)", lc->partner, (unsigned)lc->domain);
         const triad_share_link_opts lo = {.role = TRIAD_SHARE_LINK_HUB,
                                           .domain_id = lc->domain,

@@ -32,7 +32,7 @@ static const char loopback_xml[] =
 
 struct triad_share_link {
     triad_share_link_opts o;
-    char who[64], self[TRIAD_SHARE_ID_MAX];
+    char who[160], self[TRIAD_SHARE_ID_MAX];
     dds_entity_t domain, participant;
     dds_entity_t env_reader, env_writer, hb_reader, hb_writer;
     int64_t next_heartbeat_ns;

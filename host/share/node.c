@@ -68,7 +68,7 @@ int triad_share_node_create(triad_share_node **out, const char *config_path)
         err = triad_share_waiter_create(&n->waiter);
     if (!err) {
         const triad__share_link_cfg *lc = &c->links[0];
-        char who[96];
+        char who[160];
         snprintf(who, sizeof who, "node %s: link to %s (domain %u)", c->id, lc->partner,
                  (unsigned)lc->domain);
         const triad_share_link_opts lo = {.role = TRIAD_SHARE_LINK_NODE,
