@@ -63,13 +63,7 @@ int main(int argc, char **argv)
         return 1;
     }
     const double ev0 = atof(argv[2]);
-    const triad_share_link_opts o = {.role = TRIAD_SHARE_LINK_NODE,
-                                     .domain_id = c.links[0].domain,
-                                     .config = c.links[0].config[0] ? c.links[0].config : NULL,
-                                     .loopback = c.links[0].loopback,
-                                     .self = c.id,
-                                     .heartbeat_s = c.heartbeat_s,
-                                     .lease_s = c.lease_s};
+    const triad_share_link_opts o = triad__share_link_opts(&c, 0, TRIAD_SHARE_LINK_NODE);
     triad_share_link *l = NULL;
     if (triad_share_link_open(&l, &o, "share_inject")) {
         fprintf(stderr, "share_inject: %s\n", triad_errmsg());

@@ -173,12 +173,38 @@ int triad__share_cfg_load(const char *path, bool hub, triad__share_cfg *c)
     return err;
 }
 
-triad_share_verifier_cfg triad__share_verifier_cfg(const triad__share_cfg *c, bool require_hub)
+int triad__share_identity(const triad__share_cfg *c, const char *where, const char *must_trust,
+                          bool require_hub, uint8_t sk[64], triad_share_trust **trust,
+                          triad_share_verifier **verifier)
 {
-    triad_share_verifier_cfg v = triad_share_verifier_cfg_default();
-    v.max_age_ns = (int64_t)(c->max_age_s * 1e9);
-    v.max_skew_ns = (int64_t)(c->max_skew_s * 1e9);
-    v.replay_by_origin = false;
-    v.require_hub = require_hub;
-    return v;
+    int err = triad_share_key_load_secret(c->key, sk);
+    if (!err)
+        err = triad_share_trust_create(trust);
+    if (!err)
+        err = triad_share_trust_load(*trust, c->trust);
+    if (!err && !triad_share_trust_find(*trust, must_trust))
+        err = triad__fail(TRIAD_EINVAL, "%s: '%s' is not in the trust store %s", where,
+                          must_trust, c->trust);
+    if (!err) {
+        triad_share_verifier_cfg v = triad_share_verifier_cfg_default();
+        v.max_age_ns = (int64_t)(c->max_age_s * 1e9);
+        v.max_skew_ns = (int64_t)(c->max_skew_s * 1e9);
+        v.replay_by_origin = false;
+        v.require_hub = require_hub;
+        err = triad_share_verifier_create(verifier, &v, *trust);
+    }
+    return err;
+}
+
+triad_share_link_opts triad__share_link_opts(const triad__share_cfg *c, size_t i,
+                                             triad_share_link_role role)
+{
+    const triad__share_link_cfg *l = &c->links[i];
+    return (triad_share_link_opts){.role = role,
+                                   .domain_id = l->domain,
+                                   .config = l->config[0] ? l->config : NULL,
+                                   .loopback = l->loopback,
+                                   .self = c->id,
+                                   .heartbeat_s = c->heartbeat_s,
+                                   .lease_s = c->lease_s};
 }

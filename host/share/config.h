@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "share/envelope.h"
+#include "share/link.h"
 
 enum { TRIAD__SHARE_PATH_MAX = 1024, TRIAD__SHARE_LINKS_MAX = 8 };
 
@@ -35,7 +36,15 @@ typedef struct {
  * TRIAD_EFORMAT / TRIAD_EINVAL naming the file and field. */
 int triad__share_cfg_load(const char *path, bool hub, triad__share_cfg *c);
 
-/* The verifier settings of a configuration (replay is checked per instance by the store). */
-triad_share_verifier_cfg triad__share_verifier_cfg(const triad__share_cfg *c, bool require_hub);
+/* Who we are and whom we trust: the secret key, the trust store (which must hold `must_trust`:
+ * the hub itself, or a node's hub) and a verifier with the configuration's freshness limits
+ * (replay is checked per instance by the store). where names the configuration in messages. */
+int triad__share_identity(const triad__share_cfg *c, const char *where, const char *must_trust,
+                          bool require_hub, uint8_t sk[64], triad_share_trust **trust,
+                          triad_share_verifier **verifier);
+
+/* The DDS settings of link i. */
+triad_share_link_opts triad__share_link_opts(const triad__share_cfg *c, size_t i,
+                                             triad_share_link_role role);
 
 #endif

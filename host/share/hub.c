@@ -56,18 +56,7 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
     triad__share_cfg *c = &h->cfg;
     int err = triad__share_cfg_load(config_path, true, c);
     if (!err)
-        err = triad_share_key_load_secret(c->key, h->sk);
-    if (!err)
-        err = triad_share_trust_create(&h->trust);
-    if (!err)
-        err = triad_share_trust_load(h->trust, c->trust);
-    if (!err && !triad_share_trust_find(h->trust, c->id))
-        err = triad__fail(TRIAD_EINVAL, "%s: the hub '%s' is not in its own trust store %s",
-                          config_path, c->id, c->trust);
-    if (!err) {
-        const triad_share_verifier_cfg vc = triad__share_verifier_cfg(c, false);
-        err = triad_share_verifier_create(&h->verifier, &vc, h->trust);
-    }
+        err = triad__share_identity(c, config_path, c->id, false, h->sk, &h->trust, &h->verifier);
     if (!err)
         err = triad_share_policy_load(&h->policy, c->policy);
     if (!err)
@@ -77,16 +66,10 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
     if (!err)
         err = triad_share_waiter_create(&h->waiter);
     for (size_t i = 0; !err && i < c->num_links; i++) {
-        const triad__share_link_cfg *lc = &c->links[i];
         char who[160];
-        snprintf(who, sizeof who, "hub: link %s (domain %u)", lc->partner, (unsigned)lc->domain);
-        const triad_share_link_opts lo = {.role = TRIAD_SHARE_LINK_HUB,
-                                          .domain_id = lc->domain,
-                                          .config = lc->config[0] ? lc->config : NULL,
-                                          .loopback = lc->loopback,
-                                          .self = c->id,
-                                          .heartbeat_s = c->heartbeat_s,
-                                          .lease_s = c->lease_s};
+        snprintf(who, sizeof who, "hub: link %s (domain %u)", c->links[i].partner,
+                 (unsigned)c->links[i].domain);
+        const triad_share_link_opts lo = triad__share_link_opts(c, i, TRIAD_SHARE_LINK_HUB);
         err = triad_share_link_open(&h->links[i], &lo, who);
         if (!err)
             err = triad_share_waiter_add(h->waiter, h->links[i]);

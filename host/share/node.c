@@ -50,34 +50,16 @@ int triad_share_node_create(triad_share_node **out, const char *config_path)
     triad__share_cfg *c = &n->cfg;
     int err = triad__share_cfg_load(config_path, false, c);
     if (!err)
-        err = triad_share_key_load_secret(c->key, n->sk);
-    if (!err)
-        err = triad_share_trust_create(&n->trust);
-    if (!err)
-        err = triad_share_trust_load(n->trust, c->trust);
-    if (!err && !triad_share_trust_find(n->trust, c->hub))
-        err = triad__fail(TRIAD_EINVAL, "%s: the hub '%s' is not in the trust store %s",
-                          config_path, c->hub, c->trust);
-    if (!err) {
-        const triad_share_verifier_cfg vc = triad__share_verifier_cfg(c, true);
-        err = triad_share_verifier_create(&n->verifier, &vc, n->trust);
-    }
+        err = triad__share_identity(c, config_path, c->hub, true, n->sk, &n->trust, &n->verifier);
     if (!err)
         err = triad_share_store_open(&n->received, c->state[0] ? c->state : NULL, c->sync);
     if (!err)
         err = triad_share_waiter_create(&n->waiter);
     if (!err) {
-        const triad__share_link_cfg *lc = &c->links[0];
         char who[160];
-        snprintf(who, sizeof who, "node %s: link to %s (domain %u)", c->id, lc->partner,
-                 (unsigned)lc->domain);
-        const triad_share_link_opts lo = {.role = TRIAD_SHARE_LINK_NODE,
-                                          .domain_id = lc->domain,
-                                          .config = lc->config[0] ? lc->config : NULL,
-                                          .loopback = lc->loopback,
-                                          .self = c->id,
-                                          .heartbeat_s = c->heartbeat_s,
-                                          .lease_s = c->lease_s};
+        snprintf(who, sizeof who, "node %s: link to %s (domain %u)", c->id, c->links[0].partner,
+                 (unsigned)c->links[0].domain);
+        const triad_share_link_opts lo = triad__share_link_opts(c, 0, TRIAD_SHARE_LINK_NODE);
         err = triad_share_link_open(&n->link, &lo, who);
     }
     if (!err)
