@@ -301,6 +301,11 @@ exec 7>&- 8>&-
 kill -TERM "$hub" "$nodeA" "$nodeB" "$nodeC" 2>/dev/null
 wait "$hub" "$nodeA" "$nodeB" "$nodeC" 2>/dev/null
 "$triad" audit verify audit.jsonl >verify.out || fail "(d) the audit log does not verify: $(cat verify.out)"
+"$triad" audit verify audit.jsonl --trust keys/trust.json >verify_signed.out ||
+  fail "(d) the checkpoints do not verify: $(cat verify_signed.out)"
+n_all=$(wc -l <audit.jsonl)
+grep -q "signed by hub through line $n_all " verify_signed.out ||
+  fail "(d) the last line is not a signed checkpoint: $(cat verify_signed.out)"
 n=$(wc -l <audit.jsonl)
 mid=$((n / 2))
 cp audit.jsonl bad.jsonl
@@ -309,6 +314,6 @@ cmp -s audit.jsonl bad.jsonl && fail "(d) could not corrupt line $mid"
 "$triad" audit verify bad.jsonl >bad.out
 st=$?
 [ $st -eq 1 ] && grep -q "^BROKEN line $mid:" bad.out || fail "(d) corruption at line $mid: status $st, $(cat bad.out)"
-echo "ok    (d) the audit log verifies ($(cat verify.out)); a changed line $mid is reported"
+echo "ok    (d) the audit log verifies ($(cat verify_signed.out)); a changed line $mid is reported"
 no_sanitizer_report ./*.err || fail "sanitizer report"
 echo "share_hub: ok"

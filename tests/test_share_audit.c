@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "share/audit.h"
 #include "test_util.h"
 #include "triad/error.h"
@@ -295,12 +297,96 @@ static void test_cli(void **state)
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
 }
 
+/* Checkpoints: signed by the hub, checked against a trust store; a chain rewritten with a
+ * consistent hash chain (what anyone with the file can do) still verifies without the trust
+ * store, and breaks at the first checkpoint with it. */
+static void test_checkpoints(void **state)
+{
+    paths *p = *state;
+    uint8_t pk[32], sk[64], xpk[32], xsk[64];
+    assert_int_equal(triad_share_keypair(pk, sk), 0);
+    assert_int_equal(triad_share_keypair(xpk, xsk), 0);
+    triad_share_trust *trust = NULL, *wrong = NULL;
+    assert_int_equal(triad_share_trust_create(&trust), 0);
+    assert_int_equal(triad_share_trust_add(trust, "HUB", pk), 0);
+    assert_int_equal(triad_share_trust_create(&wrong), 0);
+    assert_int_equal(triad_share_trust_add(wrong, "HUB", xpk), 0);
+    triad_share_audit *a = NULL;
+    assert_int_equal(triad_share_audit_open(&a, p->log, false), 0);
+    triad_share_envelope e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.origin, sizeof e.origin, "KR-1");
+    triad_share_msg_init(&e.msg, TRIAD_SHARE_WARNING);
+    assert_int_equal(triad_share_audit_checkpoint(a, "HUB", sk), 0); /* line 1 */
+    for (uint64_t s = 1; s <= 3; s++) {                                /* lines 2..4 */
+        e.seq = s;
+        assert_int_equal(triad_share_audit_received(a, &e), 0);
+    }
+    assert_int_equal(triad_share_audit_checkpoint(a, "HUB", sk), 0); /* line 5 */
+    assert_int_equal(triad_share_audit_received(a, &e), 0);           /* line 6 */
+    assert_int_equal(triad_share_audit_lines(a), 6);
+    assert_int_equal(triad_share_audit_checkpoint(a, "no good", sk), TRIAD_EINVAL);
+    triad_share_audit_close(a);
+
+    triad_share_audit_report rep;
+    assert_int_equal(triad_share_audit_verify_signed(p->log, trust, &rep), 0);
+    assert_int_equal(rep.lines, 6);
+    assert_int_equal(rep.checkpoints, 2);
+    assert_int_equal(rep.signed_through, 5);
+    assert_string_equal(rep.signer, "HUB");
+    assert_int_equal(triad_share_audit_verify_signed(p->log, wrong, &rep), TRIAD_EFORMAT);
+    assert_int_equal(rep.bad_line, 1);
+    assert_non_null(strstr(rep.why, "does not verify"));
+
+    /* rewrite line 3 (seq 2 -> 7) and re-chain every line after it, as a forger would */
+    lines l;
+    read_lines(p->log, &l);
+    FILE *f = fopen(p->tmp, "w");
+    assert_non_null(f);
+    char prev[65] = "0000000000000000000000000000000000000000000000000000000000000000";
+    for (size_t i = 0; i < l.n; i++) {
+        const char *line = l.text + l.start[i];
+        const size_t len = strchr(line, '\n') - line;
+        char body[4096];
+        /* the body up to ,"hash": with "prev" replaced */
+        const char *h = strstr(line, ",\"hash\":\"");
+        assert_non_null(h);
+        snprintf(body, sizeof body, "%.*s", (int)(h - line), line);
+        char *pv = strstr(body, "\"prev\":\"");
+        assert_non_null(pv);
+        memcpy(pv + 8, prev, 64);
+        if (i == 2) {
+            char *sq = strstr(body, "\"seq\":2");
+            assert_non_null(sq);
+            sq[6] = '7';
+        }
+        uint8_t d[32];
+        char hx[65], full[4200];
+        crypto_generichash(d, 32, (const uint8_t *)body, strlen(body), NULL, 0);
+        sodium_bin2hex(hx, sizeof hx, d, 32);
+        snprintf(full, sizeof full, "%s,\"hash\":\"%s\"}\n", body, hx);
+        fputs(full, f);
+        crypto_generichash(d, 32, (const uint8_t *)full, strlen(full), NULL, 0);
+        sodium_bin2hex(prev, sizeof prev, d, 32);
+        (void)len;
+    }
+    fclose(f);
+    free(l.text);
+    assert_int_equal(triad_share_audit_verify(p->tmp, &rep), 0); /* the chain alone holds */
+    assert_int_equal(triad_share_audit_verify_signed(p->tmp, trust, &rep), TRIAD_EFORMAT);
+    assert_int_equal(rep.bad_line, 5); /* the checkpoint after the forged line */
+    assert_non_null(strstr(rep.why, "checkpoint signature"));
+    triad_share_trust_destroy(trust);
+    triad_share_trust_destroy(wrong);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_chain_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

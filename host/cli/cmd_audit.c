@@ -8,10 +8,13 @@
 #include "triad/error.h"
 
 static const char usage[] =
-    "usage: triad audit verify FILE\n"
+    "usage: triad audit verify FILE [--trust TRUST.json]\n"
     "  Check the hash chain of an audit log: prints \"OK N lines, head HASH\" and exits 0, or\n"
-    "  \"BROKEN line N: why\" and exits 1. Lines deleted from the end show only as a head hash\n"
-    "  that differs from one kept elsewhere.\n";
+    "  \"BROKEN line N: why\" and exits 1. With --trust (the trust store of triad keygen),\n"
+    "  every checkpoint's signature by the hub is checked too, and the last one is named:\n"
+    "  a chain rewritten from the start by someone without the hub's key breaks there. Lines\n"
+    "  deleted after the last checkpoint show only as a head hash that differs from one kept\n"
+    "  elsewhere.\n";
 
 int cmd_audit(int argc, char **argv)
 {
@@ -19,14 +22,27 @@ int cmd_audit(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    if (argc != 3 || strcmp(argv[1], "verify") != 0) {
+    const bool with_trust = argc == 5 && strcmp(argv[3], "--trust") == 0;
+    if ((argc != 3 && !with_trust) || strcmp(argv[1], "verify") != 0) {
         fputs(usage, stderr);
         return 2;
     }
+    triad_share_trust *trust = NULL;
+    if (with_trust && (triad_share_trust_create(&trust) || triad_share_trust_load(trust, argv[4]))) {
+        triad_share_trust_destroy(trust);
+        return cli_error("audit", 2, "%s", triad_errmsg());
+    }
     triad_share_audit_report rep;
-    const int err = triad_share_audit_verify(argv[2], &rep);
+    const int err = triad_share_audit_verify_signed(argv[2], trust, &rep);
+    triad_share_trust_destroy(trust);
     if (err == 0) {
-        printf("OK %zu lines, head %s\n", rep.lines, rep.lines ? rep.head : "(empty)");
+        printf("OK %zu lines, head %s", rep.lines, rep.lines ? rep.head : "(empty)");
+        if (with_trust && rep.signed_through)
+            printf(", signed by %s through line %zu (%zu checkpoints)", rep.signer,
+                   rep.signed_through, rep.checkpoints);
+        else if (with_trust)
+            printf(", no signed checkpoint");
+        printf("\n");
         return 0;
     }
     if (rep.bad_line) {

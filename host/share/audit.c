@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/error_internal.h"
+#include "share/bytes.h"
 
 static const char hash_key[] = ",\"hash\":\"";
 enum { HASH_KEY_LEN = sizeof hash_key - 1, TAIL_LEN = HASH_KEY_LEN + 64 + 3 /* "}\n */ };
@@ -38,12 +39,56 @@ static void hash_hex(const void *p, size_t n, char out[65])
 static const char zero_hash[65] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-static const char *const events[] = {"received", "released", "withheld", "rejected", "link"};
+static const char *const events[] = {"received", "released", "withheld", "rejected", "link",
+                                     "checkpoint"};
+static const char checkpoint_tag[] = "TRIAD-AUDIT-CHECKPOINT-1";
+
+/* The bytes a checkpoint signs: tag | u8 len, hub id | u64 n (its line number) | the 64 hex
+ * digits of "prev" (the hash of every line before it, by the chain). */
+static size_t checkpoint_bytes(const char *hub, uint64_t n, const char prev[65], uint8_t *buf)
+{
+    triad__wr w = {buf, 24 + 1 + 63 + 8 + 64, 0, false};
+    triad__wr_bytes(&w, checkpoint_tag, sizeof checkpoint_tag - 1);
+    triad__wr_str8(&w, hub);
+    triad__wr_be(&w, n, 8);
+    triad__wr_bytes(&w, prev, 64);
+    return w.overflow ? 0 : w.len;
+}
+
+/* A checkpoint line's signature by the hub it names, against the trust store. */
+static bool check_checkpoint(const cJSON *obj, size_t n, const char *prev,
+                             const triad_share_trust *trust, char *signer, char *why, size_t wn)
+{
+    const cJSON *jh = cJSON_GetObjectItemCaseSensitive(obj, "hub");
+    const cJSON *js = cJSON_GetObjectItemCaseSensitive(obj, "sig");
+    uint8_t sig[64], buf[160];
+    size_t got = 0;
+    if (!cJSON_IsString(jh) || !triad_share_id_ok(jh->valuestring) || !cJSON_IsString(js) ||
+        strlen(js->valuestring) != 128 ||
+        sodium_hex2bin(sig, 64, js->valuestring, 128, NULL, &got, NULL) != 0 || got != 64) {
+        snprintf(why, wn, "checkpoint without a valid \"hub\" and \"sig\"");
+        return false;
+    }
+    const uint8_t *pk = triad_share_trust_find(trust, jh->valuestring);
+    if (!pk) {
+        snprintf(why, wn, "checkpoint by '%s', not in the trust store", jh->valuestring);
+        return false;
+    }
+    const size_t len = checkpoint_bytes(jh->valuestring, n, prev, buf);
+    if (len == 0 || crypto_sign_verify_detached(sig, buf, len, pk) != 0) {
+        snprintf(why, wn, "checkpoint signature of '%s' does not verify", jh->valuestring);
+        return false;
+    }
+    snprintf(signer, TRIAD_SHARE_ID_MAX, "%s", jh->valuestring);
+    return true;
+}
 
 /* ---- verify ---- */
 
-/* Checks one line (with its newline, len bytes) as line number n after prev. */
-static bool check_line(const char *line, size_t len, size_t n, const char *prev, char *why,
+/* Checks one line (with its newline, len bytes) as line number n after prev; with a trust
+ * store, a checkpoint's signature too (rep->signed_through, rep->signer then). */
+static bool check_line(const char *line, size_t len, size_t n, const char *prev,
+                       const triad_share_trust *trust, triad_share_audit_report *rep, char *why,
                        size_t wn)
 {
     if (len == 0 || line[len - 1] != '\n') {
@@ -86,13 +131,22 @@ static bool check_line(const char *line, size_t len, size_t n, const char *prev,
             ok = strcmp(je->valuestring, events[i]) == 0;
         if (!ok)
             snprintf(why, wn, "unknown event '%.40s'", je->valuestring);
+        else if (strcmp(je->valuestring, "checkpoint") == 0) {
+            rep->checkpoints++;
+            if (trust) {
+                ok = check_checkpoint(obj, n, prev, trust, rep->signer, why, wn);
+                if (ok)
+                    rep->signed_through = n;
+            }
+        }
     }
     cJSON_Delete(obj);
     return ok;
 }
 
 /* The chain of the stream f (read from its start); path names it in messages. */
-static int verify_stream(FILE *f, const char *path, triad_share_audit_report *rep)
+static int verify_stream(FILE *f, const char *path, const triad_share_trust *trust,
+                         triad_share_audit_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     char prev[65];
@@ -104,7 +158,7 @@ static int verify_stream(FILE *f, const char *path, triad_share_audit_report *re
     errno = 0;
     while ((got = getline(&line, &cap, f)) > 0) {
         const size_t n = rep->lines + 1;
-        if (!check_line(line, (size_t)got, n, prev, rep->why, sizeof rep->why)) {
+        if (!check_line(line, (size_t)got, n, prev, trust, rep, rep->why, sizeof rep->why)) {
             rep->bad_line = n;
             err = triad__fail(TRIAD_EFORMAT, "%s: line %zu: %s", path, n, rep->why);
             break;
@@ -121,11 +175,17 @@ static int verify_stream(FILE *f, const char *path, triad_share_audit_report *re
 
 int triad_share_audit_verify(const char *path, triad_share_audit_report *rep)
 {
+    return triad_share_audit_verify_signed(path, NULL, rep);
+}
+
+int triad_share_audit_verify_signed(const char *path, const triad_share_trust *trust,
+                                    triad_share_audit_report *rep)
+{
     memset(rep, 0, sizeof *rep);
     FILE *f = fopen(path, "rb");
     if (!f)
         return triad__fail(TRIAD_EIO, "%s: cannot open audit log: %s", path, strerror(errno));
-    const int err = verify_stream(f, path, rep);
+    const int err = verify_stream(f, path, trust, rep);
     fclose(f);
     return err;
 }
@@ -171,7 +231,7 @@ int triad_share_audit_open(triad_share_audit **pa, const char *path, bool sync)
                            rfd < 0 ? "not a regular file" : strerror(e));
     }
     triad_share_audit_report rep;
-    int err = verify_stream(rf, path, &rep);
+    int err = verify_stream(rf, path, NULL, &rep);
     fclose(rf);
     if (err) {
         triad_share_audit_close(a);
@@ -368,3 +428,24 @@ int triad_share_audit_link(triad_share_audit *a, const char *partner, const char
     }
     return append(a, o);
 }
+
+int triad_share_audit_checkpoint(triad_share_audit *a, const char *hub, const uint8_t sk[64])
+{
+    uint8_t buf[160], sig[64];
+    const size_t len = triad_share_id_ok(hub) ? checkpoint_bytes(hub, a->n + 1, a->prev, buf) : 0;
+    if (len == 0)
+        return triad__fail(TRIAD_EINVAL, "%s: checkpoint: hub id '%.70s' invalid", a->path,
+                           hub ? hub : "(null)");
+    crypto_sign_detached(sig, NULL, buf, len, sk);
+    char hex[129];
+    sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
+    cJSON *o = begin(a, "checkpoint", NULL);
+    if (o) {
+        add_id(o, "hub", hub);
+        add_u64(o, "lines", a->n);
+        cJSON_AddStringToObject(o, "sig", hex);
+    }
+    return append(a, o);
+}
+
+size_t triad_share_audit_lines(const triad_share_audit *a) { return a->n; }

@@ -11,10 +11,15 @@
  *   rejected  origin seq time_ns reason why            (reason: triad_share_reason_name())
  *   link      partner state detail                     (a link's alarms: lost, alive,
  *                                                       deadline_missed, matched, unmatched)
+ *   checkpoint hub lines sig                           (the hub's Ed25519 signature over
+ *       "TRIAD-AUDIT-CHECKPOINT-1" | u8 len, hub | u64 n | "prev" (64 hex digits): it vouches
+ *       for every line before it, so the chain cannot be rewritten from the start by someone
+ *       without the hub's key, and lines cut after it are missing against "lines")
  * seq and time_ns are JSON integers written exactly. Changing, deleting, inserting or
  * reordering any line, or cutting the last one short, breaks the chain at a line that
- * triad_share_audit_verify() names. Deleting whole lines at the end cannot be seen from the
- * file alone: compare the head hash (the hash of the last line) with one kept elsewhere.
+ * triad_share_audit_verify() names. Deleting whole lines after the last checkpoint cannot be
+ * seen from the file alone: compare the head hash (the hash of the last line) with one kept
+ * elsewhere.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_SHARE_AUDIT_H
 #define TRIAD_SHARE_AUDIT_H
@@ -46,6 +51,11 @@ int triad_share_audit_rejected(triad_share_audit *a, const triad_share_envelope 
 /* A link's state changed (liveliness, deadline, a partner matched or gone). */
 int triad_share_audit_link(triad_share_audit *a, const char *partner, const char *state,
                            const char *detail);
+/* Append a checkpoint signed with the hub's key (the hub writes one when it opens the log,
+ * every 1000 lines and when it stops). */
+int triad_share_audit_checkpoint(triad_share_audit *a, const char *hub, const uint8_t sk[64]);
+/* Lines in the log. */
+size_t triad_share_audit_lines(const triad_share_audit *a);
 /* The hash of the last line written (64 hex digits and a NUL). */
 const char *triad_share_audit_head(const triad_share_audit *a);
 void triad_share_audit_close(triad_share_audit *a);
@@ -55,10 +65,17 @@ typedef struct {
     size_t bad_line; /* the first broken line (1-based), 0 when the chain holds */
     char why[200];   /* what is wrong with it */
     char head[65];   /* the hash of the last good line ("" for an empty log) */
+    size_t checkpoints;    /* checkpoint lines seen */
+    size_t signed_through; /* with a trust store: the last checkpoint whose signature holds */
+    char signer[TRIAD_SHARE_ID_MAX];
 } triad_share_audit_report;
 
 /* Check the whole chain of the log at path. Returns 0 when it holds, TRIAD_EFORMAT when it is
  * broken (rep says where and why; so does triad_errmsg()), TRIAD_EIO, TRIAD_ENOMEM. */
 int triad_share_audit_verify(const char *path, triad_share_audit_report *rep);
+/* The same, and every checkpoint's signature against trust (a bad or unknown one breaks the
+ * chain at its line). */
+int triad_share_audit_verify_signed(const char *path, const triad_share_trust *trust,
+                                    triad_share_audit_report *rep);
 
 #endif

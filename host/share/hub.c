@@ -26,10 +26,21 @@ struct triad_share_hub {
     triad_share_link *links[TRIAD__SHARE_LINKS_MAX];
     triad_share_waiter *waiter;
     triad_share_hub_stats stats;
+    size_t checkpointed; /* audit lines at the last checkpoint */
     triad_share_link_event ev;       /* large: kept here, not on the stack */
     triad_share_envelope out;        /* the released copy being built */
     triad_share_withheld wh[TRIAD_SHARE_MAX_FIELDS];
 };
+
+enum { CHECKPOINT_LINES = 1000 };
+
+/* A signed checkpoint in the audit log (share/audit.h). */
+static int checkpoint(triad_share_hub *h)
+{
+    int err = triad_share_audit_checkpoint(h->audit, h->cfg.id, h->sk);
+    h->checkpointed = triad_share_audit_lines(h->audit);
+    return err;
+}
 
 void triad_share_hub_destroy(triad_share_hub *h)
 {
@@ -61,6 +72,8 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
         err = triad_share_policy_load(&h->policy, c->policy);
     if (!err)
         err = triad_share_audit_open(&h->audit, c->audit, c->sync);
+    if (!err)
+        err = checkpoint(h);
     if (!err)
         err = triad_share_store_open(&h->store, c->state[0] ? c->state : NULL, c->sync);
     if (!err)
@@ -248,8 +261,12 @@ int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double 
                     s.received, s.released, s.resent, s.withheld_fields, s.rejected, s.alarms,
                     triad_share_store_size(h->store), triad_share_audit_head(h->audit));
         }
+        if (!err && triad_share_audit_lines(h->audit) >= h->checkpointed + CHECKPOINT_LINES)
+            err = checkpoint(h);
         if (!err)
             err = triad_share_waiter_wait(h->waiter, h->cfg.heartbeat_s / 4);
     }
-    return err;
+    /* stopping: a last checkpoint vouches for everything written */
+    const int cerr = checkpoint(h);
+    return err ? err : cerr;
 }
