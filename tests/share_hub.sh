@@ -315,5 +315,25 @@ cmp -s audit.jsonl bad.jsonl && fail "(d) could not corrupt line $mid"
 st=$?
 [ $st -eq 1 ] && grep -q "^BROKEN line $mid:" bad.out || fail "(d) corruption at line $mid: status $st, $(cat bad.out)"
 echo "ok    (d) the audit log verifies ($(cat verify_signed.out)); a changed line $mid is reported"
+# ---- (e) configurations and state the hub refuses, naming what is wrong ---------------------
+refuse() { # NAME EXPECTED_REGEX CONFIG
+  timeout -s KILL 30 "$triad" hub --config "$3" >"$1.out" 2>"$1.err"
+  local st=$?
+  [ $st -ne 0 ] && grep -Eq "$2" "$1.err" || fail "(e) $1: status $st, $(cat "$1.err")"
+  no_sanitizer_report "$1.err" || fail "(e) $1: sanitizer report"
+}
+sed 's/"loopback": true}}/"domain2": 1}}/' hub.json >hub_nolink.json
+refuse e1_no_config "national: neither 'config'.*nor 'loopback'" hub_nolink.json
+sed 's/"track": {"release": \["track_id", /"track": {"release": [/' policy.json >policy_noid.json
+sed 's/policy.json/policy_noid.json/' hub.json >hub_noid.json
+refuse e2_policy_drops_id "partners.B.track withholds or rounds 'track_id'" hub_noid.json
+"$triad" keygen --id hub --dir otherkeys >/dev/null || fail "keygen"
+sed 's|keys/hub.key|otherkeys/hub.key|' hub.json >hub_wrongkey.json
+refuse e3_wrong_key "is not the one the trust store" hub_wrongkey.json
+cp hub-state.jsonl hub-state.good
+sed -i '$s/"time_ns":\([0-9]*\)[0-9],/"time_ns":\11,/' hub-state.jsonl
+cmp -s hub-state.jsonl hub-state.good && fail "(e) could not change the state file"
+refuse e4_state_tampered "hub-state.jsonl: .*rejected \(bad origin signature\)" hub.json
+echo "ok    (e) no link configuration, a policy dropping the instance id, the wrong key, a tampered state file: refused"
 no_sanitizer_report ./*.err || fail "sanitizer report"
 echo "share_hub: ok"

@@ -178,12 +178,7 @@ static void *input_from_file(node_input *in)
         const int err = triad_share_node_publish_json(in->node, line, where);
         pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         if (err < 0) {
-            /* a bad line is named and skipped; the link failing ends the node */
-            if (err == TRIAD_EIO) {
-                in->status = cli_error("node", 1, "%s", triad_errmsg());
-                share_stop = 1;
-                break;
-            }
+            /* a bad line, or a write DDS could not take, is named and skipped (status 1) */
             fprintf(stderr, "triad node: skipped: %s\n", triad_errmsg());
             in->status = 1;
         }

@@ -2,11 +2,14 @@
 #include "share/config.h"
 
 #include <cjson/cJSON.h>
+#include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/error_internal.h"
 #include "io/json_util.h"
+#include "share/store.h"
 
 /* A path member resolved against the configuration file's folder. */
 static int path_member(const char *file, const char *dir, const cJSON *o, const char *key,
@@ -74,6 +77,11 @@ static int link_member(const char *where, const char *dir, const cJSON *o,
         err = triad__fail(TRIAD_EFORMAT,
                           "%s: 'config' and 'loopback' both given: loopback is a configuration "
                           "of its own (without security), give one of them", where);
+    /* never a link on Cyclone's defaults (every interface, no security) by omission */
+    if (!err && !l->config[0] && !l->loopback)
+        err = triad__fail(TRIAD_EFORMAT,
+                          "%s: neither 'config' (the link's Cyclone configuration, with its "
+                          "security) nor 'loopback': true given", where);
     return err;
 }
 
@@ -185,6 +193,13 @@ int triad__share_identity(const triad__share_cfg *c, const char *where, const ch
     if (!err && !triad_share_trust_find(*trust, must_trust))
         err = triad__fail(TRIAD_EINVAL, "%s: '%s' is not in the trust store %s", where,
                           must_trust, c->trust);
+    /* our own key, when the trust store knows us: the same one, else everything we sign is
+     * refused downstream */
+    const uint8_t *own = err ? NULL : triad_share_trust_find(*trust, c->id);
+    uint8_t pk[32];
+    if (own && (crypto_sign_ed25519_sk_to_pk(pk, sk) != 0 || sodium_memcmp(pk, own, 32) != 0))
+        err = triad__fail(TRIAD_EINVAL, "%s: the key %s is not the one the trust store %s has "
+                          "for '%s'", where, c->key, c->trust, c->id);
     if (!err) {
         triad_share_verifier_cfg v = triad_share_verifier_cfg_default();
         v.max_age_ns = (int64_t)(c->max_age_s * 1e9);
@@ -207,4 +222,27 @@ triad_share_link_opts triad__share_link_opts(const triad__share_cfg *c, size_t i
                                    .self = c->id,
                                    .heartbeat_s = c->heartbeat_s,
                                    .lease_s = c->lease_s};
+}
+
+int triad__share_check_store(triad_share_store *s, const triad_share_trust *trust,
+                             bool countersigned, const char *path)
+{
+    triad_share_verifier *v = NULL;
+    triad_share_verifier_cfg vc = triad_share_verifier_cfg_default();
+    vc.max_age_ns = vc.max_skew_ns = INT64_MAX; /* signatures only, any age */
+    vc.replay_by_origin = false;
+    vc.require_hub = countersigned;
+    int err = triad_share_verifier_create(&v, &vc, trust);
+    const triad_share_envelope *const *list = NULL;
+    const size_t n = err ? 0 : triad_share_store_current(s, 0, INT64_MAX, &list);
+    for (size_t i = 0; !err && i < n; i++) {
+        const triad_share_envelope *e = list[i];
+        if (!countersigned && e->has_hub_sig)
+            err = triad__fail(TRIAD_EFORMAT, "%s: origin %s seq %" PRIu64
+                              ": countersigned (a hub keeps the originals)", path, e->origin, e->seq);
+        else if (triad_share_verify(v, e, 0) != 0)
+            err = triad__fail(TRIAD_EFORMAT, "%s: %s", path, triad_errmsg());
+    }
+    triad_share_verifier_destroy(v);
+    return err;
 }

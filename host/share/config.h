@@ -43,6 +43,14 @@ int triad__share_identity(const triad__share_cfg *c, const char *where, const ch
                           bool require_hub, uint8_t sk[64], triad_share_trust **trust,
                           triad_share_verifier **verifier);
 
+/* Every version a store loaded from its file, signatures checked again (the file is only as
+ * trustworthy as the disk, and the hub countersigns what it re-sends from it): the hub keeps
+ * originals (countersigned: refused), a node what its hub released (countersigned: required).
+ * Returns 0 or TRIAD_EFORMAT naming the file, origin and sequence. */
+struct triad_share_store;
+int triad__share_check_store(struct triad_share_store *s, const triad_share_trust *trust,
+                             bool countersigned, const char *path);
+
 /* The DDS settings of link i. */
 triad_share_link_opts triad__share_link_opts(const triad__share_cfg *c, size_t i,
                                              triad_share_link_role role);

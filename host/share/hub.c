@@ -34,6 +34,36 @@ struct triad_share_hub {
 
 enum { CHECKPOINT_LINES = 1000 };
 
+/* The policy may not withhold or change what identifies an instance (a warning's event_id, a
+ * track's track_id): a partner would merge or lose instances. Probed once per partner. */
+static int check_policy_keeps_ids(triad_share_hub *h, const char *config_path)
+{
+    int err = 0;
+    for (size_t q = 0; !err && q < h->cfg.num_links; q++)
+        for (int t = TRIAD_SHARE_WARNING; !err && t <= TRIAD_SHARE_TRACK; t++) {
+            triad_share_msg *in = &h->out.msg, *out = &h->ev.env.msg;
+            triad_share_msg_init(in, (triad_share_type)t);
+            const double probe = 123456789.0;
+            triad_share_msg_set_num(in, t == TRIAD_SHARE_WARNING ? "event_id" : "track_id", probe);
+            size_t nwh = 0;
+            const int code = triad_share_policy_apply(h->policy, "probe", h->cfg.links[q].partner,
+                                                      in, out, h->wh, &nwh);
+            uint64_t id = 0;
+            if (code == TRIAD_SHARE_ENO_POLICY)
+                continue;
+            if (code)
+                err = code;
+            else if (triad_share_instance_id(out, &id) != 0 || id != (uint64_t)probe)
+                err = triad__fail(TRIAD_EINVAL,
+                                  "%s: policy %s: partners.%s.%s withholds or rounds '%s', which "
+                                  "identifies the instance: release it unchanged",
+                                  config_path, h->cfg.policy, h->cfg.links[q].partner,
+                                  triad_share_type_name((triad_share_type)t),
+                                  t == TRIAD_SHARE_WARNING ? "event_id" : "track_id");
+        }
+    return err;
+}
+
 /* A signed checkpoint in the audit log (share/audit.h). */
 static int checkpoint(triad_share_hub *h)
 {
@@ -75,7 +105,11 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
     if (!err)
         err = checkpoint(h);
     if (!err)
+        err = check_policy_keeps_ids(h, config_path);
+    if (!err)
         err = triad_share_store_open(&h->store, c->state[0] ? c->state : NULL, c->sync);
+    if (!err)
+        err = triad__share_check_store(h->store, h->trust, false, c->state);
     if (!err)
         err = triad_share_waiter_create(&h->waiter);
     for (size_t i = 0; !err && i < c->num_links; i++) {
@@ -150,11 +184,12 @@ static int on_message(triad_share_hub *h, size_t from, const triad_share_envelop
         return refuse(h, e, TRIAD_SHARE_EWRONG_LINK, why);
     }
     const int64_t now = triad_share_now_ns();
-    int code = triad_share_verify(h->verifier, e, now);
-    if (!code && e->has_hub_sig)
-        code = triad__fail(TRIAD_SHARE_EWRONG_LINK, "origin %.63s seq %" PRIu64 ": already "
-                           "countersigned by %.63s: a hub takes messages from their origin only",
-                           e->origin, e->seq, e->hub);
+    int code = e->has_hub_sig
+                   ? triad__fail(TRIAD_SHARE_EWRONG_LINK,
+                                 "origin %.63s seq %" PRIu64 ": countersigned by '%.63s': a hub "
+                                 "takes messages from their origin only",
+                                 e->origin, e->seq, e->hub)
+                   : triad_share_verify(h->verifier, e, now);
     if (!code)
         code = triad_share_store_offer(h->store, e);
     if (code == TRIAD_EIO || code == TRIAD_ENOMEM)

@@ -59,8 +59,13 @@ static int dds_failed(dds_return_t rc, const char *who, const char *what)
     return triad__fail(err, "%s: %s: %s", who, what, dds_strretcode(rc));
 }
 
-/* reliable, keep-last, automatic liveliness, our durability, local samples ignored */
-static dds_qos_t *qos(const triad_share_link *l, dds_durability_kind_t durability, double deadline_s)
+/* reliable, keep-last, automatic liveliness, our durability, local samples ignored. A writer
+ * offers our lease and (heartbeats) a deadline of our period; a reader asks for any lease
+ * (liveliness is still lost on the writer's) and a deadline of three of our periods, so the
+ * two sides match whatever their settings, as long as a heartbeat period is not over three
+ * of the reader's. */
+static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kind_t durability,
+                      double deadline_s)
 {
     dds_qos_t *q = dds_create_qos();
     if (!q)
@@ -71,7 +76,7 @@ static dds_qos_t *qos(const triad_share_link *l, dds_durability_kind_t durabilit
         dds_qset_durability_service(q, 0, DDS_HISTORY_KEEP_LAST, 1, DDS_LENGTH_UNLIMITED,
                                     DDS_LENGTH_UNLIMITED, DDS_LENGTH_UNLIMITED);
     dds_qset_durability(q, durability);
-    dds_qset_liveliness(q, DDS_LIVELINESS_AUTOMATIC, dur(l->o.lease_s));
+    dds_qset_liveliness(q, DDS_LIVELINESS_AUTOMATIC, writer ? dur(l->o.lease_s) : DDS_INFINITY);
     dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
     if (deadline_s > 0)
         dds_qset_deadline(q, dur(deadline_s));
@@ -83,7 +88,7 @@ static int make(triad_share_link *l, dds_entity_t *out, bool writer, const dds_t
                 uint32_t mask)
 {
     char what[128];
-    dds_qos_t *q = qos(l, durability, deadline_s);
+    dds_qos_t *q = qos(l, writer, durability, deadline_s);
     if (!q)
         return triad__fail(TRIAD_ENOMEM, "%s: out of memory", l->who);
     dds_entity_t t = dds_create_topic(l->participant, desc, topic, NULL, NULL);
@@ -137,6 +142,9 @@ int triad_share_link_open(triad_share_link **out, const triad_share_link_opts *o
                           "%s: heartbeat %g s / lease %g s: must be 0.01..3600 / 0.1..3600 s", who,
                           l->o.heartbeat_s, l->o.lease_s);
     const char *config = o->config && o->config[0] ? o->config : o->loopback ? loopback_xml : NULL;
+    if (!err && !config)
+        err = triad__fail(TRIAD_EINVAL, "%s: no Cyclone configuration and not loopback: a link "
+                                        "never runs on Cyclone's defaults (no security)", who);
     char what[128];
     if (!err && config) {
         l->domain = dds_create_domain(o->domain_id, config);
@@ -175,10 +183,11 @@ int triad_share_link_open(triad_share_link **out, const triad_share_link_opts *o
     if (!err)
         err = make(l, &l->hb_reader, false, &triad_share_Heartbeat_desc, TOPIC_HEARTBEAT,
                    DDS_DURABILITY_VOLATILE, 3 * l->o.heartbeat_s,
-                   DDS_DATA_AVAILABLE_STATUS | DDS_REQUESTED_DEADLINE_MISSED_STATUS);
+                   DDS_DATA_AVAILABLE_STATUS | DDS_REQUESTED_DEADLINE_MISSED_STATUS |
+                       DDS_REQUESTED_INCOMPATIBLE_QOS_STATUS);
     if (!err)
         err = make(l, &l->hb_writer, true, &triad_share_Heartbeat_desc, TOPIC_HEARTBEAT,
-                   DDS_DURABILITY_VOLATILE, 3 * l->o.heartbeat_s, 0);
+                   DDS_DURABILITY_VOLATILE, l->o.heartbeat_s, DDS_OFFERED_INCOMPATIBLE_QOS_STATUS);
     if (err) {
         triad_share_link_close(l);
         return err;
@@ -288,11 +297,11 @@ static bool to_envelope(const triad_share_Envelope *s, triad_share_link_event *e
     memcpy(e->origin_digest, s->origin_digest, 32);
     memcpy(e->origin_sig, s->origin_sig, 64);
     e->has_origin_sig = !all_zero(s->origin_sig, 64);
-    if (s->hub[0]) {
+    if (s->hub[0] || !all_zero(s->hub_sig, 64)) { /* claims a countersignature: checked */
         snprintf(e->hub, sizeof e->hub, "%s", s->hub);
         e->hub_time_ns = s->hub_time_ns;
         memcpy(e->hub_sig, s->hub_sig, 64);
-        e->has_hub_sig = !all_zero(s->hub_sig, 64);
+        e->has_hub_sig = true;
     }
     return true;
 }
@@ -313,18 +322,21 @@ int triad_share_link_poll(triad_share_link *l, triad_share_link_event *ev)
     /* a peer that cannot match (e.g. a longer liveliness lease than the reader asks for) */
     dds_offered_incompatible_qos_status_t oq;
     dds_requested_incompatible_qos_status_t rq;
-    if (dds_get_offered_incompatible_qos_status(l->env_writer, &oq) == 0 && oq.total_count_change) {
+    if ((dds_get_offered_incompatible_qos_status(l->env_writer, &oq) == 0 && oq.total_count_change) ||
+        (dds_get_offered_incompatible_qos_status(l->hb_writer, &oq) == 0 && oq.total_count_change)) {
         ev->kind = TRIAD_SHARE_EV_INCOMPATIBLE;
         snprintf(ev->detail, sizeof ev->detail,
-                 "a reader cannot match what we publish: incompatible QoS policy %u (liveliness "
-                 "lease and heartbeat must agree)", (unsigned)oq.last_policy_id);
+                 "a reader cannot match what we publish: incompatible QoS policy %u (e.g. a "
+                 "heartbeat period over three of the reader's)", (unsigned)oq.last_policy_id);
         return 0;
     }
-    if (dds_get_requested_incompatible_qos_status(l->env_reader, &rq) == 0 && rq.total_count_change) {
+    if ((dds_get_requested_incompatible_qos_status(l->env_reader, &rq) == 0 &&
+         rq.total_count_change) ||
+        (dds_get_requested_incompatible_qos_status(l->hb_reader, &rq) == 0 && rq.total_count_change)) {
         ev->kind = TRIAD_SHARE_EV_INCOMPATIBLE;
         snprintf(ev->detail, sizeof ev->detail,
-                 "a writer cannot match what we read: incompatible QoS policy %u (liveliness "
-                 "lease and heartbeat must agree)", (unsigned)rq.last_policy_id);
+                 "a writer cannot match what we read: incompatible QoS policy %u (e.g. a "
+                 "heartbeat period over three of ours)", (unsigned)rq.last_policy_id);
         return 0;
     }
     dds_liveliness_changed_status_t lc;
@@ -362,17 +374,18 @@ int triad_share_link_poll(triad_share_link *l, triad_share_link_event *ev)
         if (ev->kind)
             return 0;
     }
-    ptr = NULL;
-    n = dds_take(l->env_reader, &ptr, &info, 1, 1);
-    if (n < 0)
-        return dds_failed(n, l->who, "taking an envelope");
-    if (n > 0) {
-        if (info.valid_data)
-            ev->kind = to_envelope(ptr, ev) ? TRIAD_SHARE_EV_MESSAGE : TRIAD_SHARE_EV_MALFORMED;
-        dds_return_loan(l->env_reader, &ptr, n);
-        if (!ev->kind)
-            return triad_share_link_poll(l, ev); /* an instance state change: next */
-    }
+    /* the next sample with data (instance state changes carry none) */
+    do {
+        ptr = NULL;
+        n = dds_take(l->env_reader, &ptr, &info, 1, 1);
+        if (n < 0)
+            return dds_failed(n, l->who, "taking an envelope");
+        if (n > 0) {
+            if (info.valid_data)
+                ev->kind = to_envelope(ptr, ev) ? TRIAD_SHARE_EV_MESSAGE : TRIAD_SHARE_EV_MALFORMED;
+            dds_return_loan(l->env_reader, &ptr, n);
+        }
+    } while (n > 0 && !ev->kind);
     return 0;
 }
 

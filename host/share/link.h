@@ -10,9 +10,10 @@
  *                                        latest version of every active instance itself,
  *                                        countersigned at that time (fresh for the receiver)
  *   triad/share/heartbeat both ways      one sample per period; readers' deadline 3 periods
- * All reliable, automatic liveliness with the lease below, local samples ignored. A writer's
- * lease must not exceed the reader's: give the nodes a lease (and heartbeat) no longer than
- * the hub's, else they cannot match (an INCOMPATIBLE event says so).
+ * All reliable, automatic liveliness with the lease below (readers accept any lease), local
+ * samples ignored. Heartbeat writers offer a deadline of their period, readers ask for three
+ * of theirs: a peer's heartbeat period may be up to three of ours, else the heartbeats do not
+ * match (an INCOMPATIBLE event says so).
  * Alarms (triad_share_link_event): the peer's liveliness lost/regained, its heartbeat deadline
  * missed, a partner matched/unmatched on our envelope writer.
  * SPDX-License-Identifier: GPL-2.0-or-later */

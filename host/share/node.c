@@ -54,6 +54,8 @@ int triad_share_node_create(triad_share_node **out, const char *config_path)
     if (!err)
         err = triad_share_store_open(&n->received, c->state[0] ? c->state : NULL, c->sync);
     if (!err)
+        err = triad__share_check_store(n->received, n->trust, true, c->state);
+    if (!err)
         err = triad_share_waiter_create(&n->waiter);
     if (!err) {
         char who[160];

@@ -272,6 +272,23 @@ static int compact(triad_share_store *s)
         err = triad__fail(TRIAD_EIO, "%s: close: %s", tmp, strerror(errno));
     if (!err && rename(tmp, s->path) != 0)
         err = triad__fail(TRIAD_EIO, "%s: cannot replace %s: %s", tmp, s->path, strerror(errno));
+    if (!err) { /* the rename itself durable: the folder's entry */
+        char *dir = strdup(s->path);
+        const char *d = ".";
+        char *slash = dir ? strrchr(dir, '/') : NULL;
+        if (slash == dir && dir)
+            d = "/";
+        else if (slash) {
+            *slash = '\0';
+            d = dir;
+        }
+        const int dfd = dir ? open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (dfd < 0 || fsync(dfd) != 0)
+            err = triad__fail(TRIAD_EIO, "%s: fsync of its folder: %s", s->path, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+        free(dir);
+    }
     if (err)
         unlink(tmp);
     free(tmp);
@@ -416,8 +433,9 @@ int triad_share_store_offer(triad_share_store *s, const triad_share_envelope *e)
     }
     if ((err = put(s, e, id)))
         return err;
-    if (s->path && s->lines > 4 * s->n + 4096)
-        return compact(s);
+    /* the version is kept and on disk: a failed compaction only leaves the file longer */
+    if (s->path && s->lines > 4 * s->n + 4096 && compact(s) != 0)
+        fprintf(stderr, "triad: warning: %s\n", triad_errmsg());
     return 0;
 }
 
