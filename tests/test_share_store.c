@@ -149,6 +149,16 @@ static void test_current(void **state)
     assert_int_equal(triad_share_store_current(s, NOW + 61 * S, 60 * S, &list), 2);
     assert_int_equal(list[0]->seq, 30);
     assert_int_equal(list[1]->seq, 50);
+    /* pruning: at +61 s nothing is over 2 x 60 s old but the 61-s track (it is 122 s old) */
+    assert_int_equal(triad_share_store_prune(s, NOW + 61 * S, 60 * S), 1);
+    assert_int_equal(triad_share_store_size(s), 6);
+    /* an hour on: everything ended goes, the two active warnings stay and are still found */
+    assert_int_equal(triad_share_store_prune(s, NOW + 3600 * S, 60 * S), 4);
+    assert_int_equal(triad_share_store_size(s), 2);
+    assert_int_equal(triad_share_store_offer(s, &es[2]), TRIAD_SHARE_EDUPLICATE);
+    assert_int_equal(triad_share_store_offer(s, &es[0]), TRIAD_SHARE_EDUPLICATE);
+    /* a forgotten track's version comes again: taken (the verifier has refused it as stale) */
+    assert_int_equal(triad_share_store_offer(s, &es[3]), 0);
     triad_share_store_close(s);
 }
 

@@ -279,6 +279,10 @@ static int drain(triad_share_hub *h, size_t q)
 int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double stats_s)
 {
     int64_t next_stats = triad_share_now_ns() + (int64_t)(stats_s * 1e9);
+    const int64_t keep_ns = (int64_t)(1e9 * (h->cfg.max_age_s > h->cfg.track_max_age_s
+                                                 ? h->cfg.max_age_s
+                                                 : h->cfg.track_max_age_s));
+    int64_t next_prune = triad_share_now_ns() + keep_ns;
     int err = 0;
     while (!err && !*stop) {
         const int64_t now = triad_share_now_ns();
@@ -295,6 +299,10 @@ int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double 
                     ", alarms %" PRIu64 ", instances held %zu, audit head %.16s\n",
                     s.received, s.released, s.resent, s.withheld_fields, s.rejected, s.alarms,
                     triad_share_store_size(h->store), triad_share_audit_head(h->audit));
+        }
+        if (!err && now >= next_prune) { /* ended instances, long stale: memory and file */
+            next_prune = now + keep_ns;
+            triad_share_store_prune(h->store, now, keep_ns);
         }
         if (!err && triad_share_audit_lines(h->audit) >= h->checkpointed + CHECKPOINT_LINES)
             err = checkpoint(h);

@@ -223,13 +223,23 @@ int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int err = 0;
+    /* the hub re-sends tracks and cancels for its track_max_age_s: keep their versions longer */
+    const int64_t keep_ns = (int64_t)(1e9 * (n->cfg.max_age_s > n->cfg.track_max_age_s
+                                                 ? n->cfg.max_age_s
+                                                 : n->cfg.track_max_age_s));
+    int64_t next_prune = triad_share_now_ns() + keep_ns;
     while (!err && !*stop && !(count > 0 && n->stats.delivered >= (uint64_t)count)) {
         struct timespec t;
         clock_gettime(CLOCK_MONOTONIC, &t);
         const double elapsed = (double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec);
         if (timeout_s > 0 && elapsed >= timeout_s)
             break;
-        err = triad_share_link_heartbeat(n->link, triad_share_now_ns());
+        const int64_t now = triad_share_now_ns();
+        err = triad_share_link_heartbeat(n->link, now);
+        if (!err && now >= next_prune) {
+            next_prune = now + keep_ns;
+            triad_share_store_prune(n->received, now, keep_ns);
+        }
         while (!err) {
             err = triad_share_link_poll(n->link, &n->ev);
             if (err || n->ev.kind == TRIAD_SHARE_EV_NONE)

@@ -478,4 +478,28 @@ size_t triad_share_store_current(triad_share_store *s, int64_t now_ns, int64_t m
     return m;
 }
 
+size_t triad_share_store_prune(triad_share_store *s, int64_t now_ns, int64_t max_age_ns)
+{
+    const int64_t keep = max_age_ns > INT64_MAX / 2 ? INT64_MAX : 2 * max_age_ns;
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const triad_share_envelope *e = &s->v[i]->e;
+        const bool old = e->time_ns < now_ns && (uint64_t)now_ns - (uint64_t)e->time_ns > (uint64_t)keep;
+        if (old && !triad_share_current(e, now_ns, max_age_ns))
+            free(s->v[i]);
+        else
+            s->v[kept++] = s->v[i];
+    }
+    const size_t dropped = s->n - kept;
+    if (!dropped)
+        return 0;
+    s->n = kept;
+    memset(s->index, 0, s->slots * sizeof *s->index);
+    for (size_t i = 0; i < s->n; i++)
+        s->index[find_slot(s, s->v[i]->e.origin, s->v[i]->e.msg.type, s->v[i]->id)] = i + 1;
+    if (s->path && compact(s) != 0)
+        fprintf(stderr, "triad: warning: %s\n", triad_errmsg());
+    return dropped;
+}
+
 size_t triad_share_store_size(const triad_share_store *s) { return s->n; }

@@ -56,6 +56,13 @@ bool triad_share_current(const triad_share_envelope *e, int64_t now_ns, int64_t 
 size_t triad_share_store_current(triad_share_store *s, int64_t now_ns, int64_t max_age_ns,
                                  const triad_share_envelope *const **list);
 
+/* Forget the instances that are no longer current at now_ns (triad_share_current with
+ * max_age_ns) and whose origin time is over 2 max_age_ns old: a replay of one of them is
+ * stale by then, so the memory of its version is no longer needed. The file is rewritten
+ * without them. Returns how many were dropped (with a warning on stderr if the rewrite
+ * failed: the file only stays longer). */
+size_t triad_share_store_prune(triad_share_store *s, int64_t now_ns, int64_t max_age_ns);
+
 /* Instances held (active or not). */
 size_t triad_share_store_size(const triad_share_store *s);
 
