@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -265,10 +266,31 @@ int triad_share_trust_load(triad_share_trust *t, const char *path)
     return err;
 }
 
+static int add_to_file_locked(const char *path, const char *id, const uint8_t pk[32]);
+
 int triad_share_trust_add_to_file(const char *path, const char *id, const uint8_t pk[32])
 {
     if (!triad_share_id_ok(id))
         return triad__fail(TRIAD_EINVAL, "trust: node id '%.70s' invalid", id ? id : "(null)");
+    /* read, change, replace: under a lock on the folder, so two writers cannot lose an entry */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    const char *d = slash == dir ? "/" : slash ? (*slash = '\0', dir) : ".";
+    const int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || flock(dfd, LOCK_EX) != 0) {
+        const int e = errno;
+        if (dfd >= 0)
+            close(dfd);
+        return triad__fail(TRIAD_EIO, "%s: cannot lock its folder: %s", path, strerror(e));
+    }
+    const int err = add_to_file_locked(path, id, pk);
+    close(dfd);
+    return err;
+}
+
+static int add_to_file_locked(const char *path, const char *id, const uint8_t pk[32])
+{
     cJSON *root = NULL;
     int err = 0;
     if (access(path, F_OK) == 0) {
@@ -294,13 +316,27 @@ int triad_share_trust_add_to_file(const char *path, const char *id, const uint8_
         err = triad__fail(TRIAD_ENOMEM, "trust: out of memory");
     if (err)
         return err;
+    /* a temporary file of our own beside it (two writers never share one), synced, renamed */
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    bool ok = f && fprintf(f, "%s\n", text) >= 0;
-    ok = (f && fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0)
-        err = triad__fail(TRIAD_EIO, "%s: cannot write: %s", path, strerror(errno));
+    const int n = snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+    const int fd = n > 0 && (size_t)n < sizeof tmp ? mkstemp(tmp) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    bool ok = f && fprintf(f, "%s\n", text) >= 0 && fflush(f) == 0 && fsync(fd) == 0;
+    int werr = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = false;
+        werr = errno;
+    } else if (!f && fd >= 0) {
+        close(fd);
+    }
+    if (!ok || rename(tmp, path) != 0) {
+        err = triad__fail(TRIAD_EIO, "%s: cannot write: %s", path,
+                          fd < 0 ? "cannot create a temporary file beside it" : strerror(werr));
+        if (fd >= 0)
+            unlink(tmp);
+    } else {
+        chmod(path, 0644);
+    }
     cJSON_free(text);
     return err;
 }
