@@ -310,7 +310,7 @@ grep -q "signed by hub through line $n_all " verify_signed.out ||
 n=$(wc -l <audit.jsonl)
 mid=$((n / 2))
 cp audit.jsonl bad.jsonl
-sed -i "${mid}s/\"seq\":\([0-9]\)/\"seq\":9\1/" bad.jsonl
+sed -i "${mid}s/\"t_ns\":\([0-9]\)/\"t_ns\":9\1/" bad.jsonl
 cmp -s audit.jsonl bad.jsonl && fail "(d) could not corrupt line $mid"
 "$triad" audit verify bad.jsonl >bad.out
 st=$?
@@ -332,7 +332,14 @@ refuse e2_policy_drops_id "partners.B.track withholds or rounds 'track_id'" hub_
 sed 's|keys/hub.key|otherkeys/hub.key|' hub.json >hub_wrongkey.json
 refuse e3_wrong_key "is not the one the trust store" hub_wrongkey.json
 cp hub-state.jsonl hub-state.good
-sed -i '$s/"time_ns":\([0-9]*\)[0-9],/"time_ns":\11,/' hub-state.jsonl
+$py - hub-state.jsonl <<'EOF' || fail "(e) could not change the state file"
+import re, sys
+p = sys.argv[1]
+ls = open(p).read().splitlines(True)
+# the origin time of the last version held, one nanosecond later: its signature no longer holds
+ls[-1] = re.sub(r'"time_ns":(\d+),', lambda m: '"time_ns":%d,' % (int(m.group(1)) + 1), ls[-1], count=1)
+open(p, "w").write("".join(ls))
+EOF
 cmp -s hub-state.jsonl hub-state.good && fail "(e) could not change the state file"
 refuse e4_state_tampered "hub-state.jsonl: .*rejected \(bad origin signature\)" hub.json
 echo "ok    (e) no link configuration, a policy dropping the instance id, the wrong key, a tampered state file: refused"
