@@ -884,6 +884,17 @@ static void abandon(cl_state *s, cl_group *g)
     release_events(g);
 }
 
+/* The next run [*i, *e) of consecutive pending slots below hi (copies go run by run);
+ * false when none is left. */
+static bool next_pending_run(const cl_group *g, size_t *i, size_t hi, size_t *e)
+{
+    while (*i < hi && !g->pending[*i])
+        (*i)++;
+    for (*e = *i; *e < hi && g->pending[*e]; (*e)++)
+        ;
+    return *i < hi;
+}
+
 /* Launch the group's pending CPIs: upload them (each run of neighbouring positions in one
  * copy; from src instead of the staging when src is given, for one CPI), run the kernels over
  * the positions lo .. hi-1 they span, download their results. Ordered after the group's last
@@ -915,14 +926,7 @@ static int launch(cl_state *s, cl_group *g, const void *src)
     release(&g->up);
     s->rec = g;
     const cl_uint nprev = prev[0] ? 1 : 0;
-    for (size_t i = lo; i < hi;) { /* uploads, run by run */
-        if (!g->pending[i]) {
-            i++;
-            continue;
-        }
-        size_t e = i;
-        while (e < hi && g->pending[e])
-            e++;
+    for (size_t i = lo, e; next_pending_run(g, &i, hi, &e); i = e) { /* uploads, run by run */
         release(&g->up);
         const void *from = src ? src : g->in_host + i * s->cpi_bytes;
         TRIAD__CL_TRY(clEnqueueWriteBuffer(s->up_q, g->raw_dev, CL_FALSE, i * s->cpi_bytes,
@@ -930,7 +934,6 @@ static int launch(cl_state *s, cl_group *g, const void *src)
                                            &g->up),
                       err, fail);
         add_copy(s, ST_H2D, g->up);
-        i = e;
     }
     TRIAD__CL_TRY(clFlush(s->up_q), err, fail);
     cl_event before[2] = {g->up, prev[1]};
@@ -950,21 +953,13 @@ static int launch(cl_state *s, cl_group *g, const void *src)
     close_span(s);
     TRIAD__CL_TRY(clEnqueueMarkerWithWaitList(q, 0, NULL, &g->comp), err, fail);
     TRIAD__CL_TRY(clFlush(q), err, fail);
-    for (size_t i = lo; i < hi;) { /* downloads, run by run */
-        if (!g->pending[i]) {
-            i++;
-            continue;
-        }
-        size_t e = i;
-        while (e < hi && g->pending[e])
-            e++;
+    for (size_t i = lo, e; next_pending_run(g, &i, hi, &e); i = e) { /* downloads, run by run */
         release(&g->down);
         TRIAD__CL_TRY(clEnqueueReadBuffer(s->down_q, g->out_dev, CL_FALSE, i * head,
                                           (e - i) * head, g->out_host + i * head, 1, &g->comp,
                                           &g->down),
                       err, fail);
         add_copy(s, ST_D2H, g->down);
-        i = e;
     }
     TRIAD__CL_TRY(clFlush(s->down_q), err, fail);
     for (size_t i = 0; i < s->batch; i++) {
