@@ -234,6 +234,7 @@ int triad__share_check_store(triad_share_store *s, const triad_share_trust *trus
     vc.require_hub = countersigned;
     int err = triad_share_verifier_create(&v, &vc, trust);
     const triad_share_envelope *const *list = NULL;
+    /* at time 0 with no age limit every version held is current: all of them */
     const size_t n = err ? 0 : triad_share_store_current(s, 0, INT64_MAX, &list);
     for (size_t i = 0; !err && i < n; i++) {
         const triad_share_envelope *e = list[i];
@@ -245,4 +246,9 @@ int triad__share_check_store(triad_share_store *s, const triad_share_trust *trus
     }
     triad_share_verifier_destroy(v);
     return err;
+}
+
+int64_t triad__share_keep_ns(const triad__share_cfg *c)
+{
+    return (int64_t)(1e9 * (c->max_age_s > c->track_max_age_s ? c->max_age_s : c->track_max_age_s));
 }

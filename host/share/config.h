@@ -51,6 +51,10 @@ struct triad_share_store;
 int triad__share_check_store(struct triad_share_store *s, const triad_share_trust *trust,
                              bool countersigned, const char *path);
 
+/* How long ended instances are remembered before pruning (share/store.h): the larger of
+ * max_age_s and track_max_age_s (the hub re-sends tracks and cancels for the latter), in ns. */
+int64_t triad__share_keep_ns(const triad__share_cfg *c);
+
 /* The DDS settings of link i. */
 triad_share_link_opts triad__share_link_opts(const triad__share_cfg *c, size_t i,
                                              triad_share_link_role role);

@@ -279,9 +279,7 @@ static int drain(triad_share_hub *h, size_t q)
 int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double stats_s)
 {
     int64_t next_stats = triad_share_now_ns() + (int64_t)(stats_s * 1e9);
-    const int64_t keep_ns = (int64_t)(1e9 * (h->cfg.max_age_s > h->cfg.track_max_age_s
-                                                 ? h->cfg.max_age_s
-                                                 : h->cfg.track_max_age_s));
+    const int64_t keep_ns = triad__share_keep_ns(&h->cfg);
     int64_t next_prune = triad_share_now_ns() + keep_ns;
     int err = 0;
     while (!err && !*stop) {

@@ -3,13 +3,13 @@
 
 #include <dds/dds.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/error_internal.h"
+#include "io/dds/dds_common.h"
 #include "share/store.h"
 #include "triad_share.h"
 
@@ -20,15 +20,6 @@
  * of the same instance are waiting); for a late joiner, a durable writer keeps 1: what a
  * restarting hub gets from a node is the latest version of each instance */
 enum { DEPTH = 64 };
-
-/* The loopback setup of host/io/dds (127.0.0.1, unicast discovery), spelled out here because
- * share/ does not reach into io/'s internals. */
-static const char loopback_xml[] =
-    "<General><Interfaces><NetworkInterface address=\"127.0.0.1\"/></Interfaces>"
-    "<AllowMulticast>false</AllowMulticast></General>"
-    "<Discovery><ParticipantIndex>auto</ParticipantIndex>"
-    "<MaxAutoParticipantIndex>19</MaxAutoParticipantIndex>"
-    "<Peers><Peer address=\"127.0.0.1\"/></Peers></Discovery>";
 
 struct triad_share_link {
     triad_share_link_opts o;
@@ -47,16 +38,13 @@ int64_t triad_share_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static dds_duration_t dur(double s) { return (dds_duration_t)llround(s * 1e9); }
-
+/* Cyclone's codes as everywhere else in Triad; a refusal by DDS Security's access control is
+ * a configuration error here (the link's permissions), named as such. */
 static int dds_failed(dds_return_t rc, const char *who, const char *what)
 {
-    const int err = rc == DDS_RETCODE_OUT_OF_RESOURCES ? TRIAD_ENOMEM
-                    : rc == DDS_RETCODE_BAD_PARAMETER || rc == DDS_RETCODE_INCONSISTENT_POLICY ||
-                            rc == DDS_RETCODE_NOT_ALLOWED_BY_SECURITY
-                        ? TRIAD_EINVAL
-                        : TRIAD_EIO;
-    return triad__fail(err, "%s: %s: %s", who, what, dds_strretcode(rc));
+    if (rc == DDS_RETCODE_NOT_ALLOWED_BY_SECURITY)
+        return triad__fail(TRIAD_EINVAL, "%s: %s: %s", who, what, dds_strretcode(rc));
+    return triad__dds_fail(rc, who, what);
 }
 
 /* reliable, keep-last, automatic liveliness, our durability, local samples ignored. A writer
@@ -76,10 +64,11 @@ static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kin
         dds_qset_durability_service(q, 0, DDS_HISTORY_KEEP_LAST, 1, DDS_LENGTH_UNLIMITED,
                                     DDS_LENGTH_UNLIMITED, DDS_LENGTH_UNLIMITED);
     dds_qset_durability(q, durability);
-    dds_qset_liveliness(q, DDS_LIVELINESS_AUTOMATIC, writer ? dur(l->o.lease_s) : DDS_INFINITY);
+    dds_qset_liveliness(q, DDS_LIVELINESS_AUTOMATIC,
+                        writer ? triad__dds_duration(l->o.lease_s) : DDS_INFINITY);
     dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
     if (deadline_s > 0)
-        dds_qset_deadline(q, dur(deadline_s));
+        dds_qset_deadline(q, triad__dds_duration(deadline_s));
     return q;
 }
 
@@ -141,7 +130,9 @@ int triad_share_link_open(triad_share_link **out, const triad_share_link_opts *o
         err = triad__fail(TRIAD_EINVAL,
                           "%s: heartbeat %g s / lease %g s: must be 0.01..3600 / 0.1..3600 s", who,
                           l->o.heartbeat_s, l->o.lease_s);
-    const char *config = o->config && o->config[0] ? o->config : o->loopback ? loopback_xml : NULL;
+    const char *config = o->config && o->config[0] ? o->config
+                         : o->loopback                ? triad__dds_loopback_xml
+                                                      : NULL;
     if (!err && !config)
         err = triad__fail(TRIAD_EINVAL, "%s: no Cyclone configuration and not loopback: a link "
                                         "never runs on Cyclone's defaults (no security)", who);
@@ -159,7 +150,7 @@ int triad_share_link_open(triad_share_link **out, const triad_share_link_opts *o
     if (!err) {
         dds_qos_t *pq = dds_create_qos();
         if (pq)
-            dds_qset_liveliness(pq, DDS_LIVELINESS_AUTOMATIC, dur(l->o.lease_s));
+            dds_qset_liveliness(pq, DDS_LIVELINESS_AUTOMATIC, triad__dds_duration(l->o.lease_s));
         l->participant = dds_create_participant(o->domain_id, pq, NULL);
         dds_delete_qos(pq);
         if (l->participant < 0) {
@@ -421,7 +412,8 @@ int triad_share_waiter_add(triad_share_waiter *w, triad_share_link *l)
 
 int triad_share_waiter_wait(triad_share_waiter *w, double timeout_s)
 {
-    const dds_return_t rc = dds_waitset_wait(w->ws, NULL, 0, dur(timeout_s > 0 ? timeout_s : 0));
+    const dds_return_t rc =
+        dds_waitset_wait(w->ws, NULL, 0, triad__dds_duration(timeout_s > 0 ? timeout_s : 0));
     return rc < 0 ? dds_failed(rc, "share", "waiting") : 0;
 }
 

@@ -223,10 +223,7 @@ int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int err = 0;
-    /* the hub re-sends tracks and cancels for its track_max_age_s: keep their versions longer */
-    const int64_t keep_ns = (int64_t)(1e9 * (n->cfg.max_age_s > n->cfg.track_max_age_s
-                                                 ? n->cfg.max_age_s
-                                                 : n->cfg.track_max_age_s));
+    const int64_t keep_ns = triad__share_keep_ns(&n->cfg);
     int64_t next_prune = triad_share_now_ns() + keep_ns;
     while (!err && !*stop && !(count > 0 && n->stats.delivered >= (uint64_t)count)) {
         struct timespec t;
