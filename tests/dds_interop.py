@@ -61,6 +61,7 @@ class DetectionReport(IdlStruct, typename="triad::DetectionReport"):
     degraded_fraction: float64
     latency_s: float64
     detections: sequence[Detection]
+    quality_flags: uint32
 
 
 class TrackStatus(IdlEnum, typename="triad::TrackStatus"):

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,16 @@ typedef struct {
     size_t npk;
 } stream;
 
+/* How make_stream stamps its packets: the free-running count (TSF 11, the index itself), or
+ * in the standard form, TSF 01 (samples within the second) / 10 (picoseconds), the integer
+ * seconds from g_ep_s + g_ep_frac (the time of index 0) with TSI g_tsi; g_trailer, when not
+ * 0, is every packet's trailer. */
+static unsigned g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING, g_tsi = TRIAD_VITA49_TSI_UTC;
+static int64_t g_ep_s;
+static double g_ep_frac;
+static uint32_t g_trailer;
+static bool g_difi_class; /* a DIFI class ID on every packet */
+
 /* Packets of `payload` samples, channel by channel, over the whole stream (so that they cross
  * pulse and CPI boundaries unless payload divides them). */
 static stream make_stream(size_t n, size_t p, size_t c, size_t cpis, size_t payload,
@@ -60,17 +71,32 @@ static stream make_stream(size_t n, size_t p, size_t c, size_t cpis, size_t payl
         for (size_t ch = 0; ch < c; ch++) {
             packet *k = &s.pk[s.npk++];
             const double t = (double)(off / n) * pri_s + (double)(off % n) / fs;
-            const triad_vita49_packet d = {
+            triad_vita49_packet d = {
                 .stream_id = STREAM_ID + (uint32_t)ch,
                 .packet_count = count[ch]++ & 15,
-                .has_utc = !isnan(epoch_s),
-                .utc_s = isnan(epoch_s) ? 0 : (uint32_t)floor(epoch_s + t),
-                .sample_index = off,
+                .tsi = isnan(epoch_s) ? TRIAD_VITA49_TSI_NONE : TRIAD_VITA49_TSI_UTC,
+                .int_ts = isnan(epoch_s) ? 0 : (uint32_t)floor(epoch_s + t),
+                .tsf = g_tsf,
+                .frac_ts = off,
+                .has_trailer = g_trailer != 0,
+                .has_class_id = g_difi_class,
+                .oui = g_difi_class ? TRIAD_VITA49_DIFI_OUI : 0,
+                .trailer = g_trailer,
                 .num_samples = len,
             };
-            k->buf = malloc((len + 5) * 4);
+            if (g_tsf != TRIAD_VITA49_TSF_FREE_RUNNING) {
+                /* exact: t in samples is an integer when PRI fs is */
+                const double ts = g_ep_frac + t, whole = floor(ts);
+                d.tsi = g_tsi;
+                const int64_t sec = g_ep_s + (int64_t)whole -
+                                    (g_tsi == TRIAD_VITA49_TSI_GPS ? TRIAD_VITA49_GPS_TO_UTC_S : 0);
+                d.int_ts = (uint32_t)sec;
+                d.frac_ts = g_tsf == TRIAD_VITA49_TSF_SAMPLES ? (uint64_t)llround((ts - whole) * fs)
+                                                              : (uint64_t)llround((ts - whole) * 1e12);
+            }
+            k->buf = malloc((len + 8) * 4);
             assert_non_null(k->buf);
-            k->len = triad_vita49_encode(k->buf, (len + 5) * 4, &d,
+            k->len = triad_vita49_encode(k->buf, (len + 8) * 4, &d,
                                          s.truth + 2 * (off * c + ch), c);
             assert_true(k->len > 0);
             k->first = off;
@@ -96,6 +122,7 @@ typedef struct {
     uint64_t cpi;
     uint64_t missing[4];
     double fraction, epoch_s;
+    unsigned quality[4];
     int16_t *data; /* [P N C 2] */
 } emitted;
 
@@ -135,6 +162,8 @@ static void *collect(void *user, const triad_cpi_info *info, void *buf)
         for (size_t c = 0; c < col->c; c++)
             e->missing[c] = info->missing[c];
         e->fraction = info->degraded_fraction;
+        for (size_t c = 0; c < col->c; c++)
+            e->quality[c] = info->quality[c];
         e->epoch_s = info->stream_epoch_s;
         e->data = malloc(col->cpi_bytes);
         assert_non_null(e->data);
@@ -638,6 +667,342 @@ static void test_utc_estimate(void **state)
     free_stream(&s);
 }
 
+/* ---- the standard timestamps, context packets, trailers, profile, notes ---------------- */
+
+static char notes[4096];
+static int num_notes;
+
+static void take_note(void *user, const char *msg)
+{
+    (void)user;
+    num_notes++;
+    const size_t n = strlen(notes);
+    snprintf(notes + n, sizeof notes - n, "%s\n", msg);
+}
+
+enum { SN = 64, SP = 16, SC = 2, SCPIS = 5 };
+static const double s_pri = 1e-3, s_fs = 1e6;
+static const int64_t s_ep = 1795000000;
+
+static triad_cpi_asm *make_std_asm(const stream *s, collector *col, bool has_epoch,
+                                   int64_t ep_s, double ep_frac)
+{
+    memset(col, 0, sizeof *col);
+    col->c = s->c;
+    col->cpi_bytes = (size_t)s->pn * s->c * 4;
+    col->keep = true;
+    notes[0] = '\0';
+    num_notes = 0;
+    triad_cpi_asm_cfg cfg = triad_cpi_asm_cfg_default();
+    cfg.samples_per_pulse = s->n;
+    cfg.pulses_per_cpi = s->p;
+    cfg.num_channels = s->c;
+    cfg.stream_id = STREAM_ID;
+    cfg.pri_s = s_pri;
+    cfg.sample_rate_hz = s_fs;
+    cfg.carrier_hz = 3e9;
+    cfg.bandwidth_hz = 2e5;
+    cfg.has_epoch = has_epoch;
+    cfg.epoch_utc_s = ep_s;
+    cfg.epoch_frac_s = ep_frac;
+    cfg.note = take_note;
+    cfg.emit = collect;
+    cfg.user = col;
+    triad_cpi_asm *a;
+    assert_int_equal(triad_cpi_asm_create(&a, &cfg), 0);
+    return a;
+}
+
+static void feed_all(triad_cpi_asm *a, const stream *s)
+{
+    for (size_t i = 0; i < s->npk; i++)
+        feed(a, s, i, 0.0);
+    triad_cpi_asm_flush(a, 1.0);
+}
+
+/* CPIs first..first+SCPIS-1, each the truth of CPI k - first */
+static void check_all(const stream *s, const collector *col, uint64_t first)
+{
+    assert_int_equal(col->count, SCPIS);
+    for (size_t k = 0; k < SCPIS; k++) {
+        assert_true(col->e[k].cpi == first + k);
+        emitted e = col->e[k];
+        e.cpi -= first;
+        check_cpi(s, &e, NULL);
+    }
+}
+
+static void test_standard_timestamps(void **state)
+{
+    (void)state;
+    /* 5 CPIs of 16 pulses of 1 ms, starting 0.95 s into a second: the stream crosses a second
+     * boundary, where the sample count starts again at 0 */
+    const struct {
+        unsigned tsf, tsi;
+        bool meta_epoch;
+    } modes[] = {
+        {TRIAD_VITA49_TSF_SAMPLES, TRIAD_VITA49_TSI_UTC, true},
+        {TRIAD_VITA49_TSF_SAMPLES, TRIAD_VITA49_TSI_UTC, false},
+        {TRIAD_VITA49_TSF_PICOSECONDS, TRIAD_VITA49_TSI_UTC, true},
+        {TRIAD_VITA49_TSF_SAMPLES, TRIAD_VITA49_TSI_GPS, true},
+        {TRIAD_VITA49_TSF_SAMPLES, TRIAD_VITA49_TSI_OTHER, true}, /* not UTC: first packet */
+    };
+    for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+        g_tsf = modes[m].tsf;
+        g_tsi = modes[m].tsi;
+        g_ep_s = s_ep;
+        g_ep_frac = 0.95;
+        stream s = make_stream(SN, SP, SC, SCPIS, 100, 20 + m, NAN, s_pri, s_fs);
+        collector col;
+        triad_cpi_asm *a = make_std_asm(&s, &col, modes[m].meta_epoch, s_ep, 0.95);
+        /* pairs swapped: placed by time, not by arrival */
+        for (size_t i = 0; i + 1 < s.npk; i += 2) {
+            feed(a, &s, i + 1, 0.0);
+            feed(a, &s, i, 0.0);
+        }
+        if (s.npk % 2)
+            feed(a, &s, s.npk - 1, 0.0);
+        triad_cpi_asm_flush(a, 1.0);
+        check_all(&s, &col, 0);
+        const bool utc = modes[m].tsi != TRIAD_VITA49_TSI_OTHER;
+        for (size_t k = 0; k < SCPIS; k++)
+            assert_true(utc ? col.e[k].epoch_s == (double)s_ep + 0.95 : isnan(col.e[k].epoch_s));
+        /* the epoch's origin is told when it is the first packet */
+        assert_int_equal(strstr(notes, "first packet's time") != NULL, !(utc && modes[m].meta_epoch));
+        triad_cpi_asm_stats st;
+        triad_cpi_asm_stats_get(a, &st);
+        assert_true(st.malformed == 0 && st.lost == 0 && st.packets == s.npk);
+        triad_cpi_asm_destroy(a);
+        free_collector(&col);
+        free_stream(&s);
+    }
+    /* the meta's epoch two CPIs before the stream: its CPIs are 2..6 */
+    g_tsf = TRIAD_VITA49_TSF_SAMPLES;
+    g_tsi = TRIAD_VITA49_TSI_UTC;
+    g_ep_s = s_ep;
+    g_ep_frac = 0.5;
+    stream s = make_stream(SN, SP, SC, SCPIS, 64, 30, NAN, s_pri, s_fs);
+    collector col;
+    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.5 - 2 * SP * s_pri);
+    feed_all(a, &s);
+    check_all(&s, &col, 2);
+    triad_cpi_asm_destroy(a);
+    free_collector(&col);
+    free_stream(&s);
+    g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
+}
+
+/* set the fractional timestamp (the 2 words before the payload) of a packet without class ID */
+static void set_frac(uint8_t *b, const packet *k, uint64_t v)
+{
+    const size_t at = k->len - k->n * 4 - 8;
+    memcpy(b, k->buf, k->len);
+    for (int i = 0; i < 8; i++)
+        b[at + (size_t)i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static void test_standard_rejects(void **state)
+{
+    (void)state;
+    g_tsf = TRIAD_VITA49_TSF_SAMPLES;
+    g_tsi = TRIAD_VITA49_TSI_UTC;
+    g_ep_s = s_ep;
+    g_ep_frac = 0.25;
+    stream s = make_stream(SN, SP, SC, 1, 64, 40, NAN, s_pri, s_fs);
+    collector col;
+    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.25);
+    uint8_t b[(64 + 8) * 4];
+    /* a sample count of the sample rate (1 s) or more */
+    set_frac(b, &s.pk[0], 1000000);
+    assert_int_equal(triad_cpi_asm_datagram(a, b, s.pk[0].len, 0.0), TRIAD_VITA49_FRACTION);
+    set_frac(b, &s.pk[0], UINT64_MAX);
+    assert_int_equal(triad_cpi_asm_datagram(a, b, s.pk[0].len, 0.0), TRIAD_VITA49_FRACTION);
+    assert_non_null(strstr(notes, "'fractional timestamp': stream ID 0x00000100: sample count "
+                                  "1000000 within the second, not below the sample rate 1000000 Hz"));
+    /* between receive windows: 500 samples after a pulse's start, its window has 64 */
+    set_frac(b, &s.pk[0], 250000 + 500);
+    assert_int_equal(triad_cpi_asm_datagram(a, b, s.pk[0].len, 0.0), TRIAD_VITA49_WINDOW);
+    assert_non_null(strstr(notes, "is sample 500 after the start of pulse 0: outside its receive "
+                                  "window of 64 samples"));
+    /* before the epoch */
+    set_frac(b, &s.pk[0], 100000);
+    assert_int_equal(triad_cpi_asm_datagram(a, b, s.pk[0].len, 0.0), TRIAD_VITA49_WINDOW);
+    /* a stream ID of no channel, told with the range expected */
+    memcpy(b, s.pk[0].buf, s.pk[0].len);
+    b[7] = 0x34;
+    b[6] = 0x12;
+    assert_int_equal(triad_cpi_asm_datagram(a, b, s.pk[0].len, 0.0), TRIAD_VITA49_STREAM);
+    assert_int_equal(triad_cpi_asm_datagram(a, b, s.pk[0].len, 0.0), TRIAD_VITA49_STREAM);
+    assert_non_null(strstr(notes, "'stream ID': stream ID 0x00001234, expected "
+                                  "0x00000100..0x00000101"));
+    /* a parser rejection, told with its values */
+    memcpy(b, s.pk[0].buf, s.pk[0].len);
+    b[3]++;
+    assert_int_equal(triad_cpi_asm_datagram(a, b, s.pk[0].len, 0.0), TRIAD_VITA49_SIZE);
+    char want[160];
+    snprintf(want, sizeof want, "'size field': size field %zu words, datagram %zu words",
+             s.pk[0].len / 4 + 1, s.pk[0].len / 4);
+    assert_non_null(strstr(notes, want));
+    /* each reason once: 7 rejections, 4 reasons, 4 notes */
+    assert_int_equal(num_notes, 4);
+    triad_cpi_asm_stats st;
+    triad_cpi_asm_stats_get(a, &st);
+    assert_true(st.malformed == 7 && st.by_reason[TRIAD_VITA49_FRACTION] == 2 &&
+                st.by_reason[TRIAD_VITA49_WINDOW] == 2 && st.by_reason[TRIAD_VITA49_STREAM] == 2 &&
+                st.by_reason[TRIAD_VITA49_SIZE] == 1 && st.packets == 0);
+    /* the stream itself is whole */
+    feed_all(a, &s);
+    assert_int_equal(col.count, 1);
+    check_cpi(&s, &col.e[0], NULL);
+    triad_cpi_asm_destroy(a);
+    free_collector(&col);
+    free_stream(&s);
+    g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
+}
+
+static size_t context_packet(uint8_t *b, uint32_t stream_id, const triad_vita49_context *x)
+{
+    triad_vita49_packet c = {.stream_id = stream_id, .tsi = TRIAD_VITA49_TSI_UTC,
+                             .tsf = TRIAD_VITA49_TSF_SAMPLES, .int_ts = (uint32_t)s_ep,
+                             .has_class_id = g_difi_class, .oui = TRIAD_VITA49_DIFI_OUI,
+                             .packet_class = TRIAD_VITA49_DIFI_CONTEXT_CLASS};
+    c.ctx = *x;
+    const size_t len = triad_vita49_encode_context(b, 256, &c);
+    assert_true(len > 0);
+    return len;
+}
+
+static void test_context_packets(void **state)
+{
+    (void)state;
+    /* the device samples at 2 MS/s (its context says so; the meta says 1) and its timestamps
+     * run 1 ms (one PRI) late, which its timestamp adjustment takes back */
+    g_tsf = TRIAD_VITA49_TSF_SAMPLES;
+    g_tsi = TRIAD_VITA49_TSI_UTC;
+    g_ep_s = s_ep;
+    g_ep_frac = 0.25 + 1e-3;
+    stream s = make_stream(SN, SP, SC, SCPIS, 100, 50, NAN, s_pri, 2e6);
+    collector col;
+    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.25);
+    uint8_t b[256];
+    const triad_vita49_context x = {
+        .cif0 = TRIAD_VITA49_CIF0_SAMPLE_RATE | TRIAD_VITA49_CIF0_TS_ADJUST |
+                TRIAD_VITA49_CIF0_RF_REF | TRIAD_VITA49_CIF0_BANDWIDTH | TRIAD_VITA49_CIF0_GAIN,
+        .sample_rate_hz = 2e6, .ts_adjust_ps = -1000000000, .rf_ref_hz = 3.1e9,
+        .bandwidth_hz = 1e5, .gain1_db = 12.5};
+    for (uint32_t c = 0; c < SC; c++)
+        assert_int_equal(triad_cpi_asm_datagram(a, b, context_packet(b, STREAM_ID + c, &x), 0.0),
+                         TRIAD_VITA49_OK);
+    feed_all(a, &s);
+    check_all(&s, &col, 0);
+    assert_non_null(strstr(notes, "warning: context packet of stream ID 0x00000100: sample rate "
+                                  "2000000 Hz, the meta says 1000000 Hz"));
+    assert_non_null(strstr(notes, "RF reference frequency 3100000000 Hz, the meta's carrier is "
+                                  "3000000000 Hz"));
+    assert_non_null(strstr(notes, "bandwidth 100000 Hz is narrower than the meta's waveform"));
+    assert_non_null(strstr(notes, "context of stream ID 0x00000101"));
+    assert_non_null(strstr(notes, "gain 12.50 + 0.00 dB"));
+    triad_cpi_asm_stats st;
+    triad_cpi_asm_stats_get(a, &st);
+    assert_true(st.context == SC && st.malformed == 0);
+    /* a context of no channel, and a rate that is not positive, are rejected */
+    assert_int_equal(triad_cpi_asm_datagram(a, b, context_packet(b, 7, &x), 0.0),
+                     TRIAD_VITA49_STREAM);
+    triad_vita49_context bad = x;
+    bad.sample_rate_hz = 0;
+    assert_int_equal(triad_cpi_asm_datagram(a, b, context_packet(b, STREAM_ID, &bad), 0.0),
+                     TRIAD_VITA49_CONTEXT);
+    triad_cpi_asm_destroy(a);
+    free_collector(&col);
+    free_stream(&s);
+    /* without the context, the same stream is read at the meta's rate and 1 ms late: its
+     * pulses land twice as far apart, from pulse 252 on (CPI 15), not as CPIs 0..4 */
+    s = make_stream(SN, SP, SC, SCPIS, 100, 50, NAN, s_pri, 2e6);
+    a = make_std_asm(&s, &col, true, s_ep, 0.25);
+    for (size_t i = 0; i < s.npk; i++)
+        triad_cpi_asm_datagram(a, s.pk[i].buf, s.pk[i].len, 0.0);
+    triad_cpi_asm_flush(a, 1.0);
+    assert_true(col.count > 0 && col.e[0].cpi == 15);
+    triad_cpi_asm_destroy(a);
+    free_collector(&col);
+    free_stream(&s);
+    g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
+}
+
+static void test_trailer_and_profile(void **state)
+{
+    (void)state;
+    /* every packet says over-range and reference unlocked: each CPI of each channel does */
+    g_trailer = TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_OVER_RANGE, 1) |
+                TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_REF_LOCK, 0) |
+                TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_VALID_DATA, 1);
+    stream s = make_stream(SN, SP, SC, 2, 64, 60, NAN, 0, 0);
+    collector col;
+    triad_cpi_asm *a = make_asm(&s, &col, 0, 0.2);
+    feed_all(a, &s);
+    assert_int_equal(col.count, 2);
+    for (size_t k = 0; k < 2; k++) {
+        check_cpi(&s, &col.e[k], NULL);
+        for (size_t c = 0; c < SC; c++)
+            assert_int_equal(col.e[k].quality[c],
+                             TRIAD_QUALITY_OVER_RANGE | TRIAD_QUALITY_REF_UNLOCKED);
+    }
+    triad_cpi_asm_stats st;
+    triad_cpi_asm_stats_get(a, &st);
+    assert_true(st.trailer_flags[1] == s.npk && st.trailer_flags[2] == s.npk &&
+                st.trailer_flags[0] == 0 && st.trailer_flags[3] == 0);
+    triad_cpi_asm_destroy(a);
+    free_collector(&col);
+    free_stream(&s);
+    g_trailer = 0;
+
+    /* DIFI: class ID of DIFI's OUI and picoseconds; anything else is "profile" */
+    g_tsf = TRIAD_VITA49_TSF_PICOSECONDS;
+    g_tsi = TRIAD_VITA49_TSI_UTC;
+    g_ep_s = s_ep;
+    g_ep_frac = 0.5;
+    for (int conforming = 0; conforming < 2; conforming++) {
+        g_difi_class = conforming;
+        s = make_stream(SN, SP, SC, SCPIS, 100, 61, NAN, s_pri, s_fs);
+        memset(&col, 0, sizeof col);
+        col.c = SC;
+        col.cpi_bytes = (size_t)s.pn * SC * 4;
+        col.keep = true;
+        notes[0] = '\0';
+        triad_cpi_asm_cfg cfg = triad_cpi_asm_cfg_default();
+        cfg.samples_per_pulse = SN;
+        cfg.pulses_per_cpi = SP;
+        cfg.num_channels = SC;
+        cfg.stream_id = STREAM_ID;
+        cfg.pri_s = s_pri;
+        cfg.sample_rate_hz = s_fs;
+        cfg.has_epoch = true;
+        cfg.epoch_utc_s = s_ep;
+        cfg.epoch_frac_s = 0.5;
+        cfg.difi = true;
+        cfg.note = take_note;
+        cfg.emit = collect;
+        cfg.user = &col;
+        assert_int_equal(triad_cpi_asm_create(&a, &cfg), 0);
+        for (size_t i = 0; i < s.npk; i++)
+            assert_int_equal(triad_cpi_asm_datagram(a, s.pk[i].buf, s.pk[i].len, 0.0),
+                             conforming ? TRIAD_VITA49_OK : TRIAD_VITA49_PROFILE);
+        triad_cpi_asm_flush(a, 1.0);
+        if (conforming) {
+            check_all(&s, &col, 0);
+        } else {
+            assert_int_equal(col.count, 0);
+            assert_non_null(strstr(notes, "class ID absent, OUI 0x000000 packet class 0x0000, "
+                                          "DIFI has OUI 0x6a621e packet class 0x0000"));
+        }
+        triad_cpi_asm_destroy(a);
+        free_collector(&col);
+        free_stream(&s);
+    }
+    g_difi_class = false;
+    g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
+}
+
 static void test_create_rejects(void **state)
 {
     (void)state;
@@ -762,7 +1127,7 @@ static void test_hostile(void **state)
     triad_cpi_asm_stats st;
     triad_cpi_asm_stats_get(a, &st);
     assert_true(st.datagrams == (uint64_t)total);
-    assert_true(st.packets + st.malformed == st.datagrams);
+    assert_true(st.packets + st.context + st.malformed == st.datagrams);
     uint64_t sum = 0;
     for (int i = 0; i < TRIAD_VITA49_NSTATUS; i++)
         sum += st.by_reason[i];
@@ -780,23 +1145,40 @@ static void test_hostile(void **state)
     free_stream(&s);
 }
 
+/* every test starts from the free-running form, whatever one before it left */
+static int reset_form(void **state)
+{
+    (void)state;
+    g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
+    g_tsi = TRIAD_VITA49_TSI_UTC;
+    g_ep_s = 0;
+    g_ep_frac = 0.0;
+    g_trailer = 0;
+    g_difi_class = false;
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_in_order),
-        cmocka_unit_test(test_reordered),
-        cmocka_unit_test(test_lost_packets),
-        cmocka_unit_test(test_lost_bursts),
-        cmocka_unit_test(test_window_boundary_and_late),
-        cmocka_unit_test(test_timeout),
-        cmocka_unit_test(test_duplicates),
-        cmocka_unit_test(test_skipped_cpis),
-        cmocka_unit_test(test_resync),
-        cmocka_unit_test(test_far_ahead),
-        cmocka_unit_test(test_stream_ids),
-        cmocka_unit_test(test_utc_estimate),
-        cmocka_unit_test(test_create_rejects),
-        cmocka_unit_test(test_hostile),
+        cmocka_unit_test_setup(test_in_order, reset_form),
+        cmocka_unit_test_setup(test_reordered, reset_form),
+        cmocka_unit_test_setup(test_lost_packets, reset_form),
+        cmocka_unit_test_setup(test_lost_bursts, reset_form),
+        cmocka_unit_test_setup(test_window_boundary_and_late, reset_form),
+        cmocka_unit_test_setup(test_timeout, reset_form),
+        cmocka_unit_test_setup(test_duplicates, reset_form),
+        cmocka_unit_test_setup(test_skipped_cpis, reset_form),
+        cmocka_unit_test_setup(test_resync, reset_form),
+        cmocka_unit_test_setup(test_far_ahead, reset_form),
+        cmocka_unit_test_setup(test_stream_ids, reset_form),
+        cmocka_unit_test_setup(test_utc_estimate, reset_form),
+        cmocka_unit_test_setup(test_standard_timestamps, reset_form),
+        cmocka_unit_test_setup(test_standard_rejects, reset_form),
+        cmocka_unit_test_setup(test_context_packets, reset_form),
+        cmocka_unit_test_setup(test_trailer_and_profile, reset_form),
+        cmocka_unit_test_setup(test_create_rejects, reset_form),
+        cmocka_unit_test_setup(test_hostile, reset_form),
     };
     return cmocka_run_group_tests_name("io_cpi_assembler", tests, NULL, NULL);
 }

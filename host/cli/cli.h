@@ -38,6 +38,8 @@ int cli_chain_option(const char *cmd, int opt, const char *arg, triad_chain_cfg 
 int cli_double(const char *cmd, const char *opt, const char *arg, double lo, double hi,
                double *out);
 int cli_long(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
+/* A 32-bit stream ID, "0x1234" (hex) or "4660" (decimal). */
+int cli_stream_id(const char *cmd, const char *opt, const char *arg, long *out);
 
 /* After getopt_long returned '?' (with opterr = 0): one message naming the option; returns 2. */
 int cli_bad_option(const char *cmd, char **argv);

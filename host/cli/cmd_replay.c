@@ -24,10 +24,22 @@ static const char usage_text[] =
     "                      up (default 32; 0: no pauses)\n"
     "  --payload N         samples per packet (default 360: 1460-byte datagrams, one\n"
     "                      1500-byte MTU)\n"
-    "  --stream-id ID      stream ID of channel 0; channel c is ID + c (default 1)\n"
+    "  --stream-id ID      stream ID of channel 0 (0x1234 or decimal); channel c is ID + c\n"
+    "                      (default 0x00000001)\n"
+    "  --tsf T             fractional timestamp: sample-count (default: samples within the\n"
+    "                      integer second, as VITA 49.0 means it), picoseconds (within the\n"
+    "                      second), free-running (the running index of the receive windows)\n"
+    "  --profile P         vita49 (default) or difi: DIFI (IEEE-ISTO Std 4900) class IDs,\n"
+    "                      picosecond timestamps, no trailer, DIFI context packets\n"
+    "  --no-trailer        data packets without the trailer word (valid data, reference lock,\n"
+    "                      over-range: a sample at the int16 limits, calibrated time)\n"
+    "  --no-context        no IF context packets (default: one per stream at the start and\n"
+    "                      each second of stream time: sample rate, RF reference, bandwidth,\n"
+    "                      gain 0 dB, timestamp adjustment 0)\n"
     "  --scale X           cf32 recordings: ci16 = round(X * value), saturating (default 300);\n"
     "                      ci16 recordings are sent as they are\n"
-    "  --no-utc            no integer (UTC) timestamps, even with core:datetime\n"
+    "  --no-utc            no UTC: integer timestamps count seconds from the start (TSI\n"
+    "                      other; none with --tsf free-running), even with core:datetime\n"
     "  --cpis K            send the first K CPIs only\n"
     "  --loss F            drop each packet with probability F (the packet count still\n"
     "                      advances, as on a lossy network)\n"
@@ -47,7 +59,8 @@ typedef struct {
     double scale, loss, reorder, junk;
     unsigned long long seed;
     long max_cpis;
-    bool no_utc, quiet;
+    bool no_utc, quiet, no_trailer, no_context, difi;
+    unsigned tsf;          /* TRIAD_VITA49_TSF_* */
 } replay_opts;
 
 /* splitmix64 */
@@ -113,8 +126,9 @@ static int flush_held(sender *s)
 }
 
 /* A datagram `triad run` must reject, of one of JUNK_KINDS kinds, built from a valid packet
- * (pkt, len) where a kind needs one. Returns its length. */
-static size_t make_junk(uint8_t *j, const uint8_t *pkt, size_t len, uint64_t *rng,
+ * (pkt, len, its fractional timestamp at byte frac_at) where a kind needs one. Returns its
+ * length. */
+static size_t make_junk(uint8_t *j, const uint8_t *pkt, size_t len, size_t frac_at, uint64_t *rng,
                         uint32_t stream_id, size_t channels)
 {
     const unsigned kind = (unsigned)(rng_next(rng) % JUNK_KINDS);
@@ -142,16 +156,20 @@ static size_t make_junk(uint8_t *j, const uint8_t *pkt, size_t len, uint64_t *rn
         n = (size_t)(rng_next(rng) % 20);
         memcpy(j, pkt, n);
         break;
-    case 5: /* a context packet (type 4) */
+    case 5: /* IF data without a stream ID (type 0) */
         memcpy(j, pkt, len);
         n = len;
-        j[0] = (uint8_t)((j[0] & 0x0f) | 0x40);
+        j[0] &= 0x0f;
         break;
-    case 6: /* class ID present */
-    case 7: /* trailer present */
+    case 6: /* no fractional timestamp (TSF 00) */
         memcpy(j, pkt, len);
         n = len;
-        j[0] |= kind == 6 ? 0x08 : 0x04;
+        j[1] &= 0xcf;
+        break;
+    case 7: /* fractional timestamp out of range: >= fs samples, >= 10^12 ps, index >= 2^62 */
+        memcpy(j, pkt, len);
+        n = len;
+        memset(j + frac_at, 0xff, 8);
         break;
     case 8: /* another stream */
         memcpy(j, pkt, len);
@@ -175,7 +193,7 @@ static size_t make_junk(uint8_t *j, const uint8_t *pkt, size_t len, uint64_t *rn
     /* random bytes that happen to be a valid packet of ours would not be junk */
     triad_vita49_packet p;
     if (triad_vita49_parse(j, n, &p) == TRIAD_VITA49_OK &&
-        p.stream_id - stream_id < (uint32_t)channels)
+        p.stream_id - stream_id < (uint32_t)channels && kind != 7)
         j[0] ^= 0x80;
     return n;
 }
@@ -185,6 +203,64 @@ static double sample_time(const triad_recording_meta *m, uint64_t i)
 {
     return (double)(i / m->samples_per_pulse) * m->pri_s +
            (double)(i % m->samples_per_pulse) / m->sample_rate_hz;
+}
+
+/* The timestamp of running index i (docs/FORMATS.md, "Timestamps"): the free-running count
+ * is i; otherwise the time t(i) after the epoch (whole seconds ep_s + fraction ep_frac_s) as
+ * integer seconds and samples (or picoseconds) within that second. */
+static void stamp(const triad_recording_meta *m, unsigned tsf, int64_t ep_s, double ep_frac_s,
+                  uint64_t i, triad_vita49_packet *d)
+{
+    if (tsf == TRIAD_VITA49_TSF_FREE_RUNNING) {
+        d->int_ts = (uint32_t)(ep_s + (int64_t)floor(ep_frac_s + sample_time(m, i)));
+        d->frac_ts = i;
+        return;
+    }
+    const double t = ep_frac_s + sample_time(m, i);
+    const double whole = floor(t);
+    int64_t sec = ep_s + (int64_t)whole;
+    const double rem = t - whole;
+    if (tsf == TRIAD_VITA49_TSF_SAMPLES) {
+        uint64_t count = (uint64_t)llround(rem * m->sample_rate_hz);
+        if ((double)count >= m->sample_rate_hz) { /* rounded up into the next second */
+            sec++;
+            count = 0;
+        }
+        d->frac_ts = count;
+    } else {
+        uint64_t ps = (uint64_t)llround(rem * 1e12);
+        if (ps >= UINT64_C(1000000000000)) {
+            sec++;
+            ps -= UINT64_C(1000000000000);
+        }
+        d->frac_ts = ps;
+    }
+    d->int_ts = (uint32_t)sec;
+}
+
+/* The IF context packet of stream_id, stamped like the data packet that follows it. */
+static size_t make_context(uint8_t *buf, const triad_recording_meta *m, const replay_opts *o,
+                           const triad_vita49_packet *data, unsigned count, bool first)
+{
+    triad_vita49_packet c = *data;
+    c.packet_count = count & 15;
+    c.has_trailer = false;
+    c.packet_class = TRIAD_VITA49_DIFI_CONTEXT_CLASS;
+    c.ctx = (triad_vita49_context){
+        .cif0 = (first ? TRIAD_VITA49_CIF0_CHANGE : 0) | TRIAD_VITA49_CIF0_BANDWIDTH |
+                TRIAD_VITA49_CIF0_RF_REF | TRIAD_VITA49_CIF0_GAIN | TRIAD_VITA49_CIF0_SAMPLE_RATE |
+                TRIAD_VITA49_CIF0_TS_ADJUST,
+        .bandwidth_hz = m->waveform.type == TRIAD_WAVEFORM_LFM ? m->waveform.bandwidth_hz
+                                                               : m->sample_rate_hz,
+        .rf_ref_hz = m->carrier_hz,
+        .sample_rate_hz = m->sample_rate_hz,
+    };
+    if (o->difi) /* DIFI's standard context packet has these fields, always (27 words) */
+        c.ctx.cif0 |= TRIAD_VITA49_CIF0_REF_POINT | TRIAD_VITA49_CIF0_IF_REF |
+                      TRIAD_VITA49_CIF0_IF_OFFSET | TRIAD_VITA49_CIF0_REF_LEVEL |
+                      TRIAD_VITA49_CIF0_TS_CAL | TRIAD_VITA49_CIF0_STATE_EVENT |
+                      TRIAD_VITA49_CIF0_PAYLOAD_FORMAT;
+    return triad_vita49_encode_context(buf, TRIAD_VITA49_MAX_DATAGRAM, &c);
 }
 
 static void sleep_until(double t)
@@ -231,8 +307,12 @@ static int replay(const replay_opts *o)
     uint64_t *dropped_samples = calloc(nc, sizeof(uint64_t));
     uint64_t *counters = calloc(nc * 4, sizeof(uint64_t)); /* packets, dropped, reordered, junk */
     unsigned *count = calloc(nc, sizeof *count);                /* packet count per stream */
+    unsigned *context_count = calloc(nc, sizeof *context_count); /* the context packets' */
+    int64_t *context_second = malloc(nc * sizeof *context_second); /* of the last one sent */
+    for (size_t c = 0; context_second && c < nc; c++)
+        context_second[c] = INT64_MIN;
     if (!raw || (meta.format != TRIAD_FORMAT_CI16_LE && !iq) || !pkt || !junk || !s.held ||
-        !dropped_samples || !counters || !count) {
+        !dropped_samples || !counters || !count || !context_count || !context_second) {
         cli_error("replay", 1, "out of memory");
         goto done;
     }
@@ -245,9 +325,19 @@ static int replay(const replay_opts *o)
         cli_error("replay", 1, "%s", triad_errmsg());
         goto done;
     }
-    const double epoch = o->no_utc ? NAN : triad__parse_utc(meta.datetime);
+    /* UTC seconds from core:datetime; without it (or --no-utc) seconds from the start, as a
+     * device without a clock counts them: TSI other (none for a free-running count) */
+    int64_t ep_s = 0;
+    double ep_frac_s = 0.0;
+    const bool utc = !o->no_utc && triad__parse_utc_split(meta.datetime, &ep_s, &ep_frac_s) == 0;
+    const unsigned tsi = utc ? TRIAD_VITA49_TSI_UTC
+                         : o->tsf == TRIAD_VITA49_TSF_FREE_RUNNING ? TRIAD_VITA49_TSI_NONE
+                                                                   : TRIAD_VITA49_TSI_OTHER;
+    if (!utc)
+        ep_s = 0, ep_frac_s = 0.0;
     uint64_t rng = o->seed;
     uint64_t packets = 0, lost = 0, reordered = 0, junk_sent = 0, clipped = 0, cpis = 0;
+    uint64_t contexts = 0;
     const double t_start = triad__now();
     uint64_t index, since_pause = 0;
     int r = 0;
@@ -276,21 +366,46 @@ static int replay(const replay_opts *o)
                     sleep_until(triad__now() + 50e-6);
                     since_pause = 0;
                 }
-                const double t = sample_time(&meta, first);
-                const triad_vita49_packet d = {
+                const int16_t *samples = src + 2 * ((size_t)off * nc + c);
+                triad_vita49_packet d = {
                     .stream_id = (uint32_t)o->stream_id + (uint32_t)c,
                     .packet_count = count[c]++ & 15,
-                    .has_utc = !isnan(epoch),
-                    .utc_s = isnan(epoch) ? 0 : (uint32_t)floor(epoch + t),
-                    .sample_index = first,
+                    .has_class_id = o->difi,
+                    .oui = TRIAD_VITA49_DIFI_OUI,
+                    .packet_class = TRIAD_VITA49_DIFI_DATA_CLASS,
+                    .tsi = tsi,
+                    .tsf = o->tsf,
+                    .has_trailer = !o->no_trailer && !o->difi,
                     .num_samples = len,
                 };
-                const size_t bytes = triad_vita49_encode(pkt, TRIAD_VITA49_MAX_DATAGRAM, &d,
-                                                         src + 2 * ((size_t)off * nc + c), nc);
+                stamp(&meta, o->tsf, ep_s, ep_frac_s, first, &d);
+                if (d.has_trailer) {
+                    bool over = false; /* a sample at the int16 limits: the ADC's full scale */
+                    for (size_t j = 0; j < 2 * len && !over; j++) {
+                        const int16_t v = samples[(j / 2) * 2 * nc + (j & 1)];
+                        over = v == INT16_MAX || v == INT16_MIN;
+                    }
+                    d.trailer = TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_CAL_TIME, utc) |
+                                TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_VALID_DATA, 1) |
+                                TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_REF_LOCK, 1) |
+                                TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_OVER_RANGE, over);
+                }
+                const int64_t second = (int64_t)floor(ep_frac_s + sample_time(&meta, first));
+                if (!o->no_context && second != context_second[c]) {
+                    const size_t cl = make_context(pkt, &meta, o, &d, context_count[c]++,
+                                                   context_second[c] == INT64_MIN);
+                    context_second[c] = second;
+                    if (!cl || send_and_release(&s, pkt, cl))
+                        goto send_failed;
+                    contexts++;
+                }
+                const size_t bytes =
+                    triad_vita49_encode(pkt, TRIAD_VITA49_MAX_DATAGRAM, &d, samples, nc);
+                const size_t frac_at = (triad_vita49_header_words(&d) - 2) * 4;
                 packets++;
                 counters[4 * c]++;
                 if (o->junk > 0 && rng_uniform(&rng) < o->junk) {
-                    const size_t jl = make_junk(junk, pkt, bytes, &rng, (uint32_t)o->stream_id, nc);
+                    const size_t jl = make_junk(junk, pkt, bytes, frac_at, &rng, (uint32_t)o->stream_id, nc);
                     if (send_and_release(&s, junk, jl))
                         goto send_failed;
                     junk_sent++;
@@ -348,10 +463,10 @@ static int replay(const replay_opts *o)
         const double dt = triad__now() - t_start;
         fprintf(stderr,
                 "triad replay: %llu CPIs, %llu packets: %llu dropped, %llu reordered, %llu junk; "
-                "%llu datagrams in %.3f s (%.1f MB/s)\n",
+                "%llu context packets; %llu datagrams in %.3f s (%.1f MB/s)\n",
                 (unsigned long long)cpis, (unsigned long long)packets, (unsigned long long)lost,
                 (unsigned long long)reordered, (unsigned long long)junk_sent,
-                (unsigned long long)s.sent, dt, (double)s.sent_bytes / (dt > 0 ? dt : 1e-9) * 1e-6);
+                (unsigned long long)contexts, (unsigned long long)s.sent, dt, (double)s.sent_bytes / (dt > 0 ? dt : 1e-9) * 1e-6);
     }
     status = 0;
     goto done;
@@ -370,6 +485,8 @@ done:
     free(dropped_samples);
     free(counters);
     free(count);
+    free(context_count);
+    free(context_second);
     return status;
 }
 
@@ -390,6 +507,10 @@ int cmd_replay(int argc, char **argv)
         O_SEED,
         O_LOG,
         O_QUIET,
+        O_TSF,
+        O_PROFILE,
+        O_NO_TRAILER,
+        O_NO_CONTEXT,
         O_HELP,
     };
     static const struct option opts[] = {
@@ -407,10 +528,16 @@ int cmd_replay(int argc, char **argv)
         {"seed", required_argument, NULL, O_SEED},
         {"log", required_argument, NULL, O_LOG},
         {"quiet", no_argument, NULL, O_QUIET},
+        {"tsf", required_argument, NULL, O_TSF},
+        {"profile", required_argument, NULL, O_PROFILE},
+        {"no-trailer", no_argument, NULL, O_NO_TRAILER},
+        {"no-context", no_argument, NULL, O_NO_CONTEXT},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
-    replay_opts o = {.burst = 32, .payload = 360, .stream_id = 1, .scale = 300.0, .seed = 1};
+    replay_opts o = {.burst = 32, .payload = 360, .stream_id = 1, .scale = 300.0, .seed = 1,
+                     .tsf = TRIAD_VITA49_TSF_SAMPLES};
+    bool tsf_given = false;
     long v;
     int c;
     optind = 1;
@@ -447,9 +574,29 @@ int cmd_replay(int argc, char **argv)
                                  o.payload);
             break;
         case O_STREAM_ID:
-            if (cli_long("replay", "--stream-id", optarg, 0, 0xffffffffL, &o.stream_id))
+            if (cli_stream_id("replay", "--stream-id", optarg, &o.stream_id))
                 return 2;
             break;
+        case O_TSF:
+            if (strcmp(optarg, "sample-count") == 0)
+                o.tsf = TRIAD_VITA49_TSF_SAMPLES;
+            else if (strcmp(optarg, "picoseconds") == 0)
+                o.tsf = TRIAD_VITA49_TSF_PICOSECONDS;
+            else if (strcmp(optarg, "free-running") == 0)
+                o.tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
+            else
+                return cli_error("replay", 2, "option --tsf: '%s' is not sample-count, "
+                                              "picoseconds or free-running", optarg);
+            tsf_given = true;
+            break;
+        case O_PROFILE:
+            if (strcmp(optarg, "difi") != 0 && strcmp(optarg, "vita49") != 0)
+                return cli_error("replay", 2, "option --profile: '%s' is not vita49 or difi",
+                                 optarg);
+            o.difi = strcmp(optarg, "difi") == 0;
+            break;
+        case O_NO_TRAILER: o.no_trailer = true; break;
+        case O_NO_CONTEXT: o.no_context = true; break;
         case O_SCALE:
             if (cli_double("replay", "--scale", optarg, 1e-30, 1e30, &o.scale))
                 return 2;
@@ -491,6 +638,12 @@ int cmd_replay(int argc, char **argv)
                          argv[optind + 1]);
     if (!o.to)
         return cli_error("replay", 2, "expected --to udp://HOST:PORT (triad replay --help)");
+    if (o.difi) {
+        if (tsf_given && o.tsf != TRIAD_VITA49_TSF_PICOSECONDS)
+            return cli_error("replay", 2, "option --tsf: DIFI timestamps are picoseconds "
+                                          "(--profile difi goes with --tsf picoseconds)");
+        o.tsf = TRIAD_VITA49_TSF_PICOSECONDS;
+    }
     o.meta_path = argv[optind];
     return replay(&o);
 }

@@ -47,7 +47,12 @@ static const char usage_text[] =
     "  --dds-deadline S    longest gap between a channel's reports before subscribers hear it\n"
     "                      went silent (default 1)\n"
     "  --dds-wait-readers N  before the first CPI, wait (at most 10 s) for N subscribers\n"
-    "  --stream-id ID      stream ID of channel 0; channel c is ID + c (default 1)\n"
+    "  --stream-id ID      stream ID of channel 0 (0x1234 or decimal); channel c is ID + c\n"
+    "                      (default 0x00000001); context packets share their channel's ID\n"
+    "  --profile P         vita49 (default: VITA-49.0/49.2 data and IF context packets) or\n"
+    "                      difi (IEEE-ISTO Std 4900: class IDs of DIFI's OUI required)\n"
+    "  --epoch E           meta (default): sample 0 of CPI 0 is the meta's core:datetime for\n"
+    "                      UTC/GPS timestamps; first-packet: the first packet's time\n"
     "  --radar-id ID       radar ID in the reports (default 0)\n"
     "  --queue N           complete CPIs waiting for processing at most (default 8); when\n"
     "                      processing falls behind, the oldest is dropped\n"
@@ -62,7 +67,7 @@ static const char usage_text[] =
 
 typedef struct {
     const char *source, *meta_path, *out_path;
-    bool reports, dds;
+    bool reports, dds, difi, epoch_first_packet;
     triad_dds_opts dds_opts;
     long stream_id, radar_id, queue, rcvbuf;
     double idle_timeout_s, cpi_timeout_s, stats_s;
@@ -109,6 +114,7 @@ typedef struct {
     void *buf;
     uint64_t cpi;
     uint64_t *missing; /* [C] */
+    unsigned *quality; /* [C] */
     double complete_s, epoch_s;
 } cpi_item;
 
@@ -132,6 +138,7 @@ static void queue_free(cpi_queue *q)
         for (size_t i = 0; i < q->cap + 1; i++) {
             free(q->items[i].buf);
             free(q->items[i].missing);
+            free(q->items[i].quality);
         }
     free(q->items);
     free(q->ring);
@@ -152,7 +159,8 @@ static int queue_init(cpi_queue *q, size_t cap, size_t channels, size_t cpi_byte
     for (size_t i = 0; i < cap + 1; i++) {
         q->items[i].buf = malloc(cpi_bytes);
         q->items[i].missing = calloc(channels, sizeof(uint64_t));
-        if (!q->items[i].buf || !q->items[i].missing)
+        q->items[i].quality = calloc(channels, sizeof(unsigned));
+        if (!q->items[i].buf || !q->items[i].missing || !q->items[i].quality)
             return -1;
         q->free_items[q->nfree++] = &q->items[i];
     }
@@ -182,6 +190,7 @@ static void *queue_emit(void *user, const triad_cpi_info *info, void *buf)
     it->buf = buf;
     it->cpi = info->cpi;
     memcpy(it->missing, info->missing, q->channels * sizeof *it->missing);
+    memcpy(it->quality, info->quality, q->channels * sizeof *it->quality);
     it->complete_s = info->complete_s;
     it->epoch_s = info->stream_epoch_s;
     q->ring[(q->head + q->len) % q->cap] = it;
@@ -220,6 +229,14 @@ static void queue_release(cpi_queue *q, cpi_item *it)
     pthread_mutex_lock(&q->mu);
     q->free_items[q->nfree++] = it;
     pthread_mutex_unlock(&q->mu);
+}
+
+/* The assembler's notes (reader thread): the first rejection of each reason, contradicting
+ * context fields, where the epoch came from. */
+static void run_note(void *user, const char *msg)
+{
+    (void)user;
+    fprintf(stderr, "triad run: %s\n", msg);
 }
 
 /* ---- the reader thread --------------------------------------------------------------- */
@@ -284,6 +301,7 @@ static void *reader_main(void *arg)
 typedef struct {
     uint64_t cpi;
     uint64_t *missing; /* [C] */
+    unsigned *quality; /* [C] */
     double complete_s, epoch_s;
 } in_flight;
 
@@ -299,13 +317,32 @@ static void print_stats(const char *label, cpi_queue *q, proc_stats *ps, const l
     const triad_cpi_asm_stats st = q->st;
     const uint64_t dropped = q->dropped;
     pthread_mutex_unlock(&q->mu);
+    /* rejections by reason, and what the trailers indicated, only where not zero */
+    char why[600] = "", flags[200] = "";
+    size_t n = 0;
+    for (int r = 1; r < TRIAD_VITA49_NSTATUS && n < sizeof why; r++)
+        if (st.by_reason[r])
+            n += (size_t)snprintf(why + n, sizeof why - n, "%s%s %llu", n ? ", " : " (",
+                                  triad_vita49_status_name((triad_vita49_status)r),
+                                  (unsigned long long)st.by_reason[r]);
+    if (n && n < sizeof why - 1)
+        snprintf(why + n, sizeof why - n, ")");
+    n = 0;
+    for (unsigned b = 0; b < 4 && n < sizeof flags; b++)
+        if (st.trailer_flags[b]) {
+            char name[32];
+            triad_vita49_quality_text(1u << b, name, sizeof name);
+            n += (size_t)snprintf(flags + n, sizeof flags - n, " %s %llu", name,
+                                  (unsigned long long)st.trailer_flags[b]);
+        }
     fprintf(stderr,
-            "triad run: %s%.1f s: packets %llu lost %llu late %llu ahead %llu malformed %llu | "
-            "CPIs processed %llu degraded %llu dropped %llu skipped %llu | latency p50 %.2f ms "
-            "p99 %.2f ms\n",
+            "triad run: %s%.1f s: packets %llu context %llu lost %llu late %llu ahead %llu "
+            "malformed %llu%s |%s%s CPIs processed %llu degraded %llu dropped %llu skipped %llu "
+            "| latency p50 %.2f ms p99 %.2f ms\n",
             label, triad__now() - ps->t0, (unsigned long long)st.packets,
-            (unsigned long long)st.lost, (unsigned long long)st.late,
-            (unsigned long long)st.ahead, (unsigned long long)st.malformed,
+            (unsigned long long)st.context, (unsigned long long)st.lost,
+            (unsigned long long)st.late, (unsigned long long)st.ahead,
+            (unsigned long long)st.malformed, why, n ? " trailers:" : "", n ? flags : "",
             (unsigned long long)ps->processed, (unsigned long long)ps->degraded,
             (unsigned long long)dropped, (unsigned long long)st.cpis_skipped,
             lat_pct(h, 0.50) * 1e3, lat_pct(h, 0.99) * 1e3);
@@ -343,6 +380,7 @@ static int write_reports(triad_sink **sinks, size_t nsinks, const triad_recordin
             .cpi = f->cpi,
             .cpi_time_utc_ns = utc_ns(isnan(t0) ? f->epoch_s : t0, time_s),
             .degraded_fraction = (double)f->missing[c] / pn,
+            .quality = f->quality[c],
             .latency_s = latency_s,
             .dets = dets + first,
             .num_dets = i - first,
@@ -411,7 +449,8 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
     }
     queue_ok = true;
     for (size_t s = 0; s < TRIAD_CHAIN_MAX_SLOTS; s++)
-        if (!(fl[s].missing = calloc(meta.num_channels, sizeof(uint64_t)))) {
+        if (!(fl[s].missing = calloc(meta.num_channels, sizeof(uint64_t))) ||
+            !(fl[s].quality = calloc(meta.num_channels, sizeof(unsigned)))) {
             cli_error("run", 1, "out of memory");
             goto done;
         }
@@ -425,6 +464,13 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
     acfg.timeout_s = o->cpi_timeout_s;
     acfg.pri_s = meta.pri_s;
     acfg.sample_rate_hz = meta.sample_rate_hz;
+    acfg.carrier_hz = meta.carrier_hz;
+    acfg.bandwidth_hz = meta.waveform.type == TRIAD_WAVEFORM_LFM ? meta.waveform.bandwidth_hz : 0;
+    acfg.has_epoch = !o->epoch_first_packet &&
+                     triad__parse_utc_split(meta.datetime, &acfg.epoch_utc_s,
+                                            &acfg.epoch_frac_s) == 0;
+    acfg.difi = o->difi;
+    acfg.note = run_note;
     acfg.emit = queue_emit;
     acfg.user = &q;
     if (triad_cpi_asm_create(&assembler, &acfg)) {
@@ -458,10 +504,11 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
     }
     fprintf(stderr,
             "triad run: listening on %s (receive buffer %d bytes): %zu pulses x %zu samples x "
-            "%zu channels per CPI, stream IDs %ld..%ld, backend %s\n",
+            "%zu channels per CPI, stream IDs 0x%08lx..0x%08lx, profile %s, backend %s\n",
             triad_udp_rx_address(rx), triad_udp_rx_rcvbuf(rx), meta.pulses_per_cpi,
             meta.samples_per_pulse, meta.num_channels, o->stream_id,
-            o->stream_id + (long)meta.num_channels - 1, triad_chain_backend(chain));
+            (unsigned long)(uint32_t)(o->stream_id + (long)meta.num_channels - 1),
+            o->difi ? "DIFI" : "VITA-49", triad_chain_backend(chain));
 
     rc = (reader_ctx){.rx = rx, .assembler = assembler, .q = &q,
                       .idle_timeout_s = o->idle_timeout_s, .stop = &stop};
@@ -502,6 +549,7 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
             memcpy(triad_chain_input(chain, slot), it->buf, cpi_bytes);
             fl[slot].cpi = it->cpi;
             memcpy(fl[slot].missing, it->missing, meta.num_channels * sizeof(uint64_t));
+            memcpy(fl[slot].quality, it->quality, meta.num_channels * sizeof(unsigned));
             fl[slot].complete_s = it->complete_s;
             fl[slot].epoch_s = it->epoch_s;
             queue_release(&q, it);
@@ -587,8 +635,10 @@ done:
         pthread_cond_destroy(&q.cv);
         queue_free(&q);
     }
-    for (size_t s = 0; s < TRIAD_CHAIN_MAX_SLOTS; s++)
+    for (size_t s = 0; s < TRIAD_CHAIN_MAX_SLOTS; s++) {
         free(fl[s].missing);
+        free(fl[s].quality);
+    }
     triad_chain_destroy(chain);
     free(dets);
     free(ref);
@@ -618,6 +668,8 @@ int cmd_run(int argc, char **argv)
         O_DDS_TOPIC,
         O_DDS_DEADLINE,
         O_DDS_WAIT,
+        O_PROFILE,
+        O_EPOCH,
         O_HELP,
     };
     static const struct option own[] = {
@@ -641,6 +693,8 @@ int cmd_run(int argc, char **argv)
         {"dds-topic", required_argument, NULL, O_DDS_TOPIC},
         {"dds-deadline", required_argument, NULL, O_DDS_DEADLINE},
         {"dds-wait-readers", required_argument, NULL, O_DDS_WAIT},
+        {"profile", required_argument, NULL, O_PROFILE},
+        {"epoch", required_argument, NULL, O_EPOCH},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -660,8 +714,19 @@ int cmd_run(int argc, char **argv)
         case O_OUT: o.out_path = optarg; break;
         case O_REPORTS: o.reports = true; break;
         case O_STREAM_ID:
-            if (cli_long("run", "--stream-id", optarg, 0, 0xffffffffL, &o.stream_id))
+            if (cli_stream_id("run", "--stream-id", optarg, &o.stream_id))
                 return 2;
+            break;
+        case O_PROFILE:
+            if (strcmp(optarg, "difi") != 0 && strcmp(optarg, "vita49") != 0)
+                return cli_error("run", 2, "option --profile: '%s' is not vita49 or difi", optarg);
+            o.difi = strcmp(optarg, "difi") == 0;
+            break;
+        case O_EPOCH:
+            if (strcmp(optarg, "meta") != 0 && strcmp(optarg, "first-packet") != 0)
+                return cli_error("run", 2, "option --epoch: '%s' is not meta or first-packet",
+                                 optarg);
+            o.epoch_first_packet = strcmp(optarg, "first-packet") == 0;
             break;
         case O_RADAR_ID:
             if (cli_long("run", "--radar-id", optarg, 0, 0xffffffffL, &o.radar_id))

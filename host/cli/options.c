@@ -46,6 +46,21 @@ int cli_long(const char *cmd, const char *opt, const char *arg, long lo, long hi
     return 0;
 }
 
+int cli_stream_id(const char *cmd, const char *opt, const char *arg, long *out)
+{
+    /* 0x1234 as stream IDs are written, or decimal; no octal (a leading 0 is decimal) */
+    char *end;
+    errno = 0;
+    const bool hex = arg[0] == '0' && (arg[1] == 'x' || arg[1] == 'X');
+    const unsigned long long v = strtoull(hex ? arg + 2 : arg, &end, hex ? 16 : 10);
+    if (end == (hex ? arg + 2 : arg) || *end != '\0' || errno || arg[0] == '-' ||
+        arg[hex ? 2 : 0] == '-' || arg[hex ? 2 : 0] == '+' || v > 0xffffffffULL)
+        return cli_error(cmd, 2, "option %s: '%s' is not a stream ID 0x00000000..0xffffffff "
+                                 "(hex with 0x, or decimal)", opt, arg);
+    *out = (long)v;
+    return 0;
+}
+
 enum {
     OPT_BACKEND = CHAIN_OPT_BASE,
     OPT_PFA,

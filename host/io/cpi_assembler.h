@@ -1,6 +1,15 @@
 /* CPI assembly from VITA-49 packets (io/vita49.h): samples land where their sample index
  * says, whatever order the packets arrive in; complete CPIs are handed on in CPI order.
  *
+ * The sample index of a packet's first sample comes from its timestamp: TSF 11 (free-running
+ * count) is the index itself; TSF 01 (samples within the integer second) and 10
+ * (picoseconds within it) give a time t, and with the epoch (sample 0 of CPI 0: the meta's
+ * core:datetime for UTC/GPS seconds, else the first packet's time), the PRI and the sample
+ * rate (the context packets', else the meta's), pulse m = round-down((t - epoch) / PRI) and
+ * n = (t - epoch - m PRI) fs, index = m N + n (n >= N: between receive windows, rejected).
+ * IF context packets of a channel's stream ID set its decoding rate and timestamp adjustment;
+ * a value that contradicts the meta is a note. Trailers' indicators become the CPI's quality.
+ *
  * Channel c arrives on stream ID stream_id + c; within a stream, sample index
  * i = (k * P + m) * N + n is fast-time sample n of pulse m of CPI k, and goes to
  * ((m * N + n) * C + c) of CPI k's buffer, converted to little-endian ci16 (the chain's
@@ -39,8 +48,9 @@ typedef struct {
     uint64_t missing_total;            /* sum over channels */
     double degraded_fraction;          /* missing_total / (P N C); 0 = intact */
     double complete_s;                 /* the caller's clock when it was handed on */
-    double stream_epoch_s;             /* UTC (epoch seconds) of sample index 0, estimated
-                                          from the packets' UTC timestamps; NAN if none */
+    double stream_epoch_s;             /* UTC (epoch seconds) of sample index 0, from the
+                                          packets' UTC timestamps; NAN if none */
+    const unsigned *quality;           /* [size: C] TRIAD_QUALITY_* the trailers indicated */
 } triad_cpi_info;
 
 typedef struct {
@@ -53,6 +63,17 @@ typedef struct {
     /* for the UTC estimate (0: no estimate): time of sample index i after sample 0 is
      * (i / N) * pri_s + (i % N) / sample_rate_hz */
     double pri_s, sample_rate_hz;
+    /* sample 0 of CPI 0 for timestamps in UTC/GPS seconds (has_epoch false, or TSI other:
+     * the first packet's time) */
+    bool has_epoch;
+    int64_t epoch_utc_s;
+    double epoch_frac_s;
+    /* what context packets are checked against (0: not checked) */
+    double carrier_hz, bandwidth_hz;
+    bool difi;                  /* only the DIFI profile (IEEE-ISTO 4900) is taken */
+    /* Told (reader thread) the first rejection of each reason with its values, contradicting
+     * context fields and where the epoch came from; NULL: silent. */
+    void (*note)(void *user, const char *msg);
     /* A complete CPI: buf [size: P x N x C ci16_le] holds it. Return the buffer the
      * assembler fills next: buf itself after copying, or another of the same size (a
      * queue swaps in a free one). Must not call back into the assembler. */
@@ -62,7 +83,10 @@ typedef struct {
 
 typedef struct {
     uint64_t datagrams;         /* handed in */
-    uint64_t packets;           /* valid packets of our streams (late ones included) */
+    uint64_t packets;           /* valid data packets of our streams (late ones included) */
+    uint64_t context;           /* valid IF context packets of our streams */
+    uint64_t trailer_flags[4];  /* data packets indicating each TRIAD_QUALITY_* bit (1, 2,
+                                   4, 8 in that order) */
     uint64_t malformed;         /* rejected datagrams: the sum of by_reason */
     uint64_t by_reason[TRIAD_VITA49_NSTATUS];
     uint64_t late;              /* valid packets (or their parts) for a CPI already passed */
@@ -92,7 +116,7 @@ int triad_cpi_asm_create(triad_cpi_asm **a, const triad_cpi_asm_cfg *cfg);
  * and of our streams, even if it turned out late). */
 triad_vita49_status triad_cpi_asm_datagram(triad_cpi_asm *a, const void *buf, size_t len,
                                            double now_s);
-/* One parsed packet (the stream ID is checked here). */
+/* One parsed packet, data or context (stream ID, timestamp and profile checked here). */
 triad_vita49_status triad_cpi_asm_packet(triad_cpi_asm *a, const triad_vita49_packet *pkt,
                                          double now_s);
 

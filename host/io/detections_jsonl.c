@@ -22,6 +22,19 @@ double triad__parse_utc(const char *iso)
     return (double)timegm(&tm) + s;
 }
 
+int triad__parse_utc_split(const char *iso, int64_t *whole_s, double *frac_s)
+{
+    const double t = triad__parse_utc(iso);
+    if (isnan(t))
+        return -1;
+    int n = 0;
+    double s;
+    sscanf(iso, "%*4d-%*2d-%*2dT%*2d:%*2d:%lf%n", &s, &n); /* the seconds, read again */
+    *frac_s = s - floor(s);
+    *whole_s = (int64_t)llround(t - *frac_s);
+    return 0;
+}
+
 void triad__format_utc(double epoch_s, char *buf, size_t size)
 {
     const double whole = floor(epoch_s);

@@ -1,6 +1,7 @@
 /* JSON Lines sink: detection lines as `triad process` writes them, plus report lines.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "io/jsonl_sink.h"
+#include "io/vita49.h"
 
 #include <errno.h>
 #include <math.h>
@@ -41,8 +42,8 @@ static int fail_write(jsonl_sink *s)
     return triad__fail(TRIAD_EIO, "%s: write failed: %s", s->path, strerror(errno));
 }
 
-/* A detection line with ,"degraded":F before its closing brace: written to memory by the
- * process writer, then edited. */
+/* A detection line with ,"degraded":F and/or ,"quality":"..." before its closing brace:
+ * written to memory by the process writer, then edited. */
 static int write_degraded(jsonl_sink *s, const triad_detection *d, const triad_report *r,
                           double t0)
 {
@@ -56,8 +57,13 @@ static int write_degraded(jsonl_sink *s, const triad_detection *d, const triad_r
         memcmp(s->line + len - 2, "}\n", 2) != 0)
         return triad__fail(TRIAD_EIO, "%s: detection line of CPI %llu too long", s->path,
                            (unsigned long long)d->cpi);
-    snprintf(s->line + len - 2, sizeof s->line - (size_t)len + 2, ",\"degraded\":%.9f}\n",
-             r->degraded_fraction);
+    char q[64], *end = s->line + len - 2;
+    triad_vita49_quality_text(r->quality, q, sizeof q);
+    const size_t room = sizeof s->line - (size_t)len + 2;
+    int n = 0;
+    if (r->degraded_fraction > 0)
+        n = snprintf(end, room, ",\"degraded\":%.9f", r->degraded_fraction);
+    snprintf(end + n, room - (size_t)n, q[0] ? ",\"quality\":\"%s\"}\n" : "}\n", q);
     return fputs(s->line, s->f) >= 0 ? 0 : fail_write(s);
 }
 
@@ -85,8 +91,11 @@ static int write_report_line(jsonl_sink *s, const triad_report *r, double time_s
         ok &= fputc('"', s->f) != EOF;
     }
     ok &= fprintf(s->f, ",\"radar_id\":%u,\"detections\":%zu,\"degraded_fraction\":%.9f,"
-                        "\"latency_s\":%.6f}\n",
+                        "\"latency_s\":%.6f",
                   r->radar_id, r->num_dets, r->degraded_fraction, r->latency_s) > 0;
+    char q[64];
+    triad_vita49_quality_text(r->quality, q, sizeof q);
+    ok &= fprintf(s->f, q[0] ? ",\"quality\":\"%s\"}\n" : "}\n", q) > 0;
     return ok ? 0 : fail_write(s);
 }
 
@@ -101,7 +110,7 @@ static int jsonl_write(triad_sink *self, const triad_report *r)
     const double t0 = epoch_of(r, time_s);
     int err = s->reports ? write_report_line(s, r, time_s, t0) : 0;
     for (size_t i = 0; !err && i < r->num_dets; i++) {
-        if (r->degraded_fraction > 0)
+        if (r->degraded_fraction > 0 || r->quality)
             err = write_degraded(s, &r->dets[i], r, t0);
         else if (triad__jsonl_write(s->f, &r->dets[i], m, t0))
             err = fail_write(s);

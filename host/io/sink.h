@@ -20,6 +20,8 @@ typedef struct {
     uint64_t cpi;
     int64_t cpi_time_utc_ns;          /* CPI centre, UTC nanoseconds (INT64_MIN: unknown) */
     double degraded_fraction;         /* 0 = intact; share of the CPI's samples missing */
+    unsigned quality;                 /* TRIAD_QUALITY_* (io/vita49.h) the device indicated
+                                         for the CPI's samples (0: nothing, or not known) */
     double latency_s;                 /* CPI complete in host memory -> detections ready */
     const triad_detection *dets;      /* this channel's detections */
     size_t num_dets;

@@ -103,6 +103,7 @@ static int sink_write(triad_sink *self, const triad_report *r)
     msg.beam_elevation_deg = has_beam ? m->beam_elevation_deg : NAN;
     msg.degraded_fraction = r->degraded_fraction;
     msg.latency_s = r->latency_s;
+    msg.quality_flags = r->quality;
     const int err = note_key(s, &msg);
     if (err)
         return err;
