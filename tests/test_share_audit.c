@@ -422,7 +422,7 @@ static void test_checkpoint_cadence(void **state)
 
     triad_share_audit *a = NULL;
     assert_int_equal(triad_share_audit_open(&a, p->log, false), 0);
-    assert_int_equal(triad_share_audit_sign_with(a, "HUB", sk, 10, 0.05), 0);
+    assert_int_equal(triad_share_audit_sign_with(a, "HUB", sk, 10, 30), 0);
     assert_int_equal(triad_share_audit_checkpoint(a, "start"), 0);
     triad_share_envelope e;
     memset(&e, 0, sizeof e);
@@ -440,14 +440,14 @@ static void test_checkpoint_cadence(void **state)
     assert_int_equal(rep.lines, 39);
     assert_int_equal(rep.signed_through, 34);
     assert_string_equal(rep.last_reason, "lines");
-    /* nothing unsigned: no time checkpoint; lines unsigned and T passed: one */
+    /* before T: no time checkpoint; lines unsigned and T passed: one; nothing new: none */
+    const int64_t s30 = 30 * INT64_C(1000000000);
     assert_int_equal(triad_share_audit_tick(a, triad_share_now_ns()), 0);
     assert_int_equal(triad_share_audit_lines(a), 39);
-    nanosleep(&(struct timespec){0, 60000000}, NULL);
-    assert_int_equal(triad_share_audit_tick(a, triad_share_now_ns()), 0);
+    assert_int_equal(triad_share_audit_tick(a, triad_share_now_ns() + s30), 0);
     assert_int_equal(triad_share_audit_lines(a), 40);
-    assert_int_equal(triad_share_audit_tick(a, triad_share_now_ns() + 1000000000), 0);
-    assert_int_equal(triad_share_audit_lines(a), 40); /* nothing new to sign */
+    assert_int_equal(triad_share_audit_tick(a, triad_share_now_ns() + 3 * s30), 0);
+    assert_int_equal(triad_share_audit_lines(a), 40);
     assert_int_equal(triad_share_audit_rejections(a, "A", TRIAD_SHARE_EUNSIGNED, 5000, 3, 1, 2), 0);
     assert_int_equal(triad_share_audit_checkpoint(a, "stop"), 0);
     triad_share_audit_close(a);
@@ -459,7 +459,8 @@ static void test_checkpoint_cadence(void **state)
     char out[2048];
     assert_int_equal(run_cli_trust(p->log, trust_path, out, sizeof out), 0);
     assert_non_null(strstr(out, "signed by HUB through line 42 of 42 (100.0%)"));
-    assert_non_null(strstr(out, "(stop), 0 lines after it unproven"));
+    assert_non_null(strstr(out, "(stop), 0 lines after it unproven (the hub checkpoints every "
+                                "10 lines and 30 s)"));
     /* the tail cut back to an earlier checkpoint: still signed, but its time and reason show
      * where the log now ends (not at the hub's clean stop) */
     lines l;

@@ -140,6 +140,8 @@ static int print_delivery(FILE *out, const triad_share_envelope *e, int64_t now)
     cJSON_AddRawToObject(o, "hub_time_ns", num);
     cJSON_AddNumberToObject(o, "age_ms", (double)(now - e->time_ns) * 1e-6);
     cJSON_AddBoolToObject(o, "verified", true);
+    /* reduced: fields withheld or rounded, vouched for by the hub alone (share/envelope.h) */
+    cJSON_AddStringToObject(o, "release", e->has_origin_sig ? "original" : "reduced");
     for (size_t i = 0; i < e->msg.num_fields; i++)
         put_field(m, &e->msg.f[i]);
     cJSON_AddItemToObject(o, "fields", m);
