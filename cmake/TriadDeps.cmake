@@ -14,6 +14,11 @@ pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
 add_library(triad::cjson INTERFACE IMPORTED)
 target_link_libraries(triad::cjson INTERFACE PkgConfig::CJSON)
 
+# libarchive (Debian: libarchive-dev): .sigmf archives (tar) in host/io/sigmf.c
+pkg_check_modules(ARCHIVE REQUIRED IMPORTED_TARGET libarchive)
+add_library(triad::archive INTERFACE IMPORTED)
+target_link_libraries(triad::archive INTERFACE PkgConfig::ARCHIVE)
+
 pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
 add_library(triad::png INTERFACE IMPORTED)
 target_link_libraries(triad::png INTERFACE PkgConfig::PNG)
