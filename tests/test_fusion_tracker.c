@@ -375,6 +375,7 @@ typedef struct {
     double first_s, err_new;
     double m2_sum; /* impact error squared in the warned 1-sigma ellipse's metric, summed */
     int m2_n;
+    triad_warning_phase first_phase;
 } warn_log;
 
 static void on_warning(void *user, const triad_warning *w)
@@ -386,6 +387,7 @@ static void on_warning(void *user, const triad_warning *w)
         L->event_id = w->event_id;
         L->track_id = w->track_id;
         L->first_s = w->issued_s;
+        L->first_phase = w->phase;
         L->n_new++;
     } else {
         assert_int_equal(w->event_id, L->event_id);
@@ -547,8 +549,9 @@ static void test_ballistic(void **state)
     }
 }
 
-/* (e) A boost phase (30 m/s^2 for 50 s) before the ballistic arc: BOOST while thrusting, and
- * ballistic (with its warning) only after burnout; the impact prediction as in (d). */
+/* (e) A boost phase (30 m/s^2 for 50 s) before the ballistic arc: BOOST while thrusting, a
+ * "launch detected" NEW (phase boost) during the burn, ballistic only after burnout, one event
+ * throughout; the impact prediction as in (d). */
 static void test_boost_burnout(void **state)
 {
     (void)state;
@@ -556,7 +559,11 @@ static void test_boost_burnout(void **state)
     double classified_s;
     run_missile(300.0, 55.0, 30.0, 50.0, &L, &classified_s, 7);
     assert_true(classified_s > 50.0);
-    assert_true(L.first_s > 50.0);
+    printf("# boost: NEW at %.1f s (burnout at 50 s), phase %s\n", L.first_s,
+           L.first_phase == TRIAD_PHASE_BOOST ? "boost" : "ballistic");
+    assert_true(L.first_s < 50.0);
+    assert_int_equal(L.first_phase, TRIAD_PHASE_BOOST);
+    assert_int_equal(L.last.phase, TRIAD_PHASE_BALLISTIC);
 }
 
 /* (g) One aircraft in clutter: 20 false alarms per look, uniform over 2-80 km, all azimuths,

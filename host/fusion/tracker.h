@@ -49,10 +49,26 @@ typedef struct {
     double semi_major_m, semi_minor_m, orientation_deg;
 } triad_ellipse;
 
+/* The phase a warning was issued in: during boost ("launch detected": the impact is a wide
+ * footprint from burnout-now to a longer burn) or after burnout (ballistic prediction). */
+typedef enum { TRIAD_PHASE_BOOST = 0, TRIAD_PHASE_BALLISTIC } triad_warning_phase;
+
+/* Why a warning was cancelled: only on evidence, never because coverage was lost. */
+typedef enum {
+    TRIAD_CANCEL_NONE = 0,
+    TRIAD_CANCEL_IMPACT_PASSED, /* the predicted impact time has passed: the event is over */
+    TRIAD_CANCEL_NOT_BALLISTIC, /* thrusting on long after burnout (a manoeuvre, not a missile
+                                   in free flight) */
+    TRIAD_CANCEL_RESET,         /* the tracker's clock was re-anchored (tracker.h) */
+    TRIAD_CANCEL_DUPLICATE      /* two warned tracks were one object: the younger event ends */
+} triad_cancel_reason;
+
 typedef struct {
     uint64_t event_id;
     uint32_t version;         /* 1 for NEW, +1 per UPDATE and for the CANCEL */
     triad_warning_kind kind;
+    triad_warning_phase phase;
+    triad_cancel_reason cancel_reason; /* CANCEL only */
     uint32_t track_id;
     double issued_s;
     double launch_time_s, impact_time_s;
@@ -105,6 +121,7 @@ typedef struct {
     uint64_t accepted;
     uint64_t refused[TRIAD_REFUSED_NUM];
     uint64_t reanchors;
+    uint64_t merges;                /* duplicate tracks fused into an older one */
     uint64_t propagation_steps;     /* RK4 steps of every track prediction, in all */
     long max_steps_one_update;      /* the most in one update (the bound is tested) */
     double clock_s;                 /* latest accepted report time (NAN before the first) */
