@@ -85,6 +85,11 @@ typedef struct {
 } site_clock;
 
 typedef struct {
+    triad_fusion_report r; /* r.dets points at dets */
+    triad_fusion_det *dets;
+} pending_report;
+
+typedef struct {
     triad_track pub;
     double created_s, last_hit_s;
     uint32_t look_hist; /* bit 0: the latest look; 1 = hit */
@@ -116,6 +121,8 @@ struct triad_tracker {
     site_clock run_sites[8]; /* the distinct sites among them (first 8) */
     size_t n_run_sites;
     triad_tracker_stats stats;
+    pending_report *pending; /* cfg.reorder_s > 0: held, in canonical order */
+    size_t n_pending, pending_cap;
     /* per-update scratch, grown as needed */
     double *cost;
     int *row_to_col;
@@ -140,6 +147,7 @@ triad_tracker_cfg triad_tracker_cfg_default(void)
         .max_behind_s = 60.0,
         .max_site_behind_s = 5.0,
         .reanchor_reports = 20,
+        .reorder_s = 0.0,
     };
     return c;
 }
@@ -212,6 +220,9 @@ int triad_tracker_create(triad_tracker **out, const triad_tracker_cfg *cfg,
     if (c.reanchor_reports < 1)
         return triad__fail(TRIAD_EINVAL, "tracker: reanchor_reports %d must be >= 1",
                            c.reanchor_reports);
+    if (!(c.reorder_s >= 0.0 && c.reorder_s <= c.max_behind_s))
+        return triad__fail(TRIAD_EINVAL, "tracker: reorder_s %g must be in [0, max_behind_s %g]",
+                           c.reorder_s, c.max_behind_s);
     triad_tracker *t = calloc(1, sizeof *t);
     if (!t)
         return triad__fail(TRIAD_ENOMEM, "tracker: out of memory");
@@ -237,6 +248,9 @@ void triad_tracker_destroy(triad_tracker *t)
     free(t->row_to_col);
     free(t->det_used);
     free(t->sites);
+    for (size_t i = 0; i < t->n_pending; i++)
+        free(t->pending[i].dets);
+    free(t->pending);
     free(t);
 }
 
@@ -912,6 +926,7 @@ static int note_site_time(triad_tracker *t, const triad_fusion_report *r)
 }
 
 static void delete_track(triad_tracker *t, trk *k, double now_s, triad_cancel_reason why);
+static int release(triad_tracker *t, double limit_s);
 
 /* The time plausibility gate of triad_tracker_update: 0 to go on, TRIAD_TRACKER_REFUSED, or a
  * negative triad_err. */
@@ -946,7 +961,11 @@ static int admit_time(triad_tracker *t, const triad_fusion_report *r)
             supporters += t->clock_s - t->sites[k].last_s <= c->max_ahead_s;
         if (t->refused_run < c->reanchor_reports && t->n_run_sites <= supporters)
             return TRIAD_TRACKER_REFUSED;
-        /* The refused agree with each other and nothing else came: the clock was the odd one. */
+        /* The refused agree with each other and nothing else came: the clock was the odd one.
+         * What the old clock admitted is processed first, then its tracks end. */
+        int frc = release(t, INFINITY);
+        if (frc)
+            return frc;
         for (size_t i = 0; i < t->n; i++)
             if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
                 delete_track(t, &t->trk[i], t->clock_s, TRIAD_CANCEL_RESET);
@@ -959,27 +978,9 @@ static int admit_time(triad_tracker *t, const triad_fusion_report *r)
     return note_site_time(t, r);
 }
 
-int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
+/* One report through association, filtering, deletion, merging and warnings. */
+static int process_report(triad_tracker *t, const triad_fusion_report *r)
 {
-    if (!t || !r)
-        return triad__fail(TRIAD_EINVAL, "tracker: NULL tracker or report");
-    if (r->num_dets && !r->dets)
-        return triad__fail(TRIAD_EINVAL,
-                           "tracker: report from %.64s has %zu detections and no array", r->site_id,
-                           r->num_dets);
-    if (!isfinite(r->time_s))
-        return triad__fail(TRIAD_EINVAL, "tracker: report from %.64s: time_s %g is not finite",
-                           r->site_id, r->time_s);
-    for (size_t j = 0; j < r->num_dets; j++) {
-        const triad_fusion_det *d = &r->dets[j];
-        if (!isfinite(d->range_m) || !(d->range_m > 0.0) || !isfinite(d->azimuth_deg) ||
-            !isfinite(d->elevation_deg) || !isfinite(d->range_rate_mps))
-            return triad__fail(TRIAD_EINVAL,
-                               "tracker: report from %.64s: detection %zu has a bad range %g, "
-                               "azimuth %g, elevation %g or range rate %g",
-                               r->site_id, j, d->range_m, d->azimuth_deg, d->elevation_deg,
-                               d->range_rate_mps);
-    }
     const triad_tracker_cfg *c = &t->cfg;
 
     /* Tracks deleted by the previous update have been shown once: drop them. */
@@ -988,11 +989,7 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
         if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
             t->trk[w++] = t->trk[i];
     t->n = w;
-
-    int rc = admit_time(t, r);
-    if (rc)
-        return rc;
-
+    int rc = 0;
     size_t nt = t->n, nd = r->num_dets;
     rc = grow((void **)&t->cost, &t->cost_cap, nt * nd + 1, sizeof *t->cost);
     if (!rc)
@@ -1121,6 +1118,94 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
                             t->on_warning, t->user);
     }
     return 0;
+}
+
+/* The canonical order of buffered reports: time, then site, radar, then content, so that the
+ * same reports in any arrival order are processed alike. */
+static int report_cmp(const pending_report *a, const pending_report *b)
+{
+    if (a->r.time_s != b->r.time_s)
+        return a->r.time_s < b->r.time_s ? -1 : 1;
+    int c = strncmp(a->r.site_id, b->r.site_id, sizeof a->r.site_id);
+    if (c)
+        return c;
+    if (a->r.radar_id != b->r.radar_id)
+        return a->r.radar_id < b->r.radar_id ? -1 : 1;
+    if (a->r.num_dets != b->r.num_dets)
+        return a->r.num_dets < b->r.num_dets ? -1 : 1;
+    return a->r.num_dets ? memcmp(a->dets, b->dets, a->r.num_dets * sizeof *a->dets) : 0;
+}
+
+/* Process the buffered reports up to time limit_s (all: INFINITY), in canonical order. */
+static int release(triad_tracker *t, double limit_s)
+{
+    size_t i = 0;
+    int rc = 0;
+    for (; i < t->n_pending && !rc && t->pending[i].r.time_s <= limit_s; i++) {
+        rc = process_report(t, &t->pending[i].r);
+        free(t->pending[i].dets);
+    }
+    for (size_t k = i; rc && k < t->n_pending; k++) /* on error: drop the rest too */
+        free(t->pending[k].dets);
+    if (rc)
+        i = t->n_pending;
+    memmove(t->pending, t->pending + i, (t->n_pending - i) * sizeof *t->pending);
+    t->n_pending -= i;
+    return rc;
+}
+
+int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
+{
+    if (!t || !r)
+        return triad__fail(TRIAD_EINVAL, "tracker: NULL tracker or report");
+    if (r->num_dets && !r->dets)
+        return triad__fail(TRIAD_EINVAL,
+                           "tracker: report from %.64s has %zu detections and no array", r->site_id,
+                           r->num_dets);
+    if (!isfinite(r->time_s))
+        return triad__fail(TRIAD_EINVAL, "tracker: report from %.64s: time_s %g is not finite",
+                           r->site_id, r->time_s);
+    for (size_t j = 0; j < r->num_dets; j++) {
+        const triad_fusion_det *d = &r->dets[j];
+        if (!isfinite(d->range_m) || !(d->range_m > 0.0) || !isfinite(d->azimuth_deg) ||
+            !isfinite(d->elevation_deg) || !isfinite(d->range_rate_mps))
+            return triad__fail(TRIAD_EINVAL,
+                               "tracker: report from %.64s: detection %zu has a bad range %g, "
+                               "azimuth %g, elevation %g or range rate %g",
+                               r->site_id, j, d->range_m, d->azimuth_deg, d->elevation_deg,
+                               d->range_rate_mps);
+    }
+    int rc = admit_time(t, r);
+    if (rc)
+        return rc;
+    if (!(t->cfg.reorder_s > 0.0))
+        return process_report(t, r);
+    rc = grow((void **)&t->pending, &t->pending_cap, t->n_pending + 1, sizeof *t->pending);
+    if (rc)
+        return rc;
+    pending_report e = {.r = *r, .dets = NULL};
+    if (r->num_dets) {
+        e.dets = malloc(r->num_dets * sizeof *e.dets);
+        if (!e.dets)
+            return triad__fail(TRIAD_ENOMEM, "tracker: out of memory (%zu detections)",
+                               r->num_dets);
+        memcpy(e.dets, r->dets, r->num_dets * sizeof *e.dets);
+    }
+    e.r.dets = e.dets;
+    size_t k = t->n_pending;
+    while (k > 0 && report_cmp(&t->pending[k - 1], &e) > 0)
+        k--;
+    memmove(t->pending + k + 1, t->pending + k, (t->n_pending - k) * sizeof *t->pending);
+    t->pending[k] = e;
+    t->n_pending++;
+    return release(t, t->clock_s - t->cfg.reorder_s);
+}
+
+int triad_tracker_flush(triad_tracker *t)
+{
+    if (!t)
+        return triad__fail(TRIAD_EINVAL, "tracker: NULL tracker");
+    return release(t, INFINITY);
 }
 
 const triad_track *triad_tracker_tracks(const triad_tracker *t, size_t *count)

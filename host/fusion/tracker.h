@@ -94,6 +94,11 @@ typedef struct {
                                    accepted between, from more sites than agree with the clock
                                    or this many of them: the clock was wrong (a bad first
                                    report, a new session): re-anchor to them */
+    double reorder_s;           /* > 0: reports are held this long (of report time, behind the
+                                   newest) and processed in a canonical order (time, site,
+                                   radar, content), so that the same reports in any arrival
+                                   order give the same tracks and warnings; call
+                                   triad_tracker_flush at the end. 0: processed at once */
 } triad_tracker_cfg;
 
 triad_tracker_cfg triad_tracker_cfg_default(void);
@@ -139,6 +144,9 @@ int triad_tracker_create(triad_tracker **t, const triad_tracker_cfg *cfg, triad_
  * one update costs at most tracks x ceil((max_ahead_s + max_behind_s) /
  * TRIAD_PROPAGATE_MIN_STEP_S) RK4 steps of prediction plus one warning evaluation per track. */
 int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r);
+/* Process every report still held by the reorder buffer (cfg.reorder_s). 0 or a negative
+ * triad_err. */
+int triad_tracker_flush(triad_tracker *t);
 /* The current tracks (confirmed and tentative); valid until the next update. */
 const triad_track *triad_tracker_tracks(const triad_tracker *t, size_t *count);
 void triad_tracker_destroy(triad_tracker *t);
