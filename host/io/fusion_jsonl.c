@@ -55,8 +55,8 @@ static int num(const where *w, const cJSON *o, const char *key, bool required, d
     return 0;
 }
 
-/* Epoch seconds of a line: time_utc when given (it must parse), else time_s; within the
- * epoch range either way. */
+/* Seconds of a line: time_utc when given (it must parse, within the epoch range), else
+ * time_s (within +-TRIAD__EPOCH_MAX_S). */
 static int line_time(const where *w, const cJSON *o, double *t)
 {
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "time_utc");
@@ -69,7 +69,8 @@ static int line_time(const where *w, const cJSON *o, double *t)
     }
     if (!cJSON_GetObjectItemCaseSensitive(o, "time_s"))
         return bad(w, "time_utc", "neither time_utc nor time_s gives a time");
-    return num(w, o, "time_s", true, 0, TRIAD__EPOCH_MIN_S, TRIAD__EPOCH_MAX_S, t);
+    /* time_s alone may be relative to a scenario's start (so negative): bounded either way */
+    return num(w, o, "time_s", true, 0, -TRIAD__EPOCH_MAX_S, TRIAD__EPOCH_MAX_S, t);
 }
 
 /* Physical bounds of what a report may say: beyond them a value is an error, not a target. */

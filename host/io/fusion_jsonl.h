@@ -29,7 +29,7 @@ typedef struct {
 int triad__fjsonl_read_reports(const char *path, triad__fjsonl_reports *list);
 /* The same from buf[0..len); name is used in messages. Every numeric field is range-checked
  * where it is read (the field is named in the error); lines are at most TRIAD__JSONL_MAX_LINE
- * bytes, time within [TRIAD__EPOCH_MIN_S, TRIAD__EPOCH_MAX_S]. */
+ * bytes; time_utc within [TRIAD__EPOCH_MIN_S, TRIAD__EPOCH_MAX_S], time_s within +-MAX. */
 int triad__fjsonl_parse_reports(const char *name, const char *buf, size_t len,
                                 triad__fjsonl_reports *list);
 /* Sort by time (stable); free. */
