@@ -41,7 +41,7 @@ int triad__json_parse_any(const char *name, const char *text, size_t len, cJSON 
 {
     *root = NULL;
     if (len == 0)
-        return triad__fail(TRIAD_EFORMAT, "%s: empty, expected JSON", name);
+        return triad__fail(TRIAD_EFORMAT, "%s: empty file, expected a JSON object", name);
     if (memchr(text, '\0', len))
         return triad__fail(TRIAD_EFORMAT, "%s: contains a NUL byte, not JSON text", name);
     int err = check_depth(name, text, len);
