@@ -37,6 +37,12 @@ int triad__parse_utc_split(const char *iso, int64_t *whole_s, double *frac_s)
 
 void triad__format_utc(double epoch_s, char *buf, size_t size)
 {
+    /* the range first: converting a double beyond time_t's range is undefined */
+    struct tm tm;
+    if (!(epoch_s > -6e10 && epoch_s < 2.5e11)) {
+        snprintf(buf, size, "invalid");
+        return;
+    }
     const double whole = floor(epoch_s);
     long usec = lround((epoch_s - whole) * 1e6);
     time_t t = (time_t)whole;
@@ -44,8 +50,7 @@ void triad__format_utc(double epoch_s, char *buf, size_t size)
         usec -= 1000000;
         t++;
     }
-    struct tm tm;
-    if (!(epoch_s > -6e10 && epoch_s < 2.5e11) || !gmtime_r(&t, &tm)) {
+    if (!gmtime_r(&t, &tm)) {
         snprintf(buf, size, "invalid");
         return;
     }
