@@ -2,8 +2,9 @@
 # The installed package as a user sees it: `cmake --install` into a prefix inside the build
 # folder, then examples/ built against that prefix only (never the source tree): through
 # pkg-config (shared, and static with --static) and through find_package(triad) (triad::triad,
-# triad::triad_static); each program must run and find what it is written to find. Also checks
-# that the headers, triad.pc and the CMake package are where the README says.
+# triad::triad_static); each program must run and find what it is written to find. Every
+# installed header compiles alone as C and C++, and tests/cxx_api.cpp runs the chain from C++.
+# Also checks that the headers, triad.pc and the CMake package are where the README says.
 # usage: install_link.sh BUILD_DIR SOURCE_DIR TMP_DIR
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -eu
@@ -53,6 +54,32 @@ for ex in chain_buffer; do
     ldd "$tmp/$ex.static" | grep -q libtriad && fail "$ex.static links libtriad.so"
     run "$ex.static" "$tmp/$ex.static"
 done
+
+# Every installed public header on its own, as C99/C11 and as C++11/17 (self-contained,
+# no C-only types in C++), then tests/cxx_api.cpp built and run from C++.
+cxx=$(command -v c++ || command -v g++ || true)
+for h in "$prefix"/include/triad/*.h; do
+    printf '#include <triad/%s>\nint triad_header_check;\n' "$(basename "$h")" > "$tmp/header.c"
+    for std in c99 c11; do
+        cc -std=$std -Wall -Wextra -Werror -pedantic -fsyntax-only $(pkg-config --cflags triad) "$tmp/header.c" ||
+            fail "$(basename "$h") does not compile alone as $std"
+    done
+    if [ -n "$cxx" ]; then
+        cp "$tmp/header.c" "$tmp/header.cpp"
+        for std in c++11 c++17; do
+            "$cxx" -std=$std -Wall -Wextra -Werror -pedantic -fsyntax-only $(pkg-config --cflags triad) "$tmp/header.cpp" ||
+                fail "$(basename "$h") does not compile alone as $std"
+        done
+    fi
+done
+if [ -n "$cxx" ]; then
+    "$cxx" -std=c++11 -Wall -Wextra -Werror -pedantic ${TRIAD_SANITIZE:+-fsanitize=$TRIAD_SANITIZE} \
+        "$src/tests/cxx_api.cpp" -o "$tmp/cxx_api" $(pkg-config --cflags --libs triad) || fail "cxx_api: C++ build"
+    run cxx_api env LD_LIBRARY_PATH="$prefix/$libdir" "$tmp/cxx_api"
+    cat "$tmp/cxx_api.out"
+else
+    echo "install_link: no C++ compiler: the C++ header checks did not run"
+fi
 
 cmake_args=(-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release)
 [ -n "${TRIAD_SANITIZE:-}" ] && cmake_args+=("-DCMAKE_C_FLAGS=-fsanitize=$TRIAD_SANITIZE")

@@ -7,11 +7,14 @@
  *     -> power -> CFAR -> detection extraction (one per target, sub-bin interpolation)
  *
  * The chain runs on a backend from a small table (fftw, opencl); it does not know which.
+ * Ownership: the chain keeps nothing the caller passes in: configs are copied by create (the
+ * waveform and the backend and device strings too), buffers are read or written during the
+ * call only. Library: libtriad.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_CHAIN_H
 #define TRIAD_CHAIN_H
 
-#include <complex.h>
+#include "triad/complex.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,8 +52,9 @@ typedef struct {
     double carrier_hz;        /* f0, for lambda = c / f0 */
     double pri_s;             /* pulse repetition interval */
     double rx_delay_s;        /* time of sample 0 after transmit start */
-    /* reference pulse (unwindowed), copied at create: [size: waveform_len] */
-    const float complex *waveform;
+    /* reference pulse (unwindowed): [size: waveform_len]; read and copied by create, not kept
+     * (the caller may free it once create returns) */
+    const triad_cf32 *waveform;
     size_t waveform_len;      /* L, 1 <= L <= N */
     /* processing */
     triad_window range_window;   /* applied to the matched-filter reference */
@@ -60,9 +64,10 @@ typedef struct {
     size_t max_detections;       /* per channel per CPI; extras are counted and dropped */
     /* execution */
     const char *backend;         /* "fftw", "opencl" or "auto"; NULL = "auto". auto takes an
-                                    OpenCL GPU when there is one, else FFTW (one warning) */
+                                    OpenCL GPU when there is one, else FFTW (one warning).
+                                    Copied by create (the chain keeps its own copy) */
     const char *device;          /* OpenCL device: index or name substring; NULL = first GPU,
-                                    else the first device */
+                                    else the first device. Copied by create */
     int threads;                 /* 0 = all online cores */
     triad_fft_effort fft_effort;
     bool keep_compressed;        /* keep every channel's compressed pulses for inspection */
@@ -104,7 +109,9 @@ triad_chain_cfg triad_chain_cfg_default(void);
  * TRIAD_EBACKEND. *chain is NULL on failure. */
 int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg);
 
-/* Process one CPI. raw: [P x N x C] samples in cfg.format (not retained).
+/* Process one CPI. raw: [P x N x C] samples in cfg.format, the C channels of a sample side by
+ * side (sample n of pulse m, channel c at element (m N + n) C + c): a cf32_le CPI is an array
+ * of triad_cf32 in that order. Read during the call, not retained.
  * dets: caller's array of cfg.max_detections * C entries; detections are sorted by
  * channel, then range. cpi_index sets cpi and time_s. Never allocates. Not thread-safe
  * per chain. Returns 0 or a negative triad_err. */
@@ -139,7 +146,7 @@ int triad_chain_power_map(const triad_chain *chain, size_t channel, float *map);
 /* Copy the last CPI's pulse-compressed samples of one channel: [size: P x N]
  * y[m][n] = sum_k x[m][n+k] * conj(h[k]), h the windowed reference scaled to unit energy.
  * Needs keep_compressed (it costs a copy of every CPI). */
-int triad_chain_compressed(const triad_chain *chain, size_t channel, float complex *out);
+int triad_chain_compressed(const triad_chain *chain, size_t channel, triad_cf32 *out);
 
 /* Device work since create, summed over CPIs: filled when the chain was created with
  * profile_device on a backend that times its device (opencl), else available is false. */
