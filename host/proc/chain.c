@@ -12,6 +12,7 @@
 
 #include "core/error_internal.h"
 #include "proc/backend.h"
+#include "proc/chain_internal.h"
 #include "triad/units.h"
 
 struct triad_chain {
@@ -31,13 +32,6 @@ struct triad_chain {
     /* copies of cfg.backend and cfg.device: the caller's strings are not kept */
     char *backend_name, *device_name;
 };
-
-double triad__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 size_t triad_format_bytes(triad_format format)
 {
@@ -592,6 +586,13 @@ int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
 }
 
 size_t triad_chain_slots(const triad_chain *chain) { return chain->num_slots; }
+
+const triad_chain_cfg *triad__chain_cfg(const triad_chain *chain) { return &chain->cfg; }
+
+bool triad__chain_slot_busy(const triad_chain *chain, size_t slot)
+{
+    return chain->slot_busy[slot] != 0;
+}
 
 void *triad_chain_input(triad_chain *chain, size_t slot)
 {

@@ -137,6 +137,37 @@ int triad_chain_submit(triad_chain *chain, size_t slot, uint64_t cpi_index);
 int triad_chain_collect(triad_chain *chain, size_t slot, triad_detection *dets,
                         triad_chain_stats *stats);
 
+/* Input layouts other than the chain's own (FFTW's plan_many idea: describe the buffer
+ * instead of copying it into ours first). Sample n of pulse m of channel c is the element
+ *   channels ? channels[c] + m pulse_stride + n sample_stride
+ *            : base + c channel_stride + m pulse_stride + n sample_stride
+ * counted in samples of cfg.format (8 bytes cf32, 4 bytes ci16), not bytes. Examples:
+ *   interleaved [P x N x C] (the chain's own):  base, channel 1, sample C, pulse N C
+ *   channel-major [C x P x N]:                  base, channel P N, sample 1, pulse N
+ *   one buffer [P x N] per channel:             channels[C], sample 1, pulse N
+ *   pulses of N0 >= N samples (a guard tail):   pulse N0 (C N0 interleaved)
+ * The buffers are read during the call only. */
+typedef struct {
+    const void *base;             /* one buffer holding every channel, or NULL */
+    const void *const *channels;  /* [size: C] one buffer per channel (when base is NULL) */
+    ptrdiff_t channel_stride, sample_stride, pulse_stride;
+} triad_cpi_layout;
+
+/* The layout of the chain's own input for cfg's geometry (interleaved) on buffer base. */
+triad_cpi_layout triad_cpi_layout_interleaved(const triad_chain_cfg *cfg, const void *base);
+
+/* Gather one CPI described by layout into the input of a free slot (triad_chain_input), for
+ * triad_chain_submit. Returns 0 or TRIAD_EINVAL (slot in flight or out of range, no buffer,
+ * a zero stride). Never allocates. */
+int triad_chain_load(triad_chain *chain, size_t slot, const triad_cpi_layout *layout);
+
+/* triad_chain_execute on a described layout: gathered into slot 0's input, submitted and
+ * collected (so not while CPIs are in flight). Plan once (create), execute on any number of
+ * buffers. */
+int triad_chain_execute_layout(triad_chain *chain, const triad_cpi_layout *layout,
+                               uint64_t cpi_index, triad_detection *dets,
+                               triad_chain_stats *stats);
+
 /* Copy the last CPI's range-Doppler power map of one channel into map:
  * [size: P Doppler rows x N range bins], row 0 = most negative Doppler, row P/2 = zero
  * velocity; linear power, unit-power input noise reads 1. While streaming, "last" is the

@@ -10,6 +10,7 @@
 #include "triad/error.h"
 #include "triad/recording.h"
 #include "triad/sim.h"
+#include "triad/stream.h"
 #include "triad/units.h"
 #include "triad/version.h"
 #include "triad/window.h"
