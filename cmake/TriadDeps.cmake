@@ -8,6 +8,7 @@
 #   PNG     the triad_png library: range-Doppler maps, bench plots, fusion maps (libpng)
 #   DDS     the triad_dds library: detections, tracks and warnings on Cyclone DDS
 #   SHARE   the triad_share library: signed sharing over DDS (libsodium, and DDS)
+#   SOAPY   the SoapySDR source of the live stream in the triad library (libsoapysdr-dev)
 # Each sets TRIAD_HAVE_<PART>; the summary at the end of CMakeLists.txt says what is built.
 find_package(PkgConfig REQUIRED)
 find_package(OpenMP REQUIRED)
@@ -64,6 +65,22 @@ else()
   triad_found(OPENCL OpenCL_FOUND "OpenCL (ocl-icd-opencl-dev, opencl-headers)")
 endif()
 # --- end opencl (fft) ---
+
+# --- soapy ---
+# SoapySDR (Debian: libsoapysdr-dev): `triad run --source soapy://...`. Through pkg-config:
+# its CMake package hands C++ warning options to every C file that links it.
+triad_option(SOAPY "The SoapySDR live source")
+if(TRIAD_WITH_SOAPY STREQUAL "OFF")
+  set(TRIAD_WHY_NOT_SOAPY "TRIAD_WITH_SOAPY=OFF")
+else()
+  pkg_check_modules(SOAPY QUIET IMPORTED_TARGET SoapySDR)
+  triad_found(SOAPY SOAPY_FOUND "SoapySDR (libsoapysdr-dev)")
+  if(TRIAD_HAVE_SOAPY)
+    add_library(triad::soapysdr INTERFACE IMPORTED)
+    target_link_libraries(triad::soapysdr INTERFACE PkgConfig::SOAPY)
+  endif()
+endif()
+# --- end soapy ---
 
 # --- png ---
 triad_option(PNG "PNG maps and plots (triad_png)")

@@ -41,6 +41,9 @@ set(opencl_pc "")
 if(TRIAD_HAVE_OPENCL)
   set(opencl_pc " OpenCL")
 endif()
+if(TRIAD_HAVE_SOAPY)
+  set(opencl_pc "${opencl_pc} SoapySDR")
+endif()
 triad_pkg_config(triad triad
   "Triad radar signal processing: recordings, the chain (FFTW; OpenCL when built with it), CFAR"
   "" "fftw3f libcjson${opencl_pc}" "-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
