@@ -109,6 +109,8 @@ static void *queue_emit(void *user, const triad_cpi_info *info, void *buf)
     it->epoch_s = info->stream_epoch_s;
     s->ring[(s->head + s->len) % s->cap] = it;
     s->len++;
+    /* the counters with the CPI: a reader of both never sees a CPI its stats do not count */
+    s->src->stats(s->src, &s->st);
     pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return next;
