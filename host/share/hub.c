@@ -36,7 +36,9 @@ typedef struct {
 
 /* A refusal to audit in full. */
 typedef struct {
-    triad_share_envelope head; /* origin, seq, time_ns only (msg not copied) */
+    char origin[TRIAD_SHARE_ID_MAX];
+    uint64_t seq;
+    int64_t time_ns;
     int reason;
     char why[300];
 } refusal;
@@ -107,6 +109,7 @@ struct triad_share_hub {
     triad_share_hub_stats stats;
     triad_share_withheld wh[TRIAD_SHARE_MAX_FIELDS];
     triad_share_msg probe_in, probe_out;
+    triad_share_envelope rejected_env; /* a refusal's header, for its audit line */
 };
 
 static int64_t now_ns(void) { return triad_share_now_ns(); }
@@ -118,6 +121,9 @@ static int reason_slot(int reason)
 }
 
 static int slot_reason(int k) { return k == NUM_REASONS - 1 ? TRIAD_EFORMAT : -100 - k; }
+
+static bool prefilter(void *arg, const char *origin, bool signed_by_origin, bool countersigned,
+                      uint64_t seq, int64_t time_ns);
 
 /* The policy may not withhold or change what identifies an instance (a warning's event_id, a
  * track's track_id): a partner would merge or lose instances. Probed once per partner. */
@@ -211,7 +217,9 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
         char who[160];
         snprintf(who, sizeof who, "hub: link %s (domain %u)", c->links[i].partner,
                  (unsigned)c->links[i].domain);
-        const triad_share_link_opts lo = triad__share_link_opts(c, i, TRIAD_SHARE_LINK_HUB);
+        triad_share_link_opts lo = triad__share_link_opts(c, i, TRIAD_SHARE_LINK_HUB);
+        lo.prefilter = prefilter;
+        lo.prefilter_arg = r;
         if (!(r->ring = calloc(c->queue, sizeof *r->ring)))
             err = triad__fail(TRIAD_ENOMEM, "hub: out of memory for the queue of link %s",
                               c->links[i].partner);
@@ -246,7 +254,8 @@ triad_share_hub_stats triad_share_hub_get_stats(const triad_share_hub *h)
 
 /* Count a refusal on r's link; the first SHOW_MAX per reason and interval are kept to be
  * audited (and printed) in full, the rest only counted for the summary. */
-static void refuse(link_rt *r, const triad_share_envelope *e, int reason, const char *why)
+static void refuse(link_rt *r, const char *origin, uint64_t seq, int64_t time_ns, int reason,
+                   const char *why)
 {
     triad_share_hub *h = r->h;
     __atomic_add_fetch(&h->stats.rejected, 1, __ATOMIC_RELAXED);
@@ -260,15 +269,48 @@ static void refuse(link_rt *r, const triad_share_envelope *e, int reason, const 
     if (k->shown < SHOW_MAX && r->rej_count < cap) {
         k->shown++;
         refusal *f = &r->rej[(r->rej_head + r->rej_count++) % cap];
-        memset(&f->head, 0, sizeof f->head);
-        snprintf(f->head.origin, sizeof f->head.origin, "%.*s", TRIAD_SHARE_ID_MAX - 1, e->origin);
-        f->head.seq = e->seq;
-        f->head.time_ns = e->time_ns;
+        snprintf(f->origin, sizeof f->origin, "%.*s", TRIAD_SHARE_ID_MAX - 1, origin);
+        f->seq = seq;
+        f->time_ns = time_ns;
         f->reason = reason;
         snprintf(f->why, sizeof f->why, "%s", why);
         pthread_cond_signal(&h->work);
     }
     pthread_mutex_unlock(&h->mu);
+}
+
+static void refuse_env(link_rt *r, const triad_share_envelope *e, int reason, const char *why)
+{
+    refuse(r, e->origin, e->seq, e->time_ns, reason, why);
+}
+
+/* On Cyclone's receive thread, before anything is stored: the checks that need nothing but
+ * the sample's header (share/link.h). */
+static bool prefilter(void *arg, const char *origin, bool signed_by_origin, bool countersigned,
+                      uint64_t seq, int64_t time_ns)
+{
+    link_rt *r = arg;
+    const char *partner = r->h->cfg.links[r->i].partner;
+    char why[300];
+    if (strncmp(origin, partner, TRIAD_SHARE_ID_MAX) != 0) {
+        snprintf(why, sizeof why, "origin %.63s seq %" PRIu64 " on the link of %s: a partner "
+                 "may only originate its own messages", origin, seq, partner);
+        refuse(r, origin, seq, time_ns, TRIAD_SHARE_EWRONG_LINK, why);
+        return false;
+    }
+    if (countersigned) {
+        snprintf(why, sizeof why, "origin %.63s seq %" PRIu64 ": countersigned: a hub takes "
+                 "messages from their origin only", origin, seq);
+        refuse(r, origin, seq, time_ns, TRIAD_SHARE_EWRONG_LINK, why);
+        return false;
+    }
+    if (!signed_by_origin) {
+        snprintf(why, sizeof why, "share: origin %.63s seq %" PRIu64 " rejected (unsigned): no "
+                 "origin signature", origin, seq);
+        refuse(r, origin, seq, time_ns, TRIAD_SHARE_EUNSIGNED, why);
+        return false;
+    }
+    return true;
 }
 
 /* Wait for a verification token (the link's rate limit): a link sending more signed
@@ -301,19 +343,19 @@ static void admit(link_rt *r, triad_share_link_event *ev)
     char why[300];
     if (ev->kind == TRIAD_SHARE_EV_MALFORMED) {
         snprintf(why, sizeof why, "malformed envelope on the link of %s: %s", partner, ev->detail);
-        refuse(r, e, TRIAD_EFORMAT, why);
+        refuse_env(r, e, TRIAD_EFORMAT, why);
         return;
     }
     if (strncmp(e->origin, partner, TRIAD_SHARE_ID_MAX) != 0) {
         snprintf(why, sizeof why, "origin %.63s seq %" PRIu64 " on the link of %s: a partner "
                  "may only originate its own messages", e->origin, e->seq, partner);
-        refuse(r, e, TRIAD_SHARE_EWRONG_LINK, why);
+        refuse_env(r, e, TRIAD_SHARE_EWRONG_LINK, why);
         return;
     }
     if (e->has_hub_sig) {
         snprintf(why, sizeof why, "origin %.63s seq %" PRIu64 ": countersigned by '%.63s': a hub "
                  "takes messages from their origin only", e->origin, e->seq, e->hub);
-        refuse(r, e, TRIAD_SHARE_EWRONG_LINK, why);
+        refuse_env(r, e, TRIAD_SHARE_EWRONG_LINK, why);
         return;
     }
     /* freshness on arrival: time spent in the hub's own queue never makes a message stale */
@@ -323,7 +365,7 @@ static void admit(link_rt *r, triad_share_link_event *ev)
         code = triad_share_verify(r->verifier, e, now_ns());
     }
     if (code) {
-        refuse(r, e, code, triad_errmsg());
+        refuse_env(r, e, code, triad_errmsg());
         return;
     }
     pthread_mutex_lock(&h->mu);
@@ -557,7 +599,7 @@ static int release_all(triad_share_hub *h, item *it)
 /* A refusal by the relay thread itself (replayed, duplicate), counted like the readers'. */
 static void refuse_here(triad_share_hub *h, size_t from, const triad_share_envelope *e, int code)
 {
-    refuse(&h->rt[from], e, code, triad_errmsg());
+    refuse_env(&h->rt[from], e, code, triad_errmsg());
 }
 
 /* Stage ST_STORE and ST_RECEIVED of it. */
@@ -752,7 +794,11 @@ static int take_control(triad_share_hub *h)
                 err = on_ctl(h, q, &c);
             else if (have_f) {
                 fprintf(stderr, "triad hub: rejected: %s\n", f.why);
-                err = WRITE(h, triad_share_audit_rejected(h->audit, &f.head, f.reason, f.why));
+                triad_share_envelope *e = &h->rejected_env;
+                snprintf(e->origin, sizeof e->origin, "%s", f.origin);
+                e->seq = f.seq;
+                e->time_ns = f.time_ns;
+                err = WRITE(h, triad_share_audit_rejected(h->audit, e, f.reason, f.why));
             } else
                 break;
             if (err)

@@ -79,6 +79,17 @@ static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kin
     return q;
 }
 
+static bool all_zero(const uint8_t *p, size_t n);
+
+/* The hub's prefilter, on the raw sample. */
+static bool prefilter(const void *sample, void *arg)
+{
+    const triad_share_link *l = arg;
+    const triad_share_Envelope *s = sample;
+    return l->o.prefilter(l->o.prefilter_arg, s->origin, !all_zero(s->origin_sig, 64),
+                          s->hub[0] || !all_zero(s->hub_sig, 64), s->seq, s->time_ns);
+}
+
 static int make(triad_share_link *l, dds_entity_t *out, bool writer, const dds_topic_descriptor_t *desc,
                 const char *topic, dds_durability_kind_t durability, double deadline_s,
                 uint32_t mask)
@@ -92,6 +103,14 @@ static int make(triad_share_link *l, dds_entity_t *out, bool writer, const dds_t
         dds_delete_qos(q);
         snprintf(what, sizeof what, "topic '%s'", topic);
         return dds_failed(t, l->who, what);
+    }
+    /* the topic entity is this reader's alone: the filter is set before the reader exists */
+    if (!writer && desc == &triad_share_Envelope_desc && l->o.prefilter) {
+        const dds_return_t rc = dds_set_topic_filter_and_arg(t, prefilter, l);
+        if (rc < 0) {
+            dds_delete_qos(q);
+            return dds_failed(rc, l->who, "setting the envelope filter");
+        }
     }
     *out = writer ? dds_create_writer(l->participant, t, q, NULL)
                   : dds_create_reader(l->participant, t, q, NULL);
