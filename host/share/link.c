@@ -20,7 +20,7 @@
 /* Versions kept per instance in flight (reliable: a version is only dropped when 64 newer ones
  * of the same instance are waiting); for a late joiner, a durable writer keeps 1: what a
  * restarting hub gets from a node is the latest version of each instance */
-enum { DEPTH = 64 };
+enum { DEPTH = 64, FLOW_EVERY = 32 };
 /* The hub's envelope reader holds at most this many samples not yet taken: beyond it, reliable
  * delivery waits (the writer is slowed), so a flooded link costs bounded memory. */
 enum { READER_MAX_SAMPLES = 4096 };
@@ -74,8 +74,12 @@ static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kin
     dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
     if (deadline_s > 0)
         dds_qset_deadline(q, triad__dds_duration(deadline_s));
-    if (!writer && l->o.role == TRIAD_SHARE_LINK_HUB)
-        dds_qset_resource_limits(q, READER_MAX_SAMPLES, DDS_LENGTH_UNLIMITED, DEPTH);
+    if (!writer && l->o.role == TRIAD_SHARE_LINK_HUB) {
+        /* every version kept until taken (no version of an instance overwritten by the next
+         * while the hub is busy), at most READER_MAX_SAMPLES: beyond, delivery waits */
+        dds_qset_history(q, DDS_HISTORY_KEEP_ALL, 0);
+        dds_qset_resource_limits(q, READER_MAX_SAMPLES, DDS_LENGTH_UNLIMITED, READER_MAX_SAMPLES);
+    }
     return q;
 }
 
@@ -268,7 +272,12 @@ int triad_share_link_publish(triad_share_link *l, const triad_share_envelope *e)
     const dds_return_t rc = dds_write(l->env_writer, s);
     if (rc < 0)
         return dds_failed(rc, l->who, "publishing an envelope");
-    __atomic_add_fetch(&l->sent, 1, __ATOMIC_RELAXED);
+    /* a node waits for the hub's acknowledgement every FLOW_EVERY envelopes: never more
+     * versions of one instance unacknowledged than its writer keeps (DEPTH), so none is lost
+     * to a faster successor while the hub is busy */
+    const uint64_t sent = __atomic_add_fetch(&l->sent, 1, __ATOMIC_RELAXED);
+    if (l->o.role == TRIAD_SHARE_LINK_NODE && sent % FLOW_EVERY == 0)
+        return triad_share_link_flush(l, 10);
     return 0;
 }
 

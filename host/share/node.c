@@ -53,7 +53,8 @@ int triad_share_node_create(triad_share_node **out, const char *config_path)
     if (!err)
         err = triad__share_identity(c, config_path, c->hub, true, n->sk, &n->trust, &n->verifier);
     if (!err)
-        err = triad_share_store_open(&n->received, c->state[0] ? c->state : NULL, c->sync);
+        /* group commit: synced once per batch of deliveries, before they are printed */
+        err = triad_share_store_open(&n->received, c->state[0] ? c->state : NULL, false);
     if (!err)
         err = triad__share_check_store(n->received, n->trust, true, c->state);
     if (!err)
@@ -151,7 +152,6 @@ static int print_delivery(FILE *out, const triad_share_envelope *e, int64_t now)
         return triad__fail(TRIAD_ENOMEM, "node: out of memory");
     fprintf(out, "%s\n", s);
     cJSON_free(s);
-    fflush(out);
     return 0;
 }
 
@@ -280,12 +280,29 @@ int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE 
             next_prune = now + keep_ns;
             triad_share_store_prune(n->received, now, keep_ns);
         }
-        while (!err) {
+        /* a batch of deliveries: kept in the state file, synced once, then printed */
+        char *batch = NULL;
+        size_t batch_len = 0;
+        FILE *pending = open_memstream(&batch, &batch_len);
+        if (!pending)
+            err = triad__fail(TRIAD_ENOMEM, "node: out of memory");
+        for (int k = 0; !err && k < 256; k++) {
             err = triad_share_link_poll(n->link, &n->ev);
             if (err || n->ev.kind == TRIAD_SHARE_EV_NONE)
                 break;
-            err = on_event(n, out, &n->ev);
+            err = on_event(n, pending, &n->ev);
         }
+        if (pending && fclose(pending) != 0 && !err)
+            err = triad__fail(TRIAD_ENOMEM, "node: out of memory");
+        if (!err && batch_len && n->cfg.sync)
+            err = triad_share_store_sync(n->received);
+        if (!err && batch_len) {
+            fwrite(batch, 1, batch_len, out);
+            fflush(out);
+        }
+        free(batch);
+        if (!err && batch_len)
+            continue; /* more may be waiting */
         if (!err)
             err = triad_share_waiter_wait(n->waiter, n->cfg.heartbeat_s / 4);
     }
