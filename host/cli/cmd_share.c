@@ -103,7 +103,7 @@ int cmd_hub(int argc, char **argv)
 
 static const char node_usage[] =
     "usage: triad node --config FILE [--input FILE|- | --from-dds DOMAIN [--from-dds-config X]]\n"
-    "                  [--rate HZ] [--wait S] [--out FILE] [--count N] [--timeout S]\n"
+    "                  [--rate HZ] [--wait S] [--out FILE] [--count N] [--timeout S] [--idle S]\n"
     "A partner's gateway: sign and publish the nation's Warning and Track lines (JSON Lines\n"
     "of triad fuse) to the hub, and print what the hub relays from the other partners, one\n"
     "JSON line per message after both signatures, freshness and version are checked (each\n"
@@ -121,7 +121,8 @@ static const char node_usage[] =
     "  --rate HZ            at most HZ input lines per second (default: as fast as they come)\n"
     "  --out FILE           the delivered messages (default stdout)\n"
     "  --count N            stop after N messages delivered (status 1 if not reached in time)\n"
-    "  --timeout S          stop after S seconds\n";
+    "  --timeout S          stop after S seconds\n"
+    "  --idle S             stop S seconds after the last delivery (once one came)\n";
 
 typedef struct {
     triad_share_node *node;
@@ -280,12 +281,13 @@ int cmd_node(int argc, char **argv)
         {"from-dds", required_argument, NULL, 'd'}, {"from-dds-config", required_argument, NULL, 'C'},
         {"rate", required_argument, NULL, 'r'},     {"out", required_argument, NULL, 'o'},
         {"count", required_argument, NULL, 'n'},    {"timeout", required_argument, NULL, 'T'},
-        {"wait", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {"wait", required_argument, NULL, 'w'},     {"idle", required_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *config = NULL, *out_path = NULL;
     node_input in = {.from_dds = -1, .wait_s = 30};
     long count = 0;
-    double timeout_s = 0;
+    double timeout_s = 0, idle_s = 0;
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
         int bad = 0;
@@ -299,6 +301,7 @@ int cmd_node(int argc, char **argv)
         case 'n': bad = cli_long("node", "--count", optarg, 1, 1000000000L, &count); break;
         case 'T': bad = cli_double("node", "--timeout", optarg, 1e-3, 1e7, &timeout_s); break;
         case 'w': bad = cli_double("node", "--wait", optarg, 0.1, 86400, &in.wait_s); break;
+        case 'I': bad = cli_double("node", "--idle", optarg, 0.1, 86400, &idle_s); break;
         case 'h': fputs(node_usage, stdout); return 0;
         default: return cli_bad_option("node", argv);
         }
@@ -313,7 +316,7 @@ int cmd_node(int argc, char **argv)
         return cli_error("node", 2, "--input and --from-dds: give one source");
     if (in.from_dds_config && in.from_dds < 0)
         return cli_error("node", 2, "--from-dds-config without --from-dds");
-    in.stay = count > 0 || timeout_s > 0;
+    in.stay = count > 0 || timeout_s > 0 || idle_s > 0;
     int err = triad_share_node_create(&in.node, config);
     if (err)
         return cli_error("node", err == TRIAD_EINVAL || err == TRIAD_EFORMAT ? 2 : 1, "%s",
@@ -332,7 +335,7 @@ int cmd_node(int argc, char **argv)
         triad_share_node_destroy(in.node);
         return cli_error("node", 1, "cannot start the input thread");
     }
-    const int run = triad_share_node_run(in.node, &share_stop, out, count, timeout_s);
+    const int run = triad_share_node_run(in.node, &share_stop, out, count, timeout_s, idle_s);
     int status = 0;
     if (run < 0)
         status = cli_error("node", 1, "%s", triad_errmsg());

@@ -23,6 +23,7 @@ enum {
     TAKE_PER_LINK = 32,   /* per link per round of a batch: a busy link cannot crowd out another */
     CTL_MAX = 64,         /* link events waiting for the relay thread, per link */
     SHOW_MAX = 3,         /* refusals audited in full per link, reason and summary interval */
+    OUT_FACTOR = 4,       /* releases waiting per link: this many times the input queue */
     NUM_REASONS = 16,
     STATE_LEN = 16
 };
@@ -78,6 +79,13 @@ typedef struct {
     refusal rej[SHOW_MAX * 4];
     size_t rej_head, rej_count;
     tally t[NUM_REASONS];
+    /* releases waiting for this link's sender thread (under h->mu) */
+    triad_share_envelope *out;
+    size_t out_head, out_count;
+    pthread_cond_t out_cv, out_room;
+    pthread_t sender;
+    bool sender_started;
+    uint64_t out_dropped, out_dropped_told;
     /* the relay thread's view of the link */
     char state[STATE_LEN];
     bool matched, alive_seen;
@@ -97,7 +105,8 @@ struct triad_share_hub {
     link_rt rt[TRIAD__SHARE_LINKS_MAX];
     pthread_mutex_t mu;
     pthread_cond_t work, room; /* work: something for the relay thread; room: a ring has space */
-    volatile int stopping;
+    volatile int stopping;         /* readers and heartbeats */
+    volatile int senders_stopping; /* senders: once their queues are empty */
     pthread_t hb_thread;
     bool hb_started;
     item *batch;
@@ -164,6 +173,11 @@ void triad_share_hub_destroy(triad_share_hub *h)
         triad_share_waiter_destroy(h->rt[i].waiter);
         triad_share_verifier_destroy(h->rt[i].verifier);
         free(h->rt[i].ring);
+        free(h->rt[i].out);
+        if (h->rt[i].h) { /* initialised */
+            pthread_cond_destroy(&h->rt[i].out_cv);
+            pthread_cond_destroy(&h->rt[i].out_room);
+        }
     }
     triad_share_store_close(h->store);
     triad_share_audit_close(h->audit);
@@ -213,6 +227,8 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
         link_rt *r = &h->rt[i];
         r->h = h;
         r->i = i;
+        pthread_cond_init(&r->out_cv, NULL);
+        pthread_cond_init(&r->out_room, NULL);
         snprintf(r->state, sizeof r->state, "down");
         char who[160];
         snprintf(who, sizeof who, "hub: link %s (domain %u)", c->links[i].partner,
@@ -220,7 +236,8 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
         triad_share_link_opts lo = triad__share_link_opts(c, i, TRIAD_SHARE_LINK_HUB);
         lo.prefilter = prefilter;
         lo.prefilter_arg = r;
-        if (!(r->ring = calloc(c->queue, sizeof *r->ring)))
+        if (!(r->ring = calloc(c->queue, sizeof *r->ring)) ||
+            !(r->out = calloc(OUT_FACTOR * c->queue, sizeof *r->out)))
             err = triad__fail(TRIAD_ENOMEM, "hub: out of memory for the queue of link %s",
                               c->links[i].partner);
         if (!err)
@@ -524,6 +541,72 @@ static int status_to_all(triad_share_hub *h, const char *subject, const char *st
     return 0;
 }
 
+/* A countersigned release into link q's queue for its sender thread: a partner that is slow
+ * to acknowledge holds up its own link only. Full for 200 ms (the partner not keeping up):
+ * dropped and counted (it gets the current version of every instance when it rematches). */
+static bool hand_to_sender(triad_share_hub *h, size_t q, const triad_share_envelope *o)
+{
+    link_rt *r = &h->rt[q];
+    const size_t cap = OUT_FACTOR * h->cfg.queue;
+    pthread_mutex_lock(&h->mu);
+    if (r->out_count == cap) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200000000;
+        until.tv_sec += until.tv_nsec / 1000000000;
+        until.tv_nsec %= 1000000000;
+        while (r->out_count == cap &&
+               pthread_cond_timedwait(&r->out_room, &h->mu, &until) != ETIMEDOUT)
+            ;
+    }
+    const bool room = r->out_count < cap;
+    if (room) {
+        r->out[(r->out_head + r->out_count++) % cap] = *o;
+        pthread_cond_signal(&r->out_cv);
+    } else {
+        r->out_dropped++;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return room;
+}
+
+/* A link's sender thread: its releases in order, each write retried while the partner is
+ * there but slow (reliable writes wait up to 1 s for its acknowledgements). */
+static void *sender_main(void *arg)
+{
+    link_rt *r = arg;
+    triad_share_hub *h = r->h;
+    const size_t cap = OUT_FACTOR * h->cfg.queue;
+    triad_share_envelope *e = malloc(sizeof *e);
+    if (!e) {
+        fprintf(stderr, "triad hub: link %s: out of memory for its sender\n",
+                h->cfg.links[r->i].partner);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        while (!r->out_count && !h->senders_stopping)
+            pthread_cond_wait(&r->out_cv, &h->mu);
+        if (!r->out_count) {
+            pthread_mutex_unlock(&h->mu);
+            break;
+        }
+        *e = r->out[r->out_head];
+        r->out_head = (r->out_head + 1) % cap;
+        r->out_count--;
+        pthread_cond_signal(&r->out_room);
+        pthread_mutex_unlock(&h->mu);
+        for (int tries = 1; triad_share_link_publish(r->link, e) != 0; tries++)
+            if (tries >= (h->senders_stopping ? 1 : 5)) {
+                fprintf(stderr, "triad hub: %s (release dropped: the partner gets the current "
+                                "version when it rematches)\n", triad_errmsg());
+                break;
+            }
+    }
+    free(e);
+    return NULL;
+}
+
 /* Release item it (verified, held) to partner it->q: one step of it. */
 static int release_step(triad_share_hub *h, item *it)
 {
@@ -558,10 +641,8 @@ static int release_step(triad_share_hub *h, item *it)
     case ST_PUBLISH:
         if ((err = triad_share_countersign(o, h->cfg.id, now_ns(), h->sk)))
             return err;
-        if (triad_share_link_publish(h->links[it->q], o) != 0) {
-            /* the partner is not acknowledging: it gets this instance again when it rematches */
-            fprintf(stderr, "triad hub: %s\n", triad_errmsg());
-            it->st = ST_DONE;
+        if (!hand_to_sender(h, it->q, o)) {
+            it->st = ST_DONE; /* counted; the partner gets the current version on rematch */
             return 0;
         }
         h->stats.released++;
@@ -831,6 +912,19 @@ static int summarise(triad_share_hub *h)
                                                         slot_reason(k), t.count, t.shown,
                                                         t.first_ns, t.last_ns));
         }
+    for (size_t q = 0; !err && q < h->cfg.num_links; q++) {
+        pthread_mutex_lock(&h->mu);
+        const uint64_t dropped = h->rt[q].out_dropped, told = h->rt[q].out_dropped_told;
+        h->rt[q].out_dropped_told = dropped;
+        pthread_mutex_unlock(&h->mu);
+        if (dropped == told)
+            continue;
+        char d[160];
+        snprintf(d, sizeof d, "%" PRIu64 " releases dropped: the partner does not keep up (it "
+                 "gets the current versions when it rematches)", dropped - told);
+        err = alarm(h, q, "overloaded", d);
+        any = true;
+    }
     if (!err && any)
         err = WRITE(h, triad_share_audit_checkpoint(h->audit, "summary"));
     return err;
@@ -874,6 +968,19 @@ static void stop_threads(triad_share_hub *h)
         pthread_join(h->hb_thread, NULL);
 }
 
+/* The senders write what is queued, then end. */
+static void stop_senders(triad_share_hub *h)
+{
+    pthread_mutex_lock(&h->mu);
+    h->senders_stopping = 1;
+    for (size_t q = 0; q < h->cfg.num_links; q++)
+        pthread_cond_broadcast(&h->rt[q].out_cv);
+    pthread_mutex_unlock(&h->mu);
+    for (size_t q = 0; q < h->cfg.num_links; q++)
+        if (h->rt[q].sender_started)
+            pthread_join(h->rt[q].sender, NULL);
+}
+
 static bool work_waiting(triad_share_hub *h)
 {
     for (size_t q = 0; q < h->cfg.num_links; q++)
@@ -889,6 +996,13 @@ int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double 
     if (!h->hb_started)
         err = triad__fail(TRIAD_ENOMEM, "hub: cannot start the heartbeat thread");
     for (size_t q = 0; !err && q < h->cfg.num_links; q++) {
+        h->rt[q].sender_started =
+            pthread_create(&h->rt[q].sender, NULL, sender_main, &h->rt[q]) == 0;
+        if (!h->rt[q].sender_started) {
+            err = triad__fail(TRIAD_ENOMEM, "hub: cannot start the sender of link %s",
+                              h->cfg.links[q].partner);
+            break;
+        }
         h->rt[q].started = pthread_create(&h->rt[q].thread, NULL, reader_main, &h->rt[q]) == 0;
         if (!h->rt[q].started)
             err = triad__fail(TRIAD_ENOMEM, "hub: cannot start the reader of link %s",
@@ -975,5 +1089,6 @@ int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double 
     if (!err && cerr && h->fault)
         err = triad__fail(TRIAD_EIO, "hub: stopped with the audit log unwritable: %s",
                           h->fault_detail);
+    stop_senders(h);
     return err;
 }

@@ -58,7 +58,7 @@ static int dds_failed(dds_return_t rc, const char *who, const char *what)
  * two sides match whatever their settings, as long as a heartbeat period is not over three
  * of the reader's. */
 static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kind_t durability,
-                      double deadline_s)
+                      double deadline_s, bool keep_all)
 {
     dds_qos_t *q = dds_create_qos();
     if (!q)
@@ -74,11 +74,14 @@ static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kin
     dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
     if (deadline_s > 0)
         dds_qset_deadline(q, triad__dds_duration(deadline_s));
-    if (!writer && l->o.role == TRIAD_SHARE_LINK_HUB) {
-        /* every version kept until taken (no version of an instance overwritten by the next
-         * while the hub is busy), at most READER_MAX_SAMPLES: beyond, delivery waits */
+    if (keep_all) {
+        /* every version kept until taken or acknowledged (none overwritten by the next while
+         * the other side is busy); a reader holds at most READER_MAX_SAMPLES, beyond which
+         * delivery waits: the writer is slowed, memory stays bounded */
         dds_qset_history(q, DDS_HISTORY_KEEP_ALL, 0);
-        dds_qset_resource_limits(q, READER_MAX_SAMPLES, DDS_LENGTH_UNLIMITED, READER_MAX_SAMPLES);
+        if (!writer)
+            dds_qset_resource_limits(q, READER_MAX_SAMPLES, DDS_LENGTH_UNLIMITED,
+                                     READER_MAX_SAMPLES);
     }
     return q;
 }
@@ -99,7 +102,11 @@ static int make(triad_share_link *l, dds_entity_t *out, bool writer, const dds_t
                 uint32_t mask)
 {
     char what[128];
-    dds_qos_t *q = qos(l, writer, durability, deadline_s);
+    /* envelopes: keep-all, except a node's durable writer (keep-last: its history is what a
+     * restarting hub gets, the latest versions; flow control in publish() loses none) */
+    const bool keep_all = desc == &triad_share_Envelope_desc &&
+                          !(writer && l->o.role == TRIAD_SHARE_LINK_NODE);
+    dds_qos_t *q = qos(l, writer, durability, deadline_s, keep_all);
     if (!q)
         return triad__fail(TRIAD_ENOMEM, "%s: out of memory", l->who);
     dds_entity_t t = dds_create_topic(l->participant, desc, topic, NULL, NULL);

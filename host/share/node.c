@@ -261,8 +261,9 @@ int triad_share_node_flush(triad_share_node *n, double timeout_s)
 }
 
 int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE *out, long count,
-                         double timeout_s)
+                         double timeout_s, double idle_s)
 {
+    double last_delivery = -1; /* seconds since start of the last delivery, -1: none yet */
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int err = 0;
@@ -273,6 +274,8 @@ int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE 
         clock_gettime(CLOCK_MONOTONIC, &t);
         const double elapsed = (double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec);
         if (timeout_s > 0 && elapsed >= timeout_s)
+            break;
+        if (idle_s > 0 && last_delivery >= 0 && elapsed - last_delivery >= idle_s)
             break;
         const int64_t now = triad_share_now_ns();
         err = triad_share_link_heartbeat(n->link, now);
@@ -294,6 +297,8 @@ int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE 
         }
         if (pending && fclose(pending) != 0 && !err)
             err = triad__fail(TRIAD_ENOMEM, "node: out of memory");
+        if (batch_len)
+            last_delivery = elapsed;
         if (!err && batch_len && n->cfg.sync)
             err = triad_share_store_sync(n->received);
         if (!err && batch_len) {
