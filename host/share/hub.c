@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#define _GNU_SOURCE /* memmem */
 #include "share/hub.h"
 
+#include <dds/ddsrt/log.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -794,7 +796,7 @@ static void set_state(triad_share_hub *h, size_t q, const char *detail)
     status_to_all(h, h->cfg.links[q].partner, s, detail, q);
 }
 
-static int alarm(triad_share_hub *h, size_t q, const char *state, const char *detail)
+static int link_alarm(triad_share_hub *h, size_t q, const char *state, const char *detail)
 {
     h->stats.alarms++;
     fprintf(stderr, "triad hub: link %s (domain %u): %s: %s\n", h->cfg.links[q].partner,
@@ -809,7 +811,7 @@ static int on_ctl(triad_share_hub *h, size_t q, const ctl_event *c)
     switch (c->kind) {
     case TRIAD_SHARE_EV_MATCHED:
         r->matched = true;
-        err = alarm(h, q, "matched", c->detail);
+        err = link_alarm(h, q, "matched", c->detail);
         /* the newcomer hears the other links' states, then gets every current instance */
         for (size_t k = 0; k < h->cfg.num_links; k++)
             if (k != q)
@@ -821,23 +823,23 @@ static int on_ctl(triad_share_hub *h, size_t q, const ctl_event *c)
         break;
     case TRIAD_SHARE_EV_UNMATCHED:
         r->matched = c->count > 0;
-        err = alarm(h, q, "unmatched", c->detail);
+        err = link_alarm(h, q, "unmatched", c->detail);
         break;
     case TRIAD_SHARE_EV_ALIVE:
     case TRIAD_SHARE_EV_LOST:
         r->alive_seen = true;
         r->alive = c->count;
-        err = alarm(h, q, c->kind == TRIAD_SHARE_EV_ALIVE ? "alive" : "lost", c->detail);
+        err = link_alarm(h, q, c->kind == TRIAD_SHARE_EV_ALIVE ? "alive" : "lost", c->detail);
         break;
     case TRIAD_SHARE_EV_DEADLINE:
         r->silent = true;
-        err = alarm(h, q, "deadline_missed", c->detail);
+        err = link_alarm(h, q, "deadline_missed", c->detail);
         break;
     case TRIAD_SHARE_EV_HEARTBEAT:
         r->silent = false;
         break;
     case TRIAD_SHARE_EV_INCOMPATIBLE:
-        err = alarm(h, q, "incompatible", c->detail);
+        err = link_alarm(h, q, "incompatible", c->detail);
         break;
     default:
         break;
@@ -922,7 +924,7 @@ static int summarise(triad_share_hub *h)
         char d[160];
         snprintf(d, sizeof d, "%" PRIu64 " releases dropped: the partner does not keep up (it "
                  "gets the current versions when it rematches)", dropped - told);
-        err = alarm(h, q, "overloaded", d);
+        err = link_alarm(h, q, "overloaded", d);
         any = true;
     }
     if (!err && any)
@@ -953,6 +955,34 @@ static void fill_batch(triad_share_hub *h)
     }
     pthread_cond_broadcast(&h->room);
     pthread_mutex_unlock(&h->mu);
+}
+
+/* Cyclone's log, which is where a refused DDS Security handshake or a participant that is
+ * not allowed shows (nothing else reports it): printed as Cyclone would, and the security
+ * ones counted and audited as refusals on the link of their domain. Process-wide: one hub. */
+static triad_share_hub *log_hub;
+
+static void on_cyclone_log(void *arg, const dds_log_data_t *d)
+{
+    (void)arg;
+    fprintf(stderr, "%.*s", (int)d->size, d->message);
+    triad_share_hub *h = __atomic_load_n(&log_hub, __ATOMIC_ACQUIRE);
+    static const char *const security[] = {"handshake", "not allowed", "authenticat",
+                                           "certificate", "Certificate", "permission"};
+    bool sec = false;
+    for (size_t i = 0; i < sizeof security / sizeof security[0] && !sec; i++)
+        sec = memmem(d->message, d->size, security[i], strlen(security[i])) != NULL;
+    if (!h || !sec)
+        return;
+    for (size_t q = 0; q < h->cfg.num_links; q++)
+        if (h->cfg.links[q].domain == d->domid) {
+            char why[300];
+            snprintf(why, sizeof why, "link %s (domain %u): Cyclone: %.*s",
+                     h->cfg.links[q].partner, (unsigned)d->domid,
+                     (int)(d->size && d->message[d->size - 1] == '\n' ? d->size - 1 : d->size),
+                     d->message);
+            refuse(&h->rt[q], "", 0, 0, TRIAD_SHARE_EDDS_AUTH, why);
+        }
 }
 
 static void stop_threads(triad_share_hub *h)
@@ -992,6 +1022,8 @@ static bool work_waiting(triad_share_hub *h)
 int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double stats_s)
 {
     int err = 0;
+    __atomic_store_n(&log_hub, h, __ATOMIC_RELEASE);
+    dds_set_log_sink(on_cyclone_log, NULL);
     h->hb_started = pthread_create(&h->hb_thread, NULL, heartbeat_main, h) == 0;
     if (!h->hb_started)
         err = triad__fail(TRIAD_ENOMEM, "hub: cannot start the heartbeat thread");
@@ -1090,5 +1122,7 @@ int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double 
         err = triad__fail(TRIAD_EIO, "hub: stopped with the audit log unwritable: %s",
                           h->fault_detail);
     stop_senders(h);
+    dds_set_log_sink(NULL, NULL);
+    __atomic_store_n(&log_hub, NULL, __ATOMIC_RELEASE);
     return err;
 }
