@@ -1066,6 +1066,10 @@ int cmd_bench(int argc, char **argv)
     print_header();
 
     fftwf_init_threads();
+    if (cli_wisdom_load("bench")) {
+        triad_devices_free(devs);
+        return 1;
+    }
     result *res = calloc(MAX_LOADS * MAX_BACKENDS, sizeof *res);
     if (!res) {
         triad_devices_free(devs);
@@ -1132,6 +1136,7 @@ int cmd_bench(int argc, char **argv)
                "copies and a streaming run (batched when CPIs are small) on the lines below.\n");
     printf("p99 is the largest time when fewer than 100 CPIs are timed; found: simulated "
            "targets detected in the last CPI.\n");
+    cli_wisdom_save("bench");
     if (status == 0 && json_path)
         status = write_json(json_path, &m, &cfg, format, (int)warmup, &clf, devs, ndevs, res,
                             nres);
