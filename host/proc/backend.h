@@ -8,6 +8,7 @@
 #include <complex.h>
 #include <stddef.h>
 
+#include "core/clock.h"
 #include "triad/chain.h"
 
 typedef struct {
@@ -87,7 +88,6 @@ void triad__fftw_free(void *p);
 /* Whether planning added wisdom since the last import or export. */
 int triad__fftw_wisdom_changed(void);
 
-/* Seconds on a monotonic clock. */
-double triad__now(void);
+/* triad__now(): seconds on a monotonic clock (core/clock.h, included for the backends). */
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error_internal.h"
+#include "core/limits.h"
 #include "fusion/dynamics.h"
 #include "fusion/geo.h"
 #include "io/detections_jsonl.h"
@@ -91,6 +92,7 @@ static int load_site(const char *path, const cJSON *o, triad_scn_site *st)
     NUM(o, "alt_m", false, 0, &st->alt_m);
     RANGE("alt_m", st->alt_m, -500.0, 10000.0);
     NUM(o, "az_min_deg", false, 0, &st->az_min_deg);
+    RANGE("az_min_deg", st->az_min_deg, -360.0, 360.0);
     NUM(o, "az_max_deg", false, 360, &st->az_max_deg);
     RANGE("az_max_deg", st->az_max_deg - st->az_min_deg, -360.0, 360.0);
     NUM(o, "min_range_m", false, 1000, &st->min_range_m);
@@ -154,6 +156,30 @@ static int load_target(const char *path, const cJSON *o, triad_scn_target *tg, d
         RANGE("thrust_mps2", tg->thrust_mps2, 0.0, 500.0);
         NUM(o, "burn_s", true, 0, &tg->burn_s);
         RANGE("burn_s", tg->burn_s, 0.0, 1000.0);
+        char prof[32] = "";
+        if ((err = triad__json_string(path, o, "profile", false, prof, sizeof prof)))
+            goto done;
+        static const char *const names[] = {"", "standard", "depressed", "lofted"};
+        static const double pitch[] = {0.0, 40.0, 22.0, 62.0};
+        int pi = 0;
+        while (pi < 4 && strcmp(prof, names[pi]) != 0)
+            pi++;
+        if (pi == 4) {
+            err = triad__fail(TRIAD_EFORMAT, "%s: target '%s': field 'profile': '%s' is not "
+                              "standard, depressed or lofted", path, tg->id, prof);
+            goto done;
+        }
+        tg->profile = (triad_scn_profile)pi;
+        if (tg->profile != TRIAD_SCN_PROFILE_NONE) {
+            RANGE("thrust_mps2", tg->thrust_mps2, 11.0, 500.0); /* must lift off */
+            RANGE("burn_s", tg->burn_s, 10.0, 1000.0);
+            NUM(o, "vertical_s", false, 8.0, &tg->vertical_s);
+            RANGE("vertical_s", tg->vertical_s, 0.0, tg->burn_s - 1.0);
+            NUM(o, "burnout_pitch_deg", false, pitch[pi], &tg->burnout_pitch_deg);
+            RANGE("burnout_pitch_deg", tg->burnout_pitch_deg, 5.0, 89.0);
+            NUM(o, "mass_ratio", false, 0.35, &tg->mass_ratio);
+            RANGE("mass_ratio", tg->mass_ratio, 0.05, 1.0);
+        }
     } else if (strcmp(kind, "aircraft") == 0) {
         tg->kind = TRIAD_SCN_AIRCRAFT;
         NUM(o, "speed_mps", true, 0, &tg->speed_mps);
@@ -176,6 +202,7 @@ static int load_target(const char *path, const cJSON *o, triad_scn_target *tg, d
                 NUM(w, "lat_deg", true, 0, &p[0]);
                 RANGE("lat_deg", p[0], -89.0, 89.0);
                 NUM(w, "lon_deg", true, 0, &p[1]);
+                RANGE("lon_deg", p[1], -360.0, 360.0);
                 NUM(w, "alt_m", true, 0, &p[2]);
                 RANGE("alt_m", p[2], 0.0, 30000.0);
             }
@@ -183,9 +210,11 @@ static int load_target(const char *path, const cJSON *o, triad_scn_target *tg, d
             NUM(o, "lat_deg", true, 0, &tg->lat_deg);
             RANGE("lat_deg", tg->lat_deg, -89.0, 89.0);
             NUM(o, "lon_deg", true, 0, &tg->lon_deg);
+            RANGE("lon_deg", tg->lon_deg, -360.0, 360.0);
             NUM(o, "alt_m", true, 0, &tg->alt_m);
             RANGE("alt_m", tg->alt_m, 0.0, 30000.0);
             NUM(o, "heading_deg", true, 0, &tg->heading_deg);
+            RANGE("heading_deg", tg->heading_deg, -360.0, 360.0);
         }
     } else {
         err = triad__fail(TRIAD_EFORMAT, "%s: target '%s': field 'kind': '%s' is not ballistic "
@@ -195,12 +224,31 @@ done:
     return err;
 }
 
+#define SCENARIO_MAX_BYTES (4 << 20)
+
+static int scenario_from_json(const char *path, cJSON *root, triad_scenario *s);
+
 int triad_scenario_load(const char *path, triad_scenario *s)
 {
     cJSON *root = NULL;
-    int err = triad__json_load(path, 4 << 20, &root);
-    if (err)
-        return err;
+    int err = triad__json_load(path, SCENARIO_MAX_BYTES, &root);
+    return err ? err : scenario_from_json(path, root, s);
+}
+
+int triad_scenario_parse(const char *name, const char *text, size_t len, triad_scenario *s)
+{
+    cJSON *root = NULL;
+    int err = len > SCENARIO_MAX_BYTES
+                  ? triad__fail(TRIAD_EFORMAT, "%s: %zu bytes, more than the limit of %d for a "
+                                "scenario", name, len, SCENARIO_MAX_BYTES)
+                  : triad__json_parse(name, text, len, &root);
+    return err ? err : scenario_from_json(name, root, s);
+}
+
+/* Takes root. */
+static int scenario_from_json(const char *path, cJSON *root, triad_scenario *s)
+{
+    int err;
     memset(s, 0, sizeof *s);
     char utc[64];
     long long seed;
@@ -210,9 +258,9 @@ int triad_scenario_load(const char *path, triad_scenario *s)
         goto done;
     s->seed = (uint64_t)seed;
     s->start_epoch_s = utc[0] ? triad__parse_utc(utc) : triad__parse_utc("2026-11-23T00:00:00Z");
-    if (isnan(s->start_epoch_s)) {
+    if (!(s->start_epoch_s >= TRIAD__EPOCH_MIN_S && s->start_epoch_s <= TRIAD__EPOCH_MAX_S)) {
         err = triad__fail(TRIAD_EFORMAT, "%s: field 'start_utc': '%s' is not "
-                          "YYYY-MM-DDTHH:MM:SS[.f]Z", path, utc);
+                          "YYYY-MM-DDTHH:MM:SS[.f]Z from 1970 to 2200", path, utc);
         goto done;
     }
     NUM(root, "duration_s", true, 0, &s->duration_s);
@@ -280,6 +328,56 @@ static double alt_of(const double p[3])
     return g.alt_m;
 }
 
+/* The boost profile's acceleration in ECEF (rotating frame) at time t since lift-off. */
+static void profile_deriv(const triad_scn_target *tg, double t, const double x[6], double dx[6])
+{
+    double g[3];
+    triad_gravity_ecef(x, g);
+    const double w = TRIAD_WGS84_OMEGA;
+    const double tb = tg->burn_s, tv = tg->vertical_s;
+    const double el = t < tv ? 90.0 : 90.0 - (90.0 - tg->burnout_pitch_deg) * (t - tv) / (tb - tv);
+    const double a = tg->thrust_mps2 / (1.0 - (1.0 - tg->mass_ratio) * fmin(t, tb) / tb);
+    /* the thrust direction in the local frame below the missile (azimuth fixed) */
+    triad_geodetic here;
+    triad_ecef_to_geo(x, &here);
+    here.alt_m = 0.0;
+    double r[3][3];
+    triad_enu_basis(&here, r);
+    const double az = tg->azimuth_deg * DEG, e = el * DEG;
+    const double enu[3] = {cos(e) * sin(az), cos(e) * cos(az), sin(e)};
+    for (int i = 0; i < 3; i++) {
+        dx[i] = x[3 + i];
+        dx[3 + i] = g[i] + a * (r[0][i] * enu[0] + r[1][i] * enu[1] + r[2][i] * enu[2]);
+    }
+    dx[3] += 2.0 * w * x[4];
+    dx[4] -= 2.0 * w * x[3];
+}
+
+/* Integrate the boost profile from t0 to t1 (seconds since lift-off), RK4 in 0.02 s steps. */
+static void profile_fly(const triad_scn_target *tg, double t0, double t1, double x[6])
+{
+    const long n = (long)ceil((t1 - t0) / 0.02);
+    if (n <= 0)
+        return;
+    const double h = (t1 - t0) / (double)n;
+    for (long s = 0; s < n; s++) {
+        const double t = t0 + h * (double)s;
+        double k1[6], k2[6], k3[6], k4[6], y[6];
+        profile_deriv(tg, t, x, k1);
+        for (int i = 0; i < 6; i++)
+            y[i] = x[i] + 0.5 * h * k1[i];
+        profile_deriv(tg, t + 0.5 * h, y, k2);
+        for (int i = 0; i < 6; i++)
+            y[i] = x[i] + 0.5 * h * k2[i];
+        profile_deriv(tg, t + 0.5 * h, y, k3);
+        for (int i = 0; i < 6; i++)
+            y[i] = x[i] + h * k3[i];
+        profile_deriv(tg, t + h, y, k4);
+        for (int i = 0; i < 6; i++)
+            x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+    }
+}
+
 /* The ballistic trajectory tabulated every TRAJ_STEP_S from launch to impact. */
 static int traj_make(const triad_scn_target *tg, traj *tr)
 {
@@ -293,8 +391,10 @@ static int traj_make(const triad_scn_target *tg, traj *tr)
     enu_v[2] = tg->kick_speed_mps * sin(el);
     double r[3][3];
     triad_enu_basis(&o, r);
-    for (int i = 0; i < 3; i++)
-        x[3 + i] = r[0][i] * enu_v[0] + r[1][i] * enu_v[1] + r[2][i] * enu_v[2];
+    for (int i = 0; i < 3; i++) /* a boost profile starts at rest on the pad */
+        x[3 + i] = tg->profile != TRIAD_SCN_PROFILE_NONE
+                       ? 0.0
+                       : r[0][i] * enu_v[0] + r[1][i] * enu_v[1] + r[2][i] * enu_v[2];
     x[6] = tg->thrust_mps2;
     const size_t cap = 1 << 16;
     tr->x = malloc(cap * sizeof *tr->x);
@@ -310,7 +410,12 @@ static int traj_make(const triad_scn_target *tg, traj *tr)
         const double tn = t + TRAJ_STEP_S;
         double xn[TRIAD_STATE_DIM];
         memcpy(xn, x, sizeof xn);
-        if (t < tg->burn_s - 1e-9) {
+        if (t < tg->burn_s - 1e-9 && tg->profile != TRIAD_SCN_PROFILE_NONE) {
+            const double tb = fmin(tn, tg->burn_s);
+            profile_fly(tg, t, tb, xn);
+            if (tn > tg->burn_s)
+                triad_propagate(TRIAD_MOTION_BALLISTIC, xn, tn - tb, NULL);
+        } else if (t < tg->burn_s - 1e-9) {
             const double tb = fmin(tn, tg->burn_s);
             triad_propagate(TRIAD_MOTION_BOOST, xn, tb - t, NULL);
             if (tn > tg->burn_s)
