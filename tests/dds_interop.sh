@@ -68,13 +68,14 @@ sub=$!
 pids+=("$sub")
 
 chain=(--backend fftw --fft-effort estimate --threads 1)
+: >"$tmp/run.err" # before the background job's own redirection, which may come later
 "$triad" run --source vita49://127.0.0.1:0 --meta "$tmp/rec.sigmf-meta" "${chain[@]}" --stats 0 \
   --idle-timeout 2 --out "$tmp/run.jsonl" --dds-loopback --dds-domain "$domain" --dds-topic "$det" \
   --dds-wait-readers 1 2>"$tmp/run.err" &
 run=$!
 pids+=("$run")
 port=
-for _ in $(seq 600); do
+for _ in $(seq 1200); do
   port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/run.err")
   [ -n "$port" ] && break
   kill -0 "$run" 2>/dev/null || fail "triad run did not start"
