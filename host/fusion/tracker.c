@@ -741,12 +741,31 @@ static int gate_row(triad_tracker *t, const triad_fusion_report *r, const double
 {
     size_t nd = r->num_dets;
     int gated = 0;
+    /* The range alone first: its marginal Mahalanobis distance never exceeds the full one, so a
+     * detection outside the gate in range is outside the gate (and costs no angles). */
+    const triad_track *k = &t->trk[i].pub;
+    double u[3], rng2 = 0.0;
+    for (int a = 0; a < 3; a++) {
+        u[a] = k->x[a] - site_ecef[a];
+        rng2 += u[a] * u[a];
+    }
+    const double rng = sqrt(rng2);
+    double s_rr = 0.0;
+    if (rng > 0.0)
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++)
+                s_rr += u[a] * k->p[a][b] * u[b] / rng2;
     for (size_t j = 0; j < nd; j++) {
         double z[4], rv[4];
         innov o;
         det_to_meas(&r->dets[j], z, rv);
         double cost = TRIAD_ASSIGN_FORBIDDEN;
-        if (innovation(&r->site, site_ecef, &t->trk[i].pub, z, rv, &o) == 0 && o.d2 <= t->gate_d2) {
+        const double dr = z[0] - rng;
+        if (rng > 0.0 && dr * dr > 1.0001 * t->gate_d2 * (s_rr + rv[0])) {
+            t->cost[i * nd + j] = cost;
+            continue;
+        }
+        if (innovation(&r->site, site_ecef, k, z, rv, &o) == 0 && o.d2 <= t->gate_d2) {
             cost = o.d2 + o.logdet;
             t->det_used[j] = 1; /* inside some gate: never seeds a new track */
             gated++;
