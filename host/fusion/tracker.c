@@ -77,6 +77,7 @@
 /* or climbing faster than any airliner this high: a missile in early boost */
 #define CLIMB_MIN_ALT_M 8000.0
 #define CLIMB_SPEED_MPS 100.0
+#define MISS_MIN_AGE_S 2.0
 #define HIST_MIN_ALT_M 3000.0 /* tracks born higher keep their early positions (launch fit) */
 #define RR_MIN_HITS 2
 #define MANOEUVRE_MPS2 40.0
@@ -856,8 +857,7 @@ static int spd_inv(int n, const double a[N][N], double inv[N][N])
 
 #define MERGE_D2 27.86 /* chi-square, 6 dof, 0.9999: the same object beyond reasonable doubt */
 
-/* Track-to-track: two live confirmed tracks of which one is a BOOST or BALLISTIC (or warned)
- * track, whose (position, velocity) agree within MERGE_D2 under the sum of their covariances,
+/* Track-to-track: two live confirmed tracks whose (position, velocity) agree within MERGE_D2 under the sum of their covariances,
  * are one object. The older number survives with its warning; the younger one's state is fused
  * into it as a measurement (H = [I 0]) and it is dropped; a warning only the younger one had
  * moves to the survivor (same event id), a second warning ends (CANCEL duplicate). */
@@ -871,11 +871,17 @@ static void merge_duplicates(triad_tracker *t, double now_s)
             trk *b = &t->trk[j];
             if (j == i || b->pub.status != TRIAD_TRACK_CONFIRMED || b->pub.id < a->pub.id)
                 continue;
-            const int a_missile = a->pub.model != TRIAD_MOTION_CV || a->warn.active;
-            const int b_missile = b->pub.model != TRIAD_MOTION_CV || b->warn.active;
-            if (!a_missile && !b_missile)
-                continue;
             if (a->pub.time_s != b->pub.time_s)
+                continue;
+            /* cheap first: the position's distance against the trace bound (a marginal
+             * Mahalanobis distance never exceeds the full one, nor |y|^2 / trace) */
+            double dp2 = 0.0, tr = 0.0;
+            for (int q = 0; q < 3; q++) {
+                const double dq = b->pub.x[q] - a->pub.x[q];
+                dp2 += dq * dq;
+                tr += a->pub.p[q][q] + b->pub.p[q][q];
+            }
+            if (dp2 > MERGE_D2 * tr)
                 continue;
             double s[N][N], si[N][N], y[6];
             for (int r = 0; r < 6; r++) {
@@ -1056,10 +1062,10 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
     /* Tracks deleted by the previous update have been shown once: drop them. */
     size_t w = 0;
     for (size_t i = 0; i < t->n; i++) {
-        if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
-            t->trk[w++] = t->trk[i];
-        else
+        if (t->trk[i].pub.status == TRIAD_TRACK_DELETED)
             free(t->trk[i].hist);
+        else if (w++ != i) /* no self-copies: a track is large */
+            t->trk[w - 1] = t->trk[i];
     }
     t->n = w;
     int rc = 0;
@@ -1162,8 +1168,12 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
             continue;
         /* A warned track coasts on (misses, coverage gaps, handovers) until its event is over:
          * a warning is cancelled on evidence, never because the radars lost it. */
+        /* Misses alone kill only a track also unseen for MISS_MIN_AGE_S: with many radars
+         * reporting often, a few looks in a row from sites whose coverage it has left are not
+         * evidence that it is gone. */
         int dead = k->warn.active ? triad__warning_over(&k->warn, r->time_s)
-                                  : (int)p->misses >= c->delete_misses ||
+                                  : ((int)p->misses >= c->delete_misses &&
+                                     r->time_s - k->last_hit_s > MISS_MIN_AGE_S) ||
                                         r->time_s - k->last_hit_s > c->delete_age_s;
         /* One-shot M of N: still tentative after N looks (record_look confirms) -> gone. */
         if (p->status == TRIAD_TRACK_TENTATIVE && k->looks >= c->confirm_n)
