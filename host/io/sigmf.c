@@ -889,13 +889,19 @@ int triad_recording_set_data_size(triad_recording_meta *m, uint64_t size)
     const uint64_t rest = usable - last->byte_start;
     m->num_cpis = last->first_cpi + rest / cpi;
     m->trailing_bytes = rest % cpi;
-    if (m->num_cpis == 0)
+    if (m->num_cpis == 0) {
+        char skipped[96] = "";
+        if (size - rest > 0)
+            snprintf(skipped, sizeof skipped, " after the %llu header and trailing bytes the meta "
+                                              "declares",
+                     (unsigned long long)(size - rest));
         return triad__fail(TRIAD_ETRUNCATED,
-                           "%s: %llu bytes is shorter than one CPI (%zu pulses x %zu samples x "
+                           "%s: %llu bytes%s is shorter than one CPI (%zu pulses x %zu samples x "
                            "%zu channels x %zu bytes = %llu bytes)",
-                           path, (unsigned long long)size, m->pulses_per_cpi,
+                           path, (unsigned long long)size, skipped, m->pulses_per_cpi,
                            m->samples_per_pulse, m->num_channels, file_sample_bytes(m),
                            (unsigned long long)cpi);
+    }
     if (rest < cpi)
         return triad__fail(TRIAD_ETRUNCATED,
                            "%s: %llu bytes end inside the first CPI of captures[%zu] (which "
