@@ -38,6 +38,9 @@ void triad_scene_default(triad_scene *scene);
 
 /* Read a scene JSON file (testdata/scenes/, docs/FORMATS.md). */
 int triad_scene_load(const char *path, triad_scene *scene);
+/* The same from text[0..len) (at most 1 MiB; need not be NUL-terminated); name is used in
+ * messages. */
+int triad_scene_parse(const char *name, const char *text, size_t len, triad_scene *scene);
 
 /* Write OUT.sigmf-meta, OUT.sigmf-data and OUT.truth.json. */
 int triad_simulate(const triad_scene *scene, const char *out_base);
