@@ -904,7 +904,7 @@ static void test_data_is_directory(void **state)
     put_recording(f, sample_a, -1, mp, sizeof mp);
     path_in(f, "rec.sigmf-data", dp, sizeof dp);
     assert_int_equal(mkdir(dp, 0755), 0);
-    REJECT_NAMING(mp, TRIAD_EIO, dp, "not a regular file");
+    REJECT_NAMING(mp, TRIAD_EFORMAT, dp, "not a regular file", "a directory");
 }
 
 static void test_data_empty(void **state)
@@ -1026,7 +1026,7 @@ static void test_meta_is_a_fifo(void **state)
     char mp[512];
     path_in(f, "fifo.sigmf-meta", mp, sizeof mp);
     assert_int_equal(mkfifo(mp, 0644), 0);
-    REJECT(mp, TRIAD_EIO, "a FIFO", "not a regular file");
+    REJECT(mp, TRIAD_EFORMAT, "a FIFO", "not a regular file");
 }
 
 static void test_data_is_a_fifo(void **state)
@@ -1036,7 +1036,7 @@ static void test_data_is_a_fifo(void **state)
     put_recording(f, sample_a, -1, mp, sizeof mp);
     path_in(f, "rec.sigmf-data", dp, sizeof dp);
     assert_int_equal(mkfifo(dp, 0644), 0);
-    REJECT_NAMING(mp, TRIAD_EIO, dp, "a FIFO", "not a regular file");
+    REJECT_NAMING(mp, TRIAD_EFORMAT, dp, "a FIFO", "not a regular file");
 }
 
 /* /dev/zero would read forever: a character device is refused. */
@@ -1047,7 +1047,7 @@ static void test_data_is_dev_zero(void **state)
     put_recording(f, sample_a, -1, mp, sizeof mp);
     path_in(f, "rec.sigmf-data", dp, sizeof dp);
     assert_int_equal(symlink("/dev/zero", dp), 0);
-    REJECT_NAMING(mp, TRIAD_EIO, dp, "a character device", "not a regular file");
+    REJECT_NAMING(mp, TRIAD_EFORMAT, dp, "a character device", "not a regular file");
 }
 
 /* 2^31 pulses or samples are refused by the field's bound; products within the bounds but
