@@ -685,7 +685,7 @@ static const double s_pri = 1e-3, s_fs = 1e6;
 static const int64_t s_ep = 1795000000;
 
 static triad_cpi_asm *make_std_asm(const stream *s, collector *col, bool has_epoch,
-                                   int64_t ep_s, double ep_frac)
+                                   int64_t ep_s, double ep_frac, bool difi)
 {
     memset(col, 0, sizeof *col);
     col->c = s->c;
@@ -705,6 +705,7 @@ static triad_cpi_asm *make_std_asm(const stream *s, collector *col, bool has_epo
     cfg.has_epoch = has_epoch;
     cfg.epoch_utc_s = ep_s;
     cfg.epoch_frac_s = ep_frac;
+    cfg.difi = difi;
     cfg.note = take_note;
     cfg.emit = collect;
     cfg.user = col;
@@ -754,7 +755,7 @@ static void test_standard_timestamps(void **state)
         g_ep_frac = 0.95;
         stream s = make_stream(SN, SP, SC, SCPIS, 100, 20 + m, NAN, s_pri, s_fs);
         collector col;
-        triad_cpi_asm *a = make_std_asm(&s, &col, modes[m].meta_epoch, s_ep, 0.95);
+        triad_cpi_asm *a = make_std_asm(&s, &col, modes[m].meta_epoch, s_ep, 0.95, false);
         /* pairs swapped: placed by time, not by arrival */
         for (size_t i = 0; i + 1 < s.npk; i += 2) {
             feed(a, &s, i + 1, 0.0);
@@ -783,7 +784,7 @@ static void test_standard_timestamps(void **state)
     g_ep_frac = 0.5;
     stream s = make_stream(SN, SP, SC, SCPIS, 64, 30, NAN, s_pri, s_fs);
     collector col;
-    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.5 - 2 * SP * s_pri);
+    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.5 - 2 * SP * s_pri, false);
     feed_all(a, &s);
     check_all(&s, &col, 2);
     triad_cpi_asm_destroy(a);
@@ -810,7 +811,7 @@ static void test_standard_rejects(void **state)
     g_ep_frac = 0.25;
     stream s = make_stream(SN, SP, SC, 1, 64, 40, NAN, s_pri, s_fs);
     collector col;
-    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.25);
+    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.25, false);
     uint8_t b[(64 + 8) * 4];
     /* a sample count of the sample rate (1 s) or more */
     set_frac(b, &s.pk[0], 1000000);
@@ -883,7 +884,7 @@ static void test_context_packets(void **state)
     g_ep_frac = 0.25 + 1e-3;
     stream s = make_stream(SN, SP, SC, SCPIS, 100, 50, NAN, s_pri, 2e6);
     collector col;
-    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.25);
+    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep, 0.25, false);
     uint8_t b[256];
     const triad_vita49_context x = {
         .cif0 = TRIAD_VITA49_CIF0_SAMPLE_RATE | TRIAD_VITA49_CIF0_TS_ADJUST |
@@ -918,7 +919,7 @@ static void test_context_packets(void **state)
     /* without the context, the same stream is read at the meta's rate and 1 ms late: its
      * pulses land twice as far apart, from pulse 252 on (CPI 15), not as CPIs 0..4 */
     s = make_stream(SN, SP, SC, SCPIS, 100, 50, NAN, s_pri, 2e6);
-    a = make_std_asm(&s, &col, true, s_ep, 0.25);
+    a = make_std_asm(&s, &col, true, s_ep, 0.25, false);
     for (size_t i = 0; i < s.npk; i++)
         triad_cpi_asm_datagram(a, s.pk[i].buf, s.pk[i].len, 0.0);
     triad_cpi_asm_flush(a, 1.0);
@@ -964,26 +965,7 @@ static void test_trailer_and_profile(void **state)
     for (int conforming = 0; conforming < 2; conforming++) {
         g_difi_class = conforming;
         s = make_stream(SN, SP, SC, SCPIS, 100, 61, NAN, s_pri, s_fs);
-        memset(&col, 0, sizeof col);
-        col.c = SC;
-        col.cpi_bytes = (size_t)s.pn * SC * 4;
-        col.keep = true;
-        notes[0] = '\0';
-        triad_cpi_asm_cfg cfg = triad_cpi_asm_cfg_default();
-        cfg.samples_per_pulse = SN;
-        cfg.pulses_per_cpi = SP;
-        cfg.num_channels = SC;
-        cfg.stream_id = STREAM_ID;
-        cfg.pri_s = s_pri;
-        cfg.sample_rate_hz = s_fs;
-        cfg.has_epoch = true;
-        cfg.epoch_utc_s = s_ep;
-        cfg.epoch_frac_s = 0.5;
-        cfg.difi = true;
-        cfg.note = take_note;
-        cfg.emit = collect;
-        cfg.user = &col;
-        assert_int_equal(triad_cpi_asm_create(&a, &cfg), 0);
+        a = make_std_asm(&s, &col, true, s_ep, 0.5, true);
         for (size_t i = 0; i < s.npk; i++)
             assert_int_equal(triad_cpi_asm_datagram(a, s.pk[i].buf, s.pk[i].len, 0.0),
                              conforming ? TRIAD_VITA49_OK : TRIAD_VITA49_PROFILE);

@@ -49,6 +49,8 @@ int cli_double(const char *cmd, const char *opt, const char *arg, double lo, dou
 int cli_long(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
 /* A 32-bit stream ID, "0x1234" (hex) or "4660" (decimal). */
 int cli_stream_id(const char *cmd, const char *opt, const char *arg, long *out);
+/* --profile vita49|difi (VITA-49 sources): *difi set. */
+int cli_profile(const char *cmd, const char *arg, bool *difi);
 /* A size in bytes: N, or N with K, M, G or T (powers of 1024), at least 1 (--max-memory). */
 int cli_bytes(const char *cmd, const char *opt, const char *arg, uint64_t *out);
 

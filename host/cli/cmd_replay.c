@@ -11,9 +11,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "io/detections_jsonl.h"
 #include "io/vita49.h"
-#include "proc/backend.h"
 #include "triad/recording.h"
 
 static const char usage_text[] =
@@ -590,10 +590,8 @@ int cmd_replay(int argc, char **argv)
             tsf_given = true;
             break;
         case O_PROFILE:
-            if (strcmp(optarg, "difi") != 0 && strcmp(optarg, "vita49") != 0)
-                return cli_error("replay", 2, "option --profile: '%s' is not vita49 or difi",
-                                 optarg);
-            o.difi = strcmp(optarg, "difi") == 0;
+            if (cli_profile("replay", optarg, &o.difi))
+                return 2;
             break;
         case O_NO_TRAILER: o.no_trailer = true; break;
         case O_NO_CONTEXT: o.no_context = true; break;

@@ -498,9 +498,8 @@ int cmd_run(int argc, char **argv)
                 return 2;
             break;
         case O_PROFILE:
-            if (strcmp(optarg, "difi") != 0 && strcmp(optarg, "vita49") != 0)
-                return cli_error("run", 2, "option --profile: '%s' is not vita49 or difi", optarg);
-            o.difi = strcmp(optarg, "difi") == 0;
+            if (cli_profile("run", optarg, &o.difi))
+                return 2;
             break;
         case O_EPOCH:
             if (strcmp(optarg, "meta") != 0 && strcmp(optarg, "first-packet") != 0)

@@ -62,6 +62,14 @@ int cli_stream_id(const char *cmd, const char *opt, const char *arg, long *out)
     return 0;
 }
 
+int cli_profile(const char *cmd, const char *arg, bool *difi)
+{
+    if (strcmp(arg, "difi") != 0 && strcmp(arg, "vita49") != 0)
+        return cli_error(cmd, 2, "option --profile: '%s' is not vita49 or difi", arg);
+    *difi = strcmp(arg, "difi") == 0;
+    return 0;
+}
+
 int cli_bytes(const char *cmd, const char *opt, const char *arg, uint64_t *out)
 {
     char *end;

@@ -85,7 +85,8 @@ typedef struct {
                                  loss (VITA-49 trailers; sample loss also SoapySDR overflows) */
 } triad_cpi_stream_info;
 
-/* Counters since create (a snapshot, consistent within itself). */
+/* Counters since create: a snapshot, consistent within itself, that the reader publishes after
+ * each batch of datagrams (so a CPI may be readable a moment before the counters show it). */
 typedef struct {
     uint64_t datagrams, packets;  /* received; valid packets of our streams */
     uint64_t malformed;           /* datagrams rejected */
