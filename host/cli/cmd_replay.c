@@ -50,7 +50,9 @@ static const char usage_text[] =
     "  --seed S            for loss, reorder and junk (default 1)\n"
     "  --log FILE          JSON Lines, one per CPI and channel: packets, dropped_packets,\n"
     "                      dropped_samples, reordered_packets, junk\n"
-    "  --quiet             no summary on stderr\n";
+    "  --quiet             no summary on stderr\n"
+    "  --max-memory B      refuse a recording whose CPI needs more than B bytes (K, M, G, T:\n"
+    "                      powers of 1024; default: this machine's memory)\n";
 
 typedef struct {
     const char *meta_path, *to, *log_path;
@@ -59,6 +61,7 @@ typedef struct {
     double scale, loss, reorder, junk;
     unsigned long long seed;
     long max_cpis;
+    uint64_t max_memory_bytes;
     bool no_utc, quiet, no_trailer, no_context, difi;
     unsigned tsf;          /* TRIAD_VITA49_TSF_* */
 } replay_opts;
@@ -294,7 +297,9 @@ static int replay(const replay_opts *o)
         return cli_error("replay", 2, "--to %s: expected udp://HOST:PORT", o->to);
     if (triad_udp_split(o->to + strlen(scheme), host, sizeof host, port, sizeof port))
         return cli_error("replay", 2, "--to: %s", triad_errmsg());
-    if (triad_recording_open_meta(o->meta_path, true, &meta))
+    triad_recording_opts ropts = triad_recording_opts_default();
+    ropts.max_memory_bytes = o->max_memory_bytes;
+    if (triad_recording_open(o->meta_path, &ropts, &meta))
         return cli_error("replay", 1, "%s", triad_errmsg());
     const size_t n = meta.samples_per_pulse, p = meta.pulses_per_cpi, nc = meta.num_channels;
     const uint64_t pn = (uint64_t)p * n;
@@ -511,6 +516,7 @@ int cmd_replay(int argc, char **argv)
         O_PROFILE,
         O_NO_TRAILER,
         O_NO_CONTEXT,
+        O_MAX_MEMORY,
         O_HELP,
     };
     static const struct option opts[] = {
@@ -532,6 +538,7 @@ int cmd_replay(int argc, char **argv)
         {"profile", required_argument, NULL, O_PROFILE},
         {"no-trailer", no_argument, NULL, O_NO_TRAILER},
         {"no-context", no_argument, NULL, O_NO_CONTEXT},
+        {"max-memory", required_argument, NULL, O_MAX_MEMORY},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -623,6 +630,10 @@ int cmd_replay(int argc, char **argv)
             break;
         case O_LOG: o.log_path = optarg; break;
         case O_QUIET: o.quiet = true; break;
+        case O_MAX_MEMORY:
+            if (cli_bytes("replay", "--max-memory", optarg, &o.max_memory_bytes))
+                return 2;
+            break;
         case 'h':
         case O_HELP: printf("%s", usage_text); return 0;
         case '?': return cli_bad_option("replay", argv);
