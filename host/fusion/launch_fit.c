@@ -125,15 +125,10 @@ static double solve_at(const enu_data *d, double tl, double par[NP], double cov[
     return chi2;
 }
 
-int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
-                      double *t_launch, double *t_sigma)
+/* The fit in the local frame at the ground point o. */
+static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_geodetic *launch,
+                        triad_ellipse *e, double *t_launch, double *t_sigma)
 {
-    if (h->n < 6 || h->t[h->n - 1] - h->t[0] < 5.0)
-        return -1;
-    /* the frame: the ground below the first point */
-    triad_geodetic o;
-    triad_ecef_to_geo(h->p[0], &o);
-    o.alt_m = 0.0;
     double r[3][3];
     triad_enu_basis(&o, r);
     enu_data d;
@@ -221,4 +216,21 @@ int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, tri
     *t_launch = h->t[0] + tl;
     *t_sigma = sqrt(st2_time);
     return 0;
+}
+
+int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
+                      double *t_launch, double *t_sigma)
+{
+    if (h->n < 6 || h->t[h->n - 1] - h->t[0] < 5.0)
+        return -1;
+    /* First in the frame below the first point, then again in the frame at that estimate:
+     * "on the ground, vertical" must hold at the launch point itself (the earth curves away by
+     * d^2 / 2R, 200 m at 50 km, which is seconds of an early boost). */
+    triad_geodetic o;
+    triad_ecef_to_geo(h->p[0], &o);
+    o.alt_m = 0.0;
+    if (fit_in_frame(h, o, launch, e, t_launch, t_sigma))
+        return -1;
+    o = *launch;
+    return fit_in_frame(h, o, launch, e, t_launch, t_sigma);
 }
