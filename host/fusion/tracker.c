@@ -49,8 +49,26 @@
  *
  * Looks and deletion: a report from a site that has contributed to a track is a look at it:
  * a hit or a miss. Tentative tracks confirm with confirm_m hits in their first confirm_n looks
- * (one-shot M of N) or are deleted; any track dies after delete_misses consecutive misses or
- * delete_age_s without a hit. A deleted track appears once in triad_tracker_tracks() with status
+ * (one-shot M of N) or are deleted; any track dies after delete_misses consecutive misses (and
+ * MISS_MIN_AGE_S without a hit: many radars reporting often are not many looks) or
+ * delete_age_s without a hit. A track with an active warning does not die so: it coasts
+ * (a boost track lost for delete_age_s coasts as burnt out) until its event is over
+ * (warning.h), so coverage gaps and handovers never cancel a warning.
+ *
+ * Early boost: a CV track above CLIMB_MIN_ALT_M climbing faster than CLIMB_SPEED_MPS by 3
+ * sigma switches to BOOST too, and one that falls out of its gate while climbing fast takes
+ * the widened BOOST prior (as BOOST and BALLISTIC tracks do), so a boosting missile keeps one
+ * track from its first detections. Tracks born above HIST_MIN_ALT_M keep their first measured
+ * positions for the launch fit (launch_fit.h) until burnout.
+ *
+ * Track-to-track merge: after each update, two confirmed tracks at the same time whose
+ * (position, velocity) agree within MERGE_D2 (chi-square 6 dof, 0.9999) under the sum of their
+ * covariances are one object: the older number survives (fused with the younger as a
+ * measurement), with the younger's warning if only it had one.
+ *
+ * Order: with cfg.reorder_s > 0 the tracker holds reports that long and processes them in a
+ * canonical order (time, site, radar, content): the same reports in any arrival order give the
+ * same tracks and warnings. A deleted track appears once in triad_tracker_tracks() with status
  * DELETED (after the update that deleted it), then is gone; ids are never reused.
  *
  * Not thread-safe: one tracker per thread (the warning callback runs inside update).
