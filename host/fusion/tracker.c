@@ -1253,7 +1253,8 @@ static int release(triad_tracker *t, double limit_s)
         free(t->pending[k].dets);
     if (rc)
         i = t->n_pending;
-    memmove(t->pending, t->pending + i, (t->n_pending - i) * sizeof *t->pending);
+    if (i && i < t->n_pending) /* (no pending array at all before the first buffered report) */
+        memmove(t->pending, t->pending + i, (t->n_pending - i) * sizeof *t->pending);
     t->n_pending -= i;
     return rc;
 }
