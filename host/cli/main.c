@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "triad/version.h"
 
 static const struct {
     const char *name;
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("triad 0.1.0\n");
+        printf("triad %s (commit %s)\n", triad_version(), triad_commit());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -7,5 +7,6 @@
 #include "triad/recording.h"
 #include "triad/sim.h"
 #include "triad/units.h"
+#include "triad/version.h"
 #include "triad/window.h"
 #endif
