@@ -4,6 +4,7 @@
 #   korea_japan  a NEW warning; the impact error of the warning out 60 s after burnout is under
 #                2 km (the requirement; measured 0.26 km); the map is written
 #   lofted       a NEW warning; impact error 60 s after burnout under 2 km (measured 0.49 km)
+#   time jumps   one report a year / 30 years off is refused by name and counted
 #   background   air traffic, clutter and false alarms only: no warning at all, false tracks
 #                per hour under 20 (measured 0)
 # Every number is printed. Also: the output lines are JSON; usage errors exit 2; malformed
@@ -66,6 +67,31 @@ if run background; then
     [ "$news" -eq 0 ] || bad "background: $news NEW warnings, want none"
     lt "$fph" 20 || bad "background: false tracks per hour '$fph', want < 20"
 fi
+
+# issue 18: one report of 14 a year (then 30 years, then a year early) off: fuse refuses it by
+# name and counts it (the cost of a report no longer grows with its time gap; before, 37-41 s).
+# A year early it comes first and sets the clock: the next reports, from more sites, outvote it
+# (a re-anchor; the one or two reports refused before that are lost).
+for off in 31557600 946728000 -31557600; do
+    head -n 14 korea_japan.rep.jsonl | python3 -c '
+import json, sys
+off = float(sys.argv[1])
+lines = [json.loads(l) for l in sys.stdin]
+lines[7]["time_s"] += off
+for l in lines:
+    l.pop("time_utc", None)
+    print(json.dumps(l))' "$off" >jump.jsonl
+    "$TRIAD" fuse --input jump.jsonl 2>jump.log; rc=$?
+    nref=$(value reports_refused jump.log)
+    if [ "${off#-}" = "$off" ]; then # late: refused, nothing else changes
+        ok=$([ "$nref" = 1 ] && [ "$(value clock_reanchors jump.log)" = 0 ] && echo 1)
+    else # early: it set the clock; the sites outvote it within a report or two
+        ok=$([ "$nref" -ge 1 ] && [ "$nref" -le 3 ] && [ "$(value clock_reanchors jump.log)" = 1 ] && echo 1)
+    fi
+    grep -q "refused (ahead_of_clock\|refused (behind_clock" jump.log && [ $rc -eq 0 ] && [ -n "$ok" ] \
+        || bad "fuse on a report $off s off: exit $rc, $(cat jump.log)"
+    echo "time jump $off s: $(grep -o 'reports_refused=[0-9]*.*' jump.log)"
+done
 
 # usage errors and a missing file
 "$TRIAD" fuse 2>/dev/null; [ $? -eq 2 ] || bad "fuse without --input: want exit 2"

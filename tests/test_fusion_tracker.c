@@ -521,6 +521,15 @@ static void run_missile(double sp_mps, double el_deg, double thrust_mps2, double
     assert_int_equal(L->track_id, id);
     assert_true(L->err_60 < 2000.0);
     assert_true(L->err_last < 2000.0);
+    /* the propagation cost bound of one update (tracker.h), here with real steps */
+    triad_tracker_stats st;
+    triad_tracker_get_stats(t, &st);
+    const triad_tracker_cfg c0 = triad_tracker_cfg_default();
+    printf("# most RK4 steps in one update %ld (%llu in all)\n", st.max_steps_one_update,
+           (unsigned long long)st.propagation_steps);
+    assert_true(st.propagation_steps > 0);
+    assert_true(st.max_steps_one_update <=
+                8 * (long)ceil((c0.max_ahead_s + c0.max_behind_s) / TRIAD_PROPAGATE_MIN_STEP_S));
     triad_tracker_destroy(t);
 }
 
@@ -711,6 +720,159 @@ static void test_thrust_again(void **state)
     triad_tracker_destroy(t);
 }
 
+typedef struct {
+    int n[TRIAD_REFUSED_NUM];
+    double last_ref_s;
+} refusal_log;
+
+static void log_refusal(void *user, const triad_fusion_report *r, triad_refusal why,
+                        double reference_s)
+{
+    refusal_log *L = user;
+    (void)r;
+    assert_true(why >= 0 && why < TRIAD_REFUSED_NUM);
+    L->n[why]++;
+    L->last_ref_s = reference_s;
+}
+
+/* (i) Issue 18: a report 1 s, 1 month, 1 year or 30 years off. 1 s is tracked; the others are
+ * refused by name and counted, and change nothing (tracks bit-identical, no propagation step);
+ * every update's propagation stays under the stated bound; a report inside the window but far
+ * ahead deletes stale tracks without predicting them; a bad first report is outvoted by
+ * reanchor_reports agreeing ones. Behaviour, not wall time. */
+static void test_time_window(void **state)
+{
+    (void)state;
+    const noise nz = {.sr = 20.0, .saz_deg = 0.3, .sel_deg = 0.3, .srr = 1.0};
+    const triad_geodetic site_b = {.lat_rad = 0.705, .lon_rad = 0.21, .alt_m = 50.0};
+    triad_tracker *t = NULL;
+    triad_tracker_cfg cfg = triad_tracker_cfg_default();
+    assert_int_equal(triad_tracker_create(&t, &cfg, NULL, NULL), 0);
+    refusal_log L = {{0}, 0.0};
+    triad_tracker_set_refusal_fn(t, log_refusal, &L);
+    test_rng rng = {.s = 41};
+    double x0[TRIAD_STATE_DIM];
+    const double pe[3] = {-20e3, 30e3, 7e3}, ve[3] = {180.0, -40.0, 0.0};
+    state_enu(&site_a, pe, ve, x0);
+    const double t0 = 1.7e9; /* a UTC epoch in seconds */
+    const long bound_per_track =
+        (long)ceil((cfg.max_ahead_s + cfg.max_behind_s) / TRIAD_PROPAGATE_MIN_STEP_S);
+    size_t max_tracks = 0;
+    for (int k = 0; k <= 30; k++) {
+        const double ts = t0 + k;
+        double x[TRIAD_STATE_DIM];
+        memcpy(x, x0, sizeof x);
+        triad_propagate(TRIAD_MOTION_CV, x, k, NULL);
+        triad_fusion_det d;
+        assert_true(measure(k & 1 ? &site_b : &site_a, x, &nz, &rng, 0.0, &d));
+        triad_fusion_report r = report(k & 1 ? "beta" : "alpha", k & 1 ? &site_b : &site_a, ts,
+                                       &d, 1);
+        assert_int_equal(triad_tracker_update(t, &r), 0);
+        size_t n = 0;
+        triad_tracker_tracks(t, &n);
+        max_tracks = n > max_tracks ? n : max_tracks;
+    }
+    triad_tracker_stats st;
+    triad_tracker_get_stats(t, &st);
+    assert_true(st.accepted == 31 && st.clock_s == t0 + 30);
+    size_t n0 = 0;
+    const triad_track *tr = triad_tracker_tracks(t, &n0);
+    assert_true(n0 >= 1);
+    triad_track before[16];
+    memcpy(before, tr, n0 * sizeof *tr);
+
+    const double month = 30.0 * 86400.0, year = 365.25 * 86400.0;
+    const double offs[] = {month, year, 30.0 * year, -month, -year, -30.0 * year};
+    const triad_refusal want[] = {TRIAD_REFUSED_AHEAD,  TRIAD_REFUSED_AHEAD,
+                                  TRIAD_REFUSED_AHEAD,  TRIAD_REFUSED_BEHIND,
+                                  TRIAD_REFUSED_BEHIND, TRIAD_REFUSED_BEHIND};
+    for (int i = 0; i < 6; i++) {
+        triad_fusion_det d = {.range_m = 50e3, .azimuth_deg = 10.0, .elevation_deg = 5.0};
+        triad_fusion_report r = report("beta", &site_b, t0 + 30 + offs[i], &d, 1);
+        const uint64_t steps0 = st.propagation_steps;
+        int before_n = L.n[want[i]];
+        assert_int_equal(triad_tracker_update(t, &r), TRIAD_TRACKER_REFUSED);
+        assert_int_equal(L.n[want[i]], before_n + 1);
+        assert_true(L.last_ref_s == t0 + 30);
+        triad_tracker_get_stats(t, &st);
+        assert_true(st.propagation_steps == steps0);
+        size_t n = 0;
+        tr = triad_tracker_tracks(t, &n);
+        assert_int_equal(n, n0);
+        assert_memory_equal(tr, before, n * sizeof *tr);
+    }
+    assert_string_equal(triad_refusal_name(TRIAD_REFUSED_AHEAD), "ahead_of_clock");
+    /* behind its own site (alpha's latest is t0 + 30), though inside the clock's window */
+    {
+        triad_fusion_det d = {.range_m = 50e3, .azimuth_deg = 10.0, .elevation_deg = 5.0};
+        triad_fusion_report r = report("alpha", &site_a, t0 + 20, &d, 1);
+        assert_int_equal(triad_tracker_update(t, &r), TRIAD_TRACKER_REFUSED);
+        assert_int_equal(L.n[TRIAD_REFUSED_SITE_BEHIND], 1);
+    }
+    /* 1 s late from beta and 1 s ahead from alpha: tracked, same track, bounded steps */
+    for (int i = 0; i < 2; i++) {
+        const double ts = i ? t0 + 31 : t0 + 29;
+        double x[TRIAD_STATE_DIM];
+        memcpy(x, x0, sizeof x);
+        triad_propagate(TRIAD_MOTION_CV, x, ts - t0, NULL);
+        triad_fusion_det d;
+        const triad_geodetic *s = i ? &site_a : &site_b;
+        assert_true(measure(s, x, &nz, &rng, 0.0, &d));
+        triad_fusion_report r = report(i ? "alpha" : "beta", s, ts, &d, 1);
+        assert_int_equal(triad_tracker_update(t, &r), 0);
+        size_t n = 0;
+        tr = triad_tracker_tracks(t, &n);
+        double dist;
+        assert_non_null(nearest(tr, n, x, &dist));
+        assert_true(dist < 1000.0);
+    }
+    triad_tracker_get_stats(t, &st);
+    printf("# time window: refused ahead %llu, behind %llu, behind own site %llu; most RK4 steps "
+           "in one update %ld (bound %zu tracks x %ld)\n",
+           (unsigned long long)st.refused[0], (unsigned long long)st.refused[1],
+           (unsigned long long)st.refused[2], st.max_steps_one_update, max_tracks,
+           bound_per_track);
+    assert_true(st.max_steps_one_update <= (long)max_tracks * bound_per_track);
+    /* inside the window, 500 s ahead: stale tracks are deleted, not predicted */
+    {
+        triad_fusion_report r = report("alpha", &site_a, t0 + 531, NULL, 0);
+        const uint64_t steps0 = st.propagation_steps;
+        assert_int_equal(triad_tracker_update(t, &r), 0);
+        triad_tracker_get_stats(t, &st);
+        assert_true(st.propagation_steps == steps0);
+        size_t n = 0;
+        tr = triad_tracker_tracks(t, &n);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(tr[i].status, TRIAD_TRACK_DELETED);
+    }
+    triad_tracker_destroy(t);
+
+    /* A bad first report (a year early) then good ones. From one site: re-anchored after
+     * reanchor_reports; from two: as soon as both sites disagree with the clock's one. */
+    for (int two = 0; two < 2; two++) {
+        assert_int_equal(triad_tracker_create(&t, &cfg, NULL, NULL), 0);
+        triad_fusion_det d = {.range_m = 50e3, .azimuth_deg = 10.0, .elevation_deg = 5.0};
+        triad_fusion_report r = report("alpha", &site_a, t0 - year, &d, 1);
+        assert_int_equal(triad_tracker_update(t, &r), 0);
+        const int need = two ? 2 : cfg.reanchor_reports;
+        for (int k = 0; k < need; k++) {
+            const int b = two && (k & 1);
+            r = report(b ? "beta" : "alpha", b ? &site_b : &site_a, t0 + k, &d, 1);
+            assert_int_equal(triad_tracker_update(t, &r), k + 1 < need ? TRIAD_TRACKER_REFUSED : 0);
+        }
+        triad_tracker_get_stats(t, &st);
+        assert_true(st.reanchors == 1 && st.clock_s == t0 + need - 1);
+        size_t n = 0;
+        tr = triad_tracker_tracks(t, &n);
+        for (size_t i = 0; i < n; i++) /* the old epoch's track is gone, the new one started */
+            assert_true(tr[i].status == TRIAD_TRACK_DELETED || tr[i].time_s == t0 + need - 1);
+        if (two)
+            break;
+        triad_tracker_destroy(t);
+    }
+    triad_tracker_destroy(t);
+}
+
 static void test_reject(void **state)
 {
     (void)state;
@@ -734,6 +896,15 @@ static void test_reject(void **state)
     assert_int_equal(triad_tracker_create(&t, &c, NULL, NULL), TRIAD_EINVAL);
     c = triad_tracker_cfg_default();
     c.warning_min_track_s = NAN;
+    assert_int_equal(triad_tracker_create(&t, &c, NULL, NULL), TRIAD_EINVAL);
+    c = triad_tracker_cfg_default();
+    c.max_ahead_s = 1e9; /* beyond the propagation horizon: the cost bound would not hold */
+    assert_int_equal(triad_tracker_create(&t, &c, NULL, NULL), TRIAD_EINVAL);
+    c = triad_tracker_cfg_default();
+    c.max_site_behind_s = c.max_behind_s + 1.0;
+    assert_int_equal(triad_tracker_create(&t, &c, NULL, NULL), TRIAD_EINVAL);
+    c = triad_tracker_cfg_default();
+    c.reanchor_reports = 0;
     assert_int_equal(triad_tracker_create(&t, &c, NULL, NULL), TRIAD_EINVAL);
     assert_int_equal(triad_tracker_create(NULL, &c, NULL, NULL), TRIAD_EINVAL);
     c = triad_tracker_cfg_default();
@@ -759,7 +930,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_crossing),     cmocka_unit_test(test_silent_site),
         cmocka_unit_test(test_ballistic),    cmocka_unit_test(test_boost_burnout),
         cmocka_unit_test(test_thrust_again), cmocka_unit_test(test_clutter),
-        cmocka_unit_test(test_out_of_order),
+        cmocka_unit_test(test_out_of_order), cmocka_unit_test(test_time_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,34 @@ static void on_warning(void *user, const triad_warning *w)
     c->w[c->nw++] = *w;
 }
 
+/* A report refused for its time: named on stderr (the first few), counted by the tracker. */
+static void on_refusal(void *user, const triad_fusion_report *r, triad_refusal why,
+                       double reference_s)
+{
+    size_t *shown = user;
+    if ((*shown)++ < 5)
+        fprintf(stderr, "triad fuse: warning: report of site '%s' radar %u at time %.6f refused "
+                "(%s: reference %.6f, %+.6g s off)%s\n", r->site_id, (unsigned)r->radar_id,
+                r->time_s, triad_refusal_name(why), reference_s, r->time_s - reference_s,
+                *shown == 5 ? "; further refusals counted only" : "");
+}
+
+/* The refusal counts of the tracker on one summary line. */
+static void print_refusals(const triad_tracker *tk)
+{
+    triad_tracker_stats st;
+    triad_tracker_get_stats(tk, &st);
+    uint64_t total = 0;
+    for (int i = 0; i < TRIAD_REFUSED_NUM; i++)
+        total += st.refused[i];
+    fprintf(stderr, "summary: reports_refused=%llu", (unsigned long long)total);
+    for (int i = 0; i < TRIAD_REFUSED_NUM; i++)
+        fprintf(stderr, " refused_%s=%llu", triad_refusal_name((triad_refusal)i),
+                (unsigned long long)st.refused[i]);
+    fprintf(stderr, " clock_reanchors=%llu max_propagation_steps_one_report=%ld\n",
+            (unsigned long long)st.reanchors, st.max_steps_one_update);
+}
+
 static int keep_track(fuse_ctx *c, const triad_track *t)
 {
     if (c->ntr == c->captr) {
@@ -586,7 +614,10 @@ static int reorder_push(reorder_buf *b, const triad_dds_report *d)
 static int live_fuse_one(fuse_ctx *ctx, triad_tracker *tk, const triad_fusion_report *r,
                          const char *out)
 {
-    if (triad_tracker_update(tk, r))
+    const int err = triad_tracker_update(tk, r);
+    if (err == TRIAD_TRACKER_REFUSED)
+        return 0; /* named on stderr by the refusal callback, counted in the tracker */
+    if (err)
         return cli_error("fuse", 1, "report of site '%s' at %.6f: %s", r->site_id, r->time_s,
                          triad_errmsg());
     size_t ntr = 0;
@@ -642,6 +673,8 @@ static int fuse_live(const triad_dds_opts *in_opts, fuse_ctx *ctx, const char *o
         triad_dds_listener_destroy(l);
         return cli_error("fuse", 1, "%s", triad_errmsg());
     }
+    size_t refusals_shown = 0;
+    triad_tracker_set_refusal_fn(tk, on_refusal, &refusals_shown);
     const struct sigaction sa = {.sa_handler = fuse_on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -687,6 +720,7 @@ static int fuse_live(const triad_dds_opts *in_opts, fuse_ctx *ctx, const char *o
     fprintf(stderr, "triad fuse: --dds-in: %ld reports (%zu detections) received, %zu fused, "
             "%zu late, %zu without a site; warnings: %zu NEW, %zu UPDATE, %zu CANCEL\n",
             got, dets, fused, b.late, b.no_site, nnew, nupd, ncan);
+    print_refusals(tk);
     for (size_t i = 0; i < b.n; i++)
         free(b.v[i].dets);
     free(b.v);
@@ -906,6 +940,8 @@ int cmd_fuse(int argc, char **argv)
         status = cli_error("fuse", 1, "%s", triad_errmsg());
         goto done;
     }
+    size_t refusals_shown = 0;
+    triad_tracker_set_refusal_fn(tk, on_refusal, &refusals_shown);
     double t_sum = 0, t_max = 0;
     double next_sample = in.n ? ceil(in.v[0].r.time_s / TABLE_STEP_S) * TABLE_STEP_S : 0;
     if (have_truth && in.n) /* table on round times since the scenario's start */
@@ -918,7 +954,7 @@ int cmd_fuse(int argc, char **argv)
         const double dt = now_s() - a;
         t_sum += dt;
         t_max = fmax(t_max, dt);
-        if (err) {
+        if (err && err != TRIAD_TRACKER_REFUSED) {
             status = cli_error("fuse", 1, "report %zu (site '%s', time %.6f): %s", i, r->site_id,
                                r->time_s, triad_errmsg());
             goto done;
@@ -950,8 +986,9 @@ int cmd_fuse(int argc, char **argv)
         }
         /* OSPA on round times, with the tracks as they are after the last report before it */
         const double tnext = i + 1 < in.n ? in.v[i + 1].r.time_s : INFINITY;
+        /* not across a gap of more than a minute (a report with a wild time): bounded work */
         while (have_truth && next_sample <= tnext && next_sample >= r->time_s - 1e-9 &&
-               isfinite(tnext)) {
+               next_sample <= r->time_s + 60.0 && isfinite(tnext)) {
             if (nospa == capospa) {
                 const size_t nc = capospa ? 2 * capospa : 256;
                 double *a1 = realloc(ospa_t, nc * sizeof *ospa_t);
@@ -1004,6 +1041,7 @@ int cmd_fuse(int argc, char **argv)
             mean * 1e6, t_max * 1e6, mean > 0 ? 1.0 / mean : 0.0);
     fprintf(stderr, "summary: warnings_new=%zu warnings_update=%zu warnings_cancel=%zu\n", nnew,
             nupd, ncan);
+    print_refusals(tk);
     if (have_truth)
         summary(&ctx, &in, &truth, ospa_t, ospa_v, ospa_m, ospa_n, nospa);
     if (plot) {

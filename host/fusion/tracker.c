@@ -36,6 +36,17 @@
  * (reports from several sites a little out of order) is handled by predicting backward with
  * the process noise of |dt|; reports are not buffered or sorted here.
  *
+ * Plausibility of report time (issue 18): the tracker's clock is the latest accepted report
+ * time. A report too far ahead of it (cfg.max_ahead_s), too far behind it (cfg.max_behind_s)
+ * or behind its own site's latest report (cfg.max_site_behind_s) is refused before anything is touched: counted by
+ * reason, passed to the refusal callback, TRIAD_TRACKER_REFUSED returned. So a radar with a bad
+ * clock cannot drag every track a year forward. The first report sets the clock; if it was the
+ * bad one, refused reports in a row that agree with each other (none accepted between)
+ * re-anchor the clock to them, deleting the tracks of the old epoch, once they come from more
+ * sites than agree with the clock, or number cfg.reanchor_reports (one site alone). A track
+ * whose last hit is older than its coasting limit at the report's time is deleted without being
+ * predicted, so no prediction spans more than max_ahead_s + max_behind_s.
+ *
  * Looks and deletion: a report from a site that has contributed to a track is a look at it:
  * a hit or a miss. Tentative tracks confirm with confirm_m hits in their first confirm_n looks
  * (one-shot M of N) or are deleted; any track dies after delete_misses consecutive misses or
@@ -68,6 +79,12 @@
 #define NIS_REVERT 12.0 /* 3x the 4 dof mean: gravity alone no longer explains the track */
 
 typedef struct {
+    char id[64];
+    uint32_t radar_id;
+    double last_s;
+} site_clock;
+
+typedef struct {
     triad_track pub;
     double created_s, last_hit_s;
     uint32_t look_hist; /* bit 0: the latest look; 1 = hit */
@@ -88,6 +105,17 @@ struct triad_tracker {
     size_t n_out, out_cap;
     uint32_t next_id;
     uint64_t next_event;
+    /* report-time plausibility */
+    triad_refusal_fn on_refusal;
+    void *refusal_user;
+    double clock_s;
+    site_clock *sites;
+    size_t n_sites, sites_cap;
+    int refused_run;      /* refused in a row, mutually within the window */
+    double refused_run_s; /* time of the first of them */
+    site_clock run_sites[8]; /* the distinct sites among them (first 8) */
+    size_t n_run_sites;
+    triad_tracker_stats stats;
     /* per-update scratch, grown as needed */
     double *cost;
     int *row_to_col;
@@ -108,6 +136,10 @@ triad_tracker_cfg triad_tracker_cfg_default(void)
         .q_thrust = 1.0,
         .ballistic_min_alt_m = 15000.0,
         .warning_min_track_s = 10.0,
+        .max_ahead_s = 600.0,
+        .max_behind_s = 60.0,
+        .max_site_behind_s = 5.0,
+        .reanchor_reports = 20,
     };
     return c;
 }
@@ -169,6 +201,17 @@ int triad_tracker_create(triad_tracker **out, const triad_tracker_cfg *cfg,
     if (!(c.warning_min_track_s >= 0.0))
         return triad__fail(TRIAD_EINVAL, "tracker: warning_min_track_s %g must be >= 0",
                            c.warning_min_track_s);
+    if (!(c.max_ahead_s > 0.0 && c.max_ahead_s <= TRIAD_PROPAGATE_MAX_S / 2) ||
+        !(c.max_behind_s > 0.0 && c.max_behind_s <= TRIAD_PROPAGATE_MAX_S / 2))
+        return triad__fail(TRIAD_EINVAL,
+                           "tracker: max_ahead_s %g and max_behind_s %g must be in (0, %g]",
+                           c.max_ahead_s, c.max_behind_s, TRIAD_PROPAGATE_MAX_S / 2);
+    if (!(c.max_site_behind_s >= 0.0 && c.max_site_behind_s <= c.max_behind_s))
+        return triad__fail(TRIAD_EINVAL, "tracker: max_site_behind_s %g must be in [0, %g]",
+                           c.max_site_behind_s, c.max_behind_s);
+    if (c.reanchor_reports < 1)
+        return triad__fail(TRIAD_EINVAL, "tracker: reanchor_reports %d must be >= 1",
+                           c.reanchor_reports);
     triad_tracker *t = calloc(1, sizeof *t);
     if (!t)
         return triad__fail(TRIAD_ENOMEM, "tracker: out of memory");
@@ -178,6 +221,8 @@ int triad_tracker_create(triad_tracker **out, const triad_tracker_cfg *cfg,
     t->gate_d2 = chi2_quantile(c.gate_probability, 4);
     t->next_id = 1;
     t->next_event = 1;
+    t->clock_s = NAN;
+    t->stats.clock_s = NAN;
     *out = t;
     return 0;
 }
@@ -191,7 +236,36 @@ void triad_tracker_destroy(triad_tracker *t)
     free(t->cost);
     free(t->row_to_col);
     free(t->det_used);
+    free(t->sites);
     free(t);
+}
+
+void triad_tracker_set_refusal_fn(triad_tracker *t, triad_refusal_fn fn, void *user)
+{
+    if (!t)
+        return;
+    t->on_refusal = fn;
+    t->refusal_user = user;
+}
+
+void triad_tracker_get_stats(const triad_tracker *t, triad_tracker_stats *s)
+{
+    if (!s)
+        return;
+    memset(s, 0, sizeof *s);
+    s->clock_s = NAN;
+    if (t)
+        *s = t->stats;
+}
+
+const char *triad_refusal_name(triad_refusal why)
+{
+    switch (why) {
+    case TRIAD_REFUSED_AHEAD: return "ahead_of_clock";
+    case TRIAD_REFUSED_BEHIND: return "behind_clock";
+    case TRIAD_REFUSED_SITE_BEHIND: return "behind_own_site";
+    default: return "unknown";
+    }
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -277,13 +351,13 @@ static double model_q(const triad_tracker_cfg *c, triad_motion m)
 
 /* x, P to time_s. Backward steps (reports slightly out of order across sites) use the same
  * model and add the process noise of |dt|. */
-static void predict(const triad_tracker_cfg *c, triad_track *k, double time_s)
+static long predict(const triad_tracker_cfg *c, triad_track *k, double time_s)
 {
     double dt = time_s - k->time_s;
     if (dt == 0.0)
-        return;
+        return 0;
     double f[N][N], q[N][N], fp[N][N];
-    triad_propagate(k->model, k->x, dt, f);
+    const long steps = triad_propagate(k->model, k->x, dt, f);
     triad_process_noise(k->model, fabs(dt), model_q(c, k->model), c->q_thrust, q);
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++) {
@@ -303,6 +377,7 @@ static void predict(const triad_tracker_cfg *c, triad_track *k, double time_s)
     if (k->model != TRIAD_MOTION_BOOST)
         decouple_thrust(k);
     k->time_s = time_s;
+    return steps > 0 ? steps : 0;
 }
 
 static void det_to_meas(const triad_fusion_det *d, double z[4], double r[4])
@@ -654,6 +729,106 @@ static void widen_for_thrust(trk *k, double now_s)
     p->p[6][6] = BOOST_THRUST_SIGMA * BOOST_THRUST_SIGMA + a0 * a0;
 }
 
+static site_clock *find_site_clock(triad_tracker *t, const triad_fusion_report *r)
+{
+    for (size_t i = 0; i < t->n_sites; i++)
+        if (t->sites[i].radar_id == r->radar_id &&
+            strncmp(t->sites[i].id, r->site_id, sizeof t->sites[i].id) == 0)
+            return &t->sites[i];
+    return NULL;
+}
+
+/* Is the report's time plausible? 0, or 1 with the reason and the reference time judged by. */
+static int implausible_time(triad_tracker *t, const triad_fusion_report *r, triad_refusal *why,
+                            double *ref_s)
+{
+    const triad_tracker_cfg *c = &t->cfg;
+    if (isnan(t->clock_s))
+        return 0;
+    *ref_s = t->clock_s;
+    if (r->time_s - t->clock_s > c->max_ahead_s) {
+        *why = TRIAD_REFUSED_AHEAD;
+        return 1;
+    }
+    if (t->clock_s - r->time_s > c->max_behind_s) {
+        *why = TRIAD_REFUSED_BEHIND;
+        return 1;
+    }
+    const site_clock *sc = find_site_clock(t, r);
+    if (sc && sc->last_s - r->time_s > c->max_site_behind_s) {
+        *why = TRIAD_REFUSED_SITE_BEHIND;
+        *ref_s = sc->last_s;
+        return 1;
+    }
+    return 0;
+}
+
+static int note_site_time(triad_tracker *t, const triad_fusion_report *r)
+{
+    site_clock *sc = find_site_clock(t, r);
+    if (!sc) {
+        int rc = grow((void **)&t->sites, &t->sites_cap, t->n_sites + 1, sizeof *t->sites);
+        if (rc)
+            return rc;
+        sc = &t->sites[t->n_sites++];
+        snprintf(sc->id, sizeof sc->id, "%.63s", r->site_id);
+        sc->radar_id = r->radar_id;
+        sc->last_s = r->time_s;
+    }
+    sc->last_s = fmax(sc->last_s, r->time_s);
+    t->clock_s = isnan(t->clock_s) ? r->time_s : fmax(t->clock_s, r->time_s);
+    t->stats.clock_s = t->clock_s;
+    return 0;
+}
+
+static void delete_track(triad_tracker *t, trk *k, double now_s);
+
+/* The time plausibility gate of triad_tracker_update: 0 to go on, TRIAD_TRACKER_REFUSED, or a
+ * negative triad_err. */
+static int admit_time(triad_tracker *t, const triad_fusion_report *r)
+{
+    const triad_tracker_cfg *c = &t->cfg;
+    triad_refusal why;
+    double ref_s;
+    if (implausible_time(t, r, &why, &ref_s)) {
+        t->stats.refused[why]++;
+        if (t->on_refusal)
+            t->on_refusal(t->refusal_user, r, why, ref_s);
+        if (t->refused_run > 0 && fabs(r->time_s - t->refused_run_s) <= c->max_ahead_s) {
+            t->refused_run++;
+        } else {
+            t->refused_run = 1;
+            t->refused_run_s = r->time_s;
+            t->n_run_sites = 0;
+        }
+        size_t si = 0;
+        while (si < t->n_run_sites && !(t->run_sites[si].radar_id == r->radar_id &&
+                                       strncmp(t->run_sites[si].id, r->site_id, 64) == 0))
+            si++;
+        if (si == t->n_run_sites && si < 8) {
+            snprintf(t->run_sites[si].id, sizeof t->run_sites[si].id, "%.63s", r->site_id);
+            t->run_sites[si].radar_id = r->radar_id;
+            t->n_run_sites++;
+        }
+        /* the sites that agree with the clock */
+        size_t supporters = 0;
+        for (size_t k = 0; k < t->n_sites; k++)
+            supporters += t->clock_s - t->sites[k].last_s <= c->max_ahead_s;
+        if (t->refused_run < c->reanchor_reports && t->n_run_sites <= supporters)
+            return TRIAD_TRACKER_REFUSED;
+        /* The refused agree with each other and nothing else came: the clock was the odd one. */
+        for (size_t i = 0; i < t->n; i++)
+            if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
+                delete_track(t, &t->trk[i], t->clock_s);
+        t->n_sites = 0;
+        t->clock_s = NAN;
+        t->stats.reanchors++;
+    }
+    t->refused_run = 0;
+    t->stats.accepted++;
+    return note_site_time(t, r);
+}
+
 int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
 {
     if (!t || !r)
@@ -684,8 +859,12 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
             t->trk[w++] = t->trk[i];
     t->n = w;
 
+    int rc = admit_time(t, r);
+    if (rc)
+        return rc;
+
     size_t nt = t->n, nd = r->num_dets;
-    int rc = grow((void **)&t->cost, &t->cost_cap, nt * nd + 1, sizeof *t->cost);
+    rc = grow((void **)&t->cost, &t->cost_cap, nt * nd + 1, sizeof *t->cost);
     if (!rc)
         rc = grow((void **)&t->row_to_col, &t->rows_cap, nt + 1, sizeof *t->row_to_col);
     if (!rc)
@@ -697,8 +876,19 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
     double site_ecef[3];
     triad_geo_to_ecef(&r->site, site_ecef);
 
+    long steps = 0;
     for (size_t i = 0; i < nt; i++) {
-        predict(c, &t->trk[i].pub, r->time_s);
+        t->row_to_col[i] = -1;
+        if (t->trk[i].pub.status == TRIAD_TRACK_DELETED ||
+            r->time_s - t->trk[i].last_hit_s > c->delete_age_s) {
+            /* past its coasting limit (or deleted by a re-anchor): deleted, not predicted */
+            if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
+                delete_track(t, &t->trk[i], r->time_s);
+            for (size_t j = 0; j < nd; j++)
+                t->cost[i * nd + j] = TRIAD_ASSIGN_FORBIDDEN;
+            continue;
+        }
+        steps += predict(c, &t->trk[i].pub, r->time_s);
         triad_ecef_to_geo(t->trk[i].pub.x, &t->trk[i].pub.position);
         int gated = gate_row(t, r, site_ecef, i);
         if (!gated && nd && t->trk[i].pub.model != TRIAD_MOTION_CV && t->trk[i].pub.misses >= 1) {
@@ -713,8 +903,10 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
             else
                 t->trk[i].pub = saved;
         }
-        t->row_to_col[i] = -1;
     }
+    t->stats.propagation_steps += (uint64_t)steps;
+    if (steps > t->stats.max_steps_one_update)
+        t->stats.max_steps_one_update = steps;
     if (nt && nd) {
         /* ln|S| may be negative: shift so every allowed cost is >= 0. */
         double mn = 0.0;
@@ -731,6 +923,8 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
 
     for (size_t i = 0; i < nt; i++) {
         trk *k = &t->trk[i];
+        if (k->pub.status == TRIAD_TRACK_DELETED)
+            continue;
         int j = t->row_to_col[i];
         if (j >= 0 && (size_t)j < nd && t->cost[i * nd + (size_t)j] < TRIAD_ASSIGN_FORBIDDEN) {
             double z[4], rv[4];
@@ -754,6 +948,8 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
     for (size_t i = 0; i < nt; i++) {
         trk *k = &t->trk[i];
         triad_track *p = &k->pub;
+        if (p->status == TRIAD_TRACK_DELETED)
+            continue;
         int dead =
             (int)p->misses >= c->delete_misses || r->time_s - k->last_hit_s > c->delete_age_s;
         /* One-shot M of N: still tentative after N looks (record_look confirms) -> gone. */
