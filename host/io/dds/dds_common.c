@@ -173,3 +173,26 @@ void triad__dds_disconnect(triad__dds_conn *c)
         dds_delete(c->domain);
     *c = (triad__dds_conn){0};
 }
+
+void triad__dds_end_of_stream(const triad_DetectionReport *last, triad_DetectionReport *end)
+{
+    memset(end, 0, sizeof *end);
+    memcpy(end->site_id, last->site_id, sizeof end->site_id);
+    end->radar_id = last->radar_id;
+    end->channel = last->channel;
+    end->cpi = last->cpi + 1;
+    end->time_s = NAN;
+    end->cpi_time_utc_ns = INT64_MIN;
+    end->site_lat_deg = end->site_lon_deg = end->site_alt_m = NAN;
+    end->beam_azimuth_deg = end->beam_elevation_deg = NAN;
+    end->degraded_fraction = 1.0;
+    end->latency_s = NAN;
+}
+
+bool triad__dds_is_end_of_stream(const triad_DetectionReport *m)
+{
+    /* latency NaN: no report of a processed CPI has it (a channel wholly missing from a CPI
+     * that was processed has degraded_fraction 1 too, but a latency) */
+    return m->degraded_fraction == 1.0 && m->detections._length == 0 && isnan(m->latency_s) &&
+           isnan(m->time_s);
+}

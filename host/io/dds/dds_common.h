@@ -37,6 +37,16 @@ void triad__dds_disconnect(triad__dds_conn *c); /* deletes what connect created;
  * TRIAD_EIO. */
 int triad__dds_fail(dds_return_t rc, const char *who, const char *what);
 
+/* The end-of-stream sample of one radar channel, written with dds_writedispose (a bare-key
+ * dispose from Cyclone 0.10 cannot be read by current Cyclone): the key of last (whose cpi is
+ * the channel's latest), CPI latest + 1, degraded_fraction 1 (nothing of it was received),
+ * no detections, every other value unknown (NaN, INT64_MIN). */
+struct triad_DetectionReport;
+void triad__dds_end_of_stream(const struct triad_DetectionReport *last,
+                              struct triad_DetectionReport *end);
+/* Whether a sample is that end-of-stream sample (the listener then reports "stopped"). */
+bool triad__dds_is_end_of_stream(const struct triad_DetectionReport *m);
+
 /* Seconds to a Cyclone duration (INFINITY and anything beyond ~292 years: DDS_INFINITY). */
 dds_duration_t triad__dds_duration(double s);
 

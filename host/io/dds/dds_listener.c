@@ -263,7 +263,9 @@ static int take_one(triad_dds_listener *l, triad_dds_event *ev)
     triad_dds_key key;
     key_of(m, &key); /* Cyclone fills the key also in a sample that only carries a state */
     instance *in = find_instance(l, info->instance_handle, &key);
-    if (info->valid_data) {
+    /* the publisher's end-of-stream sample (dds_common.h) says "stopped", it is no report */
+    const bool end = info->valid_data && triad__dds_is_end_of_stream(m);
+    if (info->valid_data && !end) {
         const int err = convert(l, m, &ev->report);
         if (err)
             return err;
@@ -276,10 +278,10 @@ static int take_one(triad_dds_listener *l, triad_dds_event *ev)
         }
         return 1;
     }
-    if (info->instance_state != DDS_IST_ALIVE && !(in && in->gone)) {
+    if ((end || info->instance_state != DDS_IST_ALIVE) && !(in && in->gone)) {
         ev->kind = TRIAD_DDS_EV_GONE;
         ev->key = key;
-        ev->disposed = info->instance_state == DDS_IST_NOT_ALIVE_DISPOSED;
+        ev->disposed = end || info->instance_state == DDS_IST_NOT_ALIVE_DISPOSED;
         if (in) {
             in->gone = true;
             in->pending = false;

@@ -27,13 +27,16 @@ typedef struct {
     size_t num_keys, cap_keys;
 } dds_sink;
 
-/* Remember an instance, to dispose of it at destroy. */
+/* Remember an instance and its latest CPI, to dispose of it at destroy. */
 static int note_key(dds_sink *s, const triad_DetectionReport *msg)
 {
     for (size_t i = 0; i < s->num_keys; i++)
         if (s->keys[i].radar_id == msg->radar_id && s->keys[i].channel == msg->channel &&
-            strcmp(s->keys[i].site_id, msg->site_id) == 0)
+            strcmp(s->keys[i].site_id, msg->site_id) == 0) {
+            if (msg->cpi > s->keys[i].cpi)
+                s->keys[i].cpi = msg->cpi;
             return 0;
+        }
     if (s->num_keys == s->cap_keys) {
         const size_t cap = s->cap_keys ? 2 * s->cap_keys : 8;
         triad_DetectionReport *k = realloc(s->keys, cap * sizeof *k);
@@ -47,6 +50,7 @@ static int note_key(dds_sink *s, const triad_DetectionReport *msg)
     memcpy(k->site_id, msg->site_id, sizeof k->site_id);
     k->radar_id = msg->radar_id;
     k->channel = msg->channel;
+    k->cpi = msg->cpi;
     return 0;
 }
 
@@ -164,9 +168,15 @@ static void sink_destroy(triad_sink *self)
         return;
     if (s->writer > 0) {
         /* Say "stopped" per radar channel, in band: deleting the writer would say it too, but
-         * through discovery, which a process that exits right after may never get out. */
-        for (size_t i = 0; i < s->num_keys; i++)
-            dds_dispose(s->writer, &s->keys[i]);
+         * through discovery, which a process that exits right after may never get out.
+         * Written as a whole sample (write-dispose), not as a bare key: Cyclone 0.10 puts a
+         * bare key of an appendable type on the wire without the XCDR2 delimiter header that
+         * current Cyclone (0.11+) requires, which then fails to deserialize the dispose. */
+        for (size_t i = 0; i < s->num_keys; i++) {
+            triad_DetectionReport end;
+            triad__dds_end_of_stream(&s->keys[i], &end);
+            dds_writedispose(s->writer, &end);
+        }
         /* reliable delivery of the last reports and the disposals before the writer goes */
         dds_publication_matched_status_t st;
         if (dds_get_publication_matched_status(s->writer, &st) == 0 && st.current_count > 0 &&

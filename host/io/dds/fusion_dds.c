@@ -248,10 +248,19 @@ int triad_fdds_pub_sweep(triad_fdds_pub *p, const triad_track *trs, size_t n)
             i++;
             continue;
         }
-        triad_Track key;
-        memset(&key, 0, sizeof key);
-        key.track_id = p->ids[i];
-        const dds_return_t rc = dds_dispose(p->track_writer, &key);
+        /* a whole sample (write-dispose), status DELETED, the state unknown: a bare-key
+         * dispose from Cyclone 0.10 lacks the XCDR2 delimiter header current Cyclone needs */
+        triad_Track end;
+        memset(&end, 0, sizeof end);
+        end.track_id = p->ids[i];
+        end.status = triad_TRACK_DELETED;
+        end.model = triad_MODEL_CV;
+        end.time_utc_ns = INT64_MIN;
+        end.time_s = end.lat_deg = end.lon_deg = end.alt_m = NAN;
+        for (int j = 0; j < 3; j++)
+            end.ecef_pos_m[j] = end.ecef_vel_mps[j] = end.pos_var_m2[j] = end.vel_var_m2_s2[j] =
+                NAN;
+        const dds_return_t rc = dds_writedispose(p->track_writer, &end);
         if (rc < 0)
             return write_fail(rc, "the end of track", p->ids[i]);
         p->ids[i] = p->ids[--p->num_ids];
@@ -306,6 +315,8 @@ void triad_fdds_pub_destroy(triad_fdds_pub *p)
 {
     if (!p)
         return;
+    if (p->track_writer > 0)
+        triad_fdds_pub_sweep(p, NULL, 0); /* the publisher stops: its tracks end (disposed) */
     const dds_entity_t w[2] = {p->track_writer, p->warning_writer};
     for (int i = 0; i < 2; i++) {
         dds_publication_matched_status_t st;
@@ -459,7 +470,9 @@ static int fill(triad_fdds_sub *s)
             return triad__dds_fail(n, sub_who, "taking samples");
         int err = 0;
         for (int i = 0; i < n && !err; i++) {
-            if (!info[i].valid_data)
+            /* the end of a track (its write-dispose, status DELETED) is no state to print */
+            if (!info[i].valid_data ||
+                (r == 0 && ((const triad_Track *)buf[i])->status == triad_TRACK_DELETED))
                 continue;
             if (s->n == s->cap) {
                 const size_t cap = s->cap ? 2 * s->cap : 2 * SUB_BATCH;
