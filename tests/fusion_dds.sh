@@ -117,7 +117,7 @@ if [ "$got" -eq "$nrep" ]; then
       fail "--dds-in: a different number of $k warnings than --input"
   done
 fi
-impact() { tail -n 1 "$1" | grep -o '"impact":{"lat_deg":[-0-9.]*,"lon_deg":[-0-9.]*' | grep -o '[-0-9.]*' | tr '\n' ' '; }
+impact() { grep -v '"kind":"CANCEL"' "$1" | tail -n 1 | grep -o '"impact":{"lat_deg":[-0-9.]*,"lon_deg":[-0-9.]*' | grep -o '[-0-9.]*' | tr '\n' ' '; }
 read -r a1 b1 <<<"$(impact "$tmp/in_w.jsonl")"
 read -r a2 b2 <<<"$(impact "$tmp/out_w.jsonl")"
 # the same impact within 0.01 deg when every report arrived, within 0.05 deg (~5 km) otherwise

@@ -10,13 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "share/audit.h"
+#include "share/link.h"
 #include "test_util.h"
 #include "triad/error.h"
 
@@ -317,15 +321,20 @@ static void test_checkpoints(void **state)
     memset(&e, 0, sizeof e);
     snprintf(e.origin, sizeof e.origin, "KR-1");
     triad_share_msg_init(&e.msg, TRIAD_SHARE_WARNING);
-    assert_int_equal(triad_share_audit_checkpoint(a, "HUB", sk), 0); /* line 1 */
+    assert_int_equal(triad_share_audit_checkpoint(a, "start"), TRIAD_EINVAL); /* no key yet */
+    assert_int_equal(triad_share_audit_sign_with(a, "no good", sk, 100, 5), TRIAD_EINVAL);
+    assert_int_equal(triad_share_audit_sign_with(a, "HUB", sk, 0, 5), TRIAD_EINVAL);
+    assert_int_equal(triad_share_audit_sign_with(a, "HUB", sk, 100, 5), 0);
+    assert_int_equal(triad_share_audit_checkpoint(a, "start"), 0); /* line 1 */
     for (uint64_t s = 1; s <= 3; s++) {                                /* lines 2..4 */
         e.seq = s;
         assert_int_equal(triad_share_audit_received(a, &e), 0);
     }
-    assert_int_equal(triad_share_audit_checkpoint(a, "HUB", sk), 0); /* line 5 */
+    assert_int_equal(triad_share_audit_checkpoint(a, "summary"), 0); /* line 5 */
     assert_int_equal(triad_share_audit_received(a, &e), 0);           /* line 6 */
     assert_int_equal(triad_share_audit_lines(a), 6);
-    assert_int_equal(triad_share_audit_checkpoint(a, "no good", sk), TRIAD_EINVAL);
+    assert_int_equal(triad_share_audit_checkpoint(a, "a reason far too long to be signed"),
+                     TRIAD_EINVAL);
     triad_share_audit_close(a);
 
     triad_share_audit_report rep;
@@ -334,6 +343,9 @@ static void test_checkpoints(void **state)
     assert_int_equal(rep.checkpoints, 2);
     assert_int_equal(rep.signed_through, 5);
     assert_string_equal(rep.signer, "HUB");
+    assert_string_equal(rep.last_reason, "summary");
+    assert_int_equal(rep.every_lines, 100);
+    assert_true(rep.every_s == 5.0);
     assert_int_equal(triad_share_audit_verify_signed(p->log, wrong, &rep), TRIAD_EFORMAT);
     assert_int_equal(rep.bad_line, 1);
     assert_non_null(strstr(rep.why, "does not verify"));
@@ -380,6 +392,156 @@ static void test_checkpoints(void **state)
     triad_share_trust_destroy(wrong);
 }
 
+static int run_cli_trust(const char *log, const char *trust, char *out, size_t cap)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' audit verify '%s' --trust '%s' 2>&1", TRIAD_EXE, log, trust);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    const size_t n = fread(out, 1, cap - 1, f);
+    out[n] = '\0';
+    const int st = pclose(f);
+    assert_true(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+/* The cadence: a checkpoint by itself after every N lines and (tick) every T seconds, so the
+ * unsigned tail never exceeds N lines; `audit verify --trust` reports the coverage and refuses
+ * an empty log, a log without checkpoints and one whose tail is longer than the hub's N. */
+static void test_checkpoint_cadence(void **state)
+{
+    paths *p = *state;
+    uint8_t pk[32], sk[64];
+    assert_int_equal(triad_share_keypair(pk, sk), 0);
+    char trust_path[160];
+    snprintf(trust_path, sizeof trust_path, "%s/trust.json", p->dir);
+    assert_int_equal(triad_share_trust_add_to_file(trust_path, "HUB", pk), 0);
+    triad_share_trust *trust = NULL;
+    assert_int_equal(triad_share_trust_create(&trust), 0);
+    assert_int_equal(triad_share_trust_load(trust, trust_path), 0);
+
+    triad_share_audit *a = NULL;
+    assert_int_equal(triad_share_audit_open(&a, p->log, false), 0);
+    assert_int_equal(triad_share_audit_sign_with(a, "HUB", sk, 10, 30), 0);
+    assert_int_equal(triad_share_audit_checkpoint(a, "start"), 0);
+    triad_share_envelope e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.origin, sizeof e.origin, "KR-1");
+    triad_share_msg_init(&e.msg, TRIAD_SHARE_WARNING);
+    triad_share_audit_report rep;
+    for (uint64_t s = 1; s <= 35; s++) {
+        e.seq = s;
+        assert_int_equal(triad_share_audit_received(a, &e), 0);
+        assert_int_equal(triad_share_audit_sync(a), 0);
+        assert_int_equal(triad_share_audit_verify_signed(p->log, trust, &rep), 0);
+        assert_true(rep.lines - rep.signed_through <= 10);
+    }
+    assert_int_equal(rep.checkpoints, 4); /* start, then after 10, 20, 30 event lines */
+    assert_int_equal(rep.lines, 39);
+    assert_int_equal(rep.signed_through, 34);
+    assert_string_equal(rep.last_reason, "lines");
+    /* before T: no time checkpoint; lines unsigned and T passed: one; nothing new: none */
+    const int64_t s30 = 30 * INT64_C(1000000000);
+    assert_int_equal(triad_share_audit_tick(a, triad_share_now_ns()), 0);
+    assert_int_equal(triad_share_audit_lines(a), 39);
+    assert_int_equal(triad_share_audit_tick(a, triad_share_now_ns() + s30), 0);
+    assert_int_equal(triad_share_audit_lines(a), 40);
+    assert_int_equal(triad_share_audit_tick(a, triad_share_now_ns() + 3 * s30), 0);
+    assert_int_equal(triad_share_audit_lines(a), 40);
+    assert_int_equal(triad_share_audit_rejections(a, "A", TRIAD_SHARE_EUNSIGNED, 5000, 3, 1, 2), 0);
+    assert_int_equal(triad_share_audit_checkpoint(a, "stop"), 0);
+    triad_share_audit_close(a);
+    assert_int_equal(triad_share_audit_verify_signed(p->log, trust, &rep), 0);
+    assert_int_equal(rep.signed_through, 42);
+    assert_string_equal(rep.last_reason, "stop");
+    assert_true(rep.last_checkpoint_t_ns > triad_share_now_ns() - 60 * INT64_C(1000000000));
+
+    char out[2048];
+    assert_int_equal(run_cli_trust(p->log, trust_path, out, sizeof out), 0);
+    assert_non_null(strstr(out, "signed by HUB through line 42 of 42 (100.0%)"));
+    assert_non_null(strstr(out, "(stop), 0 lines after it unproven (the hub checkpoints every "
+                                "10 lines and 30 s)"));
+    /* the tail cut back to an earlier checkpoint: still signed, but its time and reason show
+     * where the log now ends (not at the hub's clean stop) */
+    lines l;
+    read_lines(p->log, &l);
+    int ord[64];
+    for (int i = 0; i < 36; i++)
+        ord[i] = i;
+    ord[36] = -1;
+    write_order(p->tmp, &l, ord, 0);
+    assert_int_equal(run_cli_trust(p->tmp, trust_path, out, sizeof out), 0);
+    assert_non_null(strstr(out, "through line 34 of 36 (94.4%)"));
+    assert_non_null(strstr(out, "(lines), 2 lines after it unproven"));
+    /* more unsigned lines after the last checkpoint than the cadence allows (appended by a
+     * writer without the hub's key, the chain kept whole): unproven */
+    triad_share_audit *b = NULL;
+    write_order(p->tmp, &l, (int[]){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1}, 0);
+    assert_int_equal(triad_share_audit_open(&b, p->tmp, false), 0); /* no key: nothing signed */
+    for (uint64_t s = 100; s < 112; s++) {
+        e.seq = s;
+        assert_int_equal(triad_share_audit_received(b, &e), 0);
+    }
+    triad_share_audit_close(b);
+    assert_int_equal(run_cli_trust(p->tmp, trust_path, out, sizeof out), 1);
+    assert_non_null(strstr(out, "UNPROVEN 24 lines"));
+    assert_non_null(strstr(out, "12 lines after the last checkpoint"));
+    free(l.text);
+    /* empty, and without any checkpoint */
+    write_bytes(p->tmp, "", 0);
+    assert_int_equal(run_cli_trust(p->tmp, trust_path, out, sizeof out), 1);
+    assert_non_null(strstr(out, "UNPROVEN: empty log"));
+    size_t n = 0;
+    unlink(p->tmp);
+    write_log(p->tmp, &n);
+    assert_int_equal(run_cli_trust(p->tmp, trust_path, out, sizeof out), 1);
+    assert_non_null(strstr(out, "UNPROVEN 12 lines"));
+    assert_non_null(strstr(out, "no signed checkpoint"));
+    triad_share_trust_destroy(trust);
+    unlink(trust_path);
+    snprintf(trust_path, sizeof trust_path, "%s/trust.json.lock", p->dir);
+    unlink(trust_path);
+}
+
+/* A write that fails part-way (here: the file size limit, as a full disk would) is cut off
+ * again: the log stays a whole chain, and appends succeed again once there is room. */
+static void test_failed_append(void **state)
+{
+    paths *p = *state;
+    triad_share_audit *a = NULL;
+    assert_int_equal(triad_share_audit_open(&a, p->log, false), 0);
+    triad_share_envelope e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.origin, sizeof e.origin, "KR-1");
+    triad_share_msg_init(&e.msg, TRIAD_SHARE_WARNING);
+    e.seq = 1;
+    assert_int_equal(triad_share_audit_received(a, &e), 0);
+    struct stat st;
+    assert_int_equal(stat(p->log, &st), 0);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = (rlim_t)st.st_size + 40; /* room for part of the next line only */
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    e.seq = 2;
+    const int err = triad_share_audit_received(a, &e);
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", triad_errmsg());
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(err, TRIAD_EIO);
+    assert_non_null(strstr(msg, "File too large"));
+    assert_non_null(strstr(msg, p->log));
+    triad_share_audit_report rep;
+    assert_int_equal(triad_share_audit_verify(p->log, &rep), 0);
+    assert_int_equal(rep.lines, 1);
+    assert_int_equal(triad_share_audit_received(a, &e), 0); /* room again */
+    assert_int_equal(triad_share_audit_lines(a), 2);
+    triad_share_audit_close(a);
+    assert_int_equal(triad_share_audit_verify(p->log, &rep), 0);
+    assert_int_equal(rep.lines, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +549,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_cadence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_append, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

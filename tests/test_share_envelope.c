@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,99 @@ static void test_round_trip(void **state)
     }
     triad_share_verifier_destroy(v);
     triad_share_verifier_destroy(rv);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* A release with fields withheld or rounded carries nothing computed over the originals: no
+ * origin digest, no origin signature (a partner could test guesses of the withheld values
+ * against either); the hub's signature vouches for origin, seq, time and what is released.
+ * An unchanged payload keeps the origin's signature. */
+static void test_reduced_release(void **state)
+{
+    keys *k = *state;
+    test_rng rng = {19};
+    triad_share_verifier_cfg cfg = triad_share_verifier_cfg_default();
+    cfg.require_hub = true;
+    cfg.replay_by_origin = false; /* versions are the store's business here */
+    triad_share_verifier *rv = NULL;
+    assert_int_equal(triad_share_verifier_create(&rv, &cfg, k->trust), 0);
+    for (uint64_t seq = 1; seq <= 10; seq++) {
+        triad_share_envelope e, r;
+        make_env(&e, seq, NOW, k->sk, &rng);
+        uint8_t original[32];
+        memcpy(original, e.origin_digest, 32);
+        r = e;
+        if (seq % 2)
+            r.msg.num_fields -= 1; /* withheld */
+        else /* rounded */
+            assert_int_equal(triad_share_msg_set_num(
+                                 &r.msg, "launch.lat_deg",
+                                 round(triad_share_msg_get(&r.msg, "launch.lat_deg")->num * 10) / 10),
+                             0);
+        assert_int_equal(triad_share_countersign(&r, "HUB", NOW, k->hsk), 0);
+        assert_false(r.has_origin_sig);
+        assert_true(all_zero(r.origin_digest, 32));
+        assert_true(all_zero(r.origin_sig, 64));
+        assert_int_equal(triad_share_verify(rv, &r, NOW), 0);
+        /* the hub's signature covers who, which, when and what */
+        triad_share_envelope t = r;
+        t.seq++;
+        expect_reject(rv, &t, TRIAD_SHARE_EBAD_HUB_SIG);
+        t = r;
+        t.time_ns--;
+        expect_reject(rv, &t, TRIAD_SHARE_EBAD_HUB_SIG);
+        t = r;
+        t.msg.f[0].num += 1;
+        expect_reject(rv, &t, TRIAD_SHARE_EBAD_HUB_SIG);
+        t = r;
+        snprintf(t.hub, sizeof t.hub, "KR-1"); /* trusted, but not who signed */
+        expect_reject(rv, &t, TRIAD_SHARE_EBAD_HUB_SIG);
+        /* unchanged: the origin's signature and digest go through */
+        r = e;
+        r.seq += 100;
+        assert_int_equal(triad_share_sign(&r, k->sk), 0);
+        assert_int_equal(triad_share_countersign(&r, "HUB", NOW, k->hsk), 0);
+        assert_true(r.has_origin_sig);
+        assert_memory_equal(r.origin_digest, original, 32);
+        assert_int_equal(triad_share_verify(rv, &r, NOW), 0);
+    }
+    /* not countersigned and no origin signature: unsigned */
+    triad_share_envelope e;
+    make_env(&e, 50, NOW, k->sk, &rng);
+    e.msg.num_fields--;
+    assert_int_equal(triad_share_countersign(&e, "HUB", NOW, k->hsk), 0);
+    e.has_hub_sig = false;
+    expect_reject(rv, &e, TRIAD_SHARE_EUNSIGNED);
+    triad_share_verifier_destroy(rv);
+
+    /* the hub's link statuses */
+    triad_share_status st;
+    memset(&st, 0, sizeof st);
+    snprintf(st.hub, sizeof st.hub, "HUB");
+    snprintf(st.subject, sizeof st.subject, "KR-1");
+    snprintf(st.state, sizeof st.state, "down");
+    snprintf(st.detail, sizeof st.detail, "0 reader(s) of what we publish");
+    st.time_ns = NOW;
+    assert_int_equal(triad_share_status_sign(&st, k->hsk), 0);
+    assert_int_equal(triad_share_status_verify(k->trust, &st), 0);
+    triad_share_status t = st;
+    snprintf(t.state, sizeof t.state, "up");
+    assert_int_equal(triad_share_status_verify(k->trust, &t), TRIAD_SHARE_EBAD_HUB_SIG);
+    t = st;
+    t.time_ns++;
+    assert_int_equal(triad_share_status_verify(k->trust, &t), TRIAD_SHARE_EBAD_HUB_SIG);
+    t = st;
+    snprintf(t.hub, sizeof t.hub, "CN-9"); /* not trusted */
+    assert_int_equal(triad_share_status_verify(k->trust, &t), TRIAD_SHARE_EBAD_HUB_SIG);
+    assert_int_equal(triad_share_status_sign(&st, k->xsk), 0); /* another key */
+    assert_int_equal(triad_share_status_verify(k->trust, &st), TRIAD_SHARE_EBAD_HUB_SIG);
 }
 
 static void test_rejections(void **state)
@@ -586,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_from_json),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reduced_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_replay_window, setup, teardown),
         cmocka_unit_test_setup_teardown(test_staleness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_files, setup, teardown),

@@ -32,6 +32,8 @@ static void catch_signals(void)
     const struct sigaction sa = {.sa_handler = share_on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* a file size limit makes a write fail with EFBIG (audited, alarmed), not kill us */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 /* ---- triad hub ---- */
@@ -99,15 +101,18 @@ int cmd_hub(int argc, char **argv)
 
 static const char node_usage[] =
     "usage: triad node --config FILE [--input FILE|- | --from-dds DOMAIN [--from-dds-config X]]\n"
-    "                  [--rate HZ] [--out FILE] [--count N] [--timeout S]\n"
+    "                  [--rate HZ] [--wait S] [--out FILE] [--count N] [--timeout S]\n"
     "A partner's gateway: sign and publish the nation's Warning and Track lines (JSON Lines\n"
     "of triad fuse) to the hub, and print what the hub relays from the other partners, one\n"
     "JSON line per message after both signatures, freshness and version are checked (each\n"
     "version once, also across reconnects). Alarms and rejections on stderr.\n"
     "  --config FILE        the node's configuration (docs/FORMATS.md)\n"
-    "  --input FILE|-       JSON Lines to publish (warning and track lines; others skipped);\n"
-    "                       the node stays up after its end (to deliver) until --count,\n"
-    "                       --timeout or a signal\n"
+    "  --input FILE|-       JSON Lines to publish (warning and track lines; others skipped),\n"
+    "                       once the hub reads this node (see --wait); at the end of the\n"
+    "                       input the node waits for the hub's acknowledgements and exits\n"
+    "                       (with --count or --timeout it stays up to deliver until those)\n"
+    "  --wait S             at most S seconds for the hub to match before publishing\n"
+    "                       (default 30; status 1 if it does not)\n"
     "  --from-dds DOMAIN    publish the tracks and warnings of triad fuse --dds-out on the\n"
     "                       national DDS domain instead\n"
     "  --from-dds-config X  Cyclone configuration for that domain (default: loopback)\n"
@@ -122,8 +127,22 @@ typedef struct {
     long from_dds;
     const char *from_dds_config;
     double rate_hz;
+    double wait_s;
+    bool stay;  /* --count or --timeout: delivering goes on after the end of the input */
     int status; /* 0, or the status the command ends with */
 } node_input;
+
+/* Before the first line: the hub must be reading, else what is published now would reach it
+ * only as the latest version per instance (a durable writer's history). */
+static bool wait_for_hub(node_input *in)
+{
+    const int w = triad_share_node_wait_hub(in->node, in->wait_s, &share_stop);
+    if (w < 0) {
+        in->status = cli_error("node", 1, "%s", triad_errmsg());
+        share_stop = 1;
+    }
+    return w == 0;
+}
 
 /* At most rate_hz lines a second: each line waits for its slot; after a stall (a pipe with
  * nothing to read) the slots start again from now, so a backlog does not go out in a burst. */
@@ -165,7 +184,10 @@ static void *input_from_file(node_input *in)
     pthread_cleanup_push(free_line, &line);
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
+    bool hub_ready = false;
     while (!share_stop && getline(&line, &cap, f) > 0) {
+        if (!hub_ready && !(hub_ready = wait_for_hub(in)))
+            break;
         lineno++;
         if (strspn(line, " \t\r\n") == strlen(line))
             continue;
@@ -185,6 +207,16 @@ static void *input_from_file(node_input *in)
     }
     pthread_cleanup_pop(1);
     pthread_cleanup_pop(1);
+    /* the end of the input: once the hub has everything, the node is done (unless told to
+     * stay and deliver) */
+    if (!share_stop && !in->stay) {
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        if (triad_share_node_flush(in->node, 10) != 0) {
+            fprintf(stderr, "triad node: %s\n", triad_errmsg());
+            in->status = 1;
+        }
+        share_stop = 1;
+    }
     return NULL;
 }
 
@@ -201,6 +233,10 @@ static void *input_from_dds(node_input *in)
     }
     char *buf = NULL;
     size_t len = 0;
+    if (!wait_for_hub(in)) {
+        triad_fdds_sub_destroy(s);
+        return NULL;
+    }
     while (!share_stop) {
         triad_fdds_sample smp;
         if (triad_fdds_sub_next(s, 0.2, &smp)) {
@@ -242,9 +278,10 @@ int cmd_node(int argc, char **argv)
         {"from-dds", required_argument, NULL, 'd'}, {"from-dds-config", required_argument, NULL, 'C'},
         {"rate", required_argument, NULL, 'r'},     {"out", required_argument, NULL, 'o'},
         {"count", required_argument, NULL, 'n'},    {"timeout", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+        {"wait", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     const char *config = NULL, *out_path = NULL;
-    node_input in = {.from_dds = -1};
+    node_input in = {.from_dds = -1, .wait_s = 30};
     long count = 0;
     double timeout_s = 0;
     opterr = 0;
@@ -259,6 +296,7 @@ int cmd_node(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case 'n': bad = cli_long("node", "--count", optarg, 1, 1000000000L, &count); break;
         case 'T': bad = cli_double("node", "--timeout", optarg, 1e-3, 1e7, &timeout_s); break;
+        case 'w': bad = cli_double("node", "--wait", optarg, 0.1, 86400, &in.wait_s); break;
         case 'h': fputs(node_usage, stdout); return 0;
         default: return cli_bad_option("node", argv);
         }
@@ -273,6 +311,7 @@ int cmd_node(int argc, char **argv)
         return cli_error("node", 2, "--input and --from-dds: give one source");
     if (in.from_dds_config && in.from_dds < 0)
         return cli_error("node", 2, "--from-dds-config without --from-dds");
+    in.stay = count > 0 || timeout_s > 0;
     int err = triad_share_node_create(&in.node, config);
     if (err)
         return cli_error("node", err == TRIAD_EINVAL || err == TRIAD_EFORMAT ? 2 : 1, "%s",

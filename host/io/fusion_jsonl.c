@@ -340,15 +340,19 @@ int triad__fjsonl_write_warning(FILE *f, const triad_warning *w)
     triad__format_utc(w->issued_s, utc, sizeof utc);
     fprintf(f,
             "{\"type\":\"warning\",\"event_id\":%llu,\"version\":%u,\"kind\":\"%s\","
-            "\"track_id\":%u,\"issued_s\":%.6f,\"issued_utc\":\"%s\",",
+            "\"track_id\":%u,\"issued_s\":%.6f,\"issued_utc\":\"%s\"",
             (unsigned long long)w->event_id, w->version,
             (unsigned)w->kind <= TRIAD_WARNING_CANCEL ? kinds[w->kind] : "?", w->track_id,
             w->issued_s, utc);
-    point_json(f, "launch", &w->launch, w->launch_time_s, w->launch_time_sigma_s,
-               &w->launch_ellipse);
-    fputc(',', f);
-    point_json(f, "impact", &w->impact, w->impact_time_s, w->impact_time_sigma_s,
-               &w->impact_ellipse);
+    /* a CANCEL knows no launch or impact point: those fields are left out, not zero */
+    if (w->kind != TRIAD_WARNING_CANCEL) {
+        fputc(',', f);
+        point_json(f, "launch", &w->launch, w->launch_time_s, w->launch_time_sigma_s,
+                   &w->launch_ellipse);
+        fputc(',', f);
+        point_json(f, "impact", &w->impact, w->impact_time_s, w->impact_time_sigma_s,
+                   &w->impact_ellipse);
+    }
     fputs("}\n", f);
     return ferror(f) ? TRIAD_EIO : 0;
 }

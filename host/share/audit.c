@@ -23,10 +23,19 @@ enum { HASH_KEY_LEN = sizeof hash_key - 1, TAIL_LEN = HASH_KEY_LEN + 64 + 3 /* "
 struct triad_share_audit {
     int fd;
     bool sync;
-    bool failed; /* a write failed: the file may end in a torn line, nothing more is added */
+    bool failed;  /* a torn line could not be cut off again: nothing more is added */
     char *path;
     size_t n;      /* lines in the log */
     char prev[65]; /* hash of the last line */
+    off_t size;    /* bytes in the log (a failed append is cut back to this) */
+    /* signed checkpoints (triad_share_audit_sign_with) */
+    bool signing;
+    char hub[TRIAD_SHARE_ID_MAX];
+    uint8_t sk[64];
+    unsigned every_lines;
+    int64_t every_ns;
+    size_t checkpoint_n;     /* line number of the last checkpoint (0: none yet) */
+    int64_t checkpoint_t_ns; /* when it was written */
 };
 
 static void hash_hex(const void *p, size_t n, char out[65])
@@ -39,34 +48,72 @@ static void hash_hex(const void *p, size_t n, char out[65])
 static const char zero_hash[65] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-static const char *const events[] = {"received", "released", "withheld", "rejected", "link",
-                                     "checkpoint"};
-static const char checkpoint_tag[] = "TRIAD-AUDIT-CHECKPOINT-1";
+static const char *const events[] = {"received", "released",   "withheld", "rejected",
+                                     "link",     "checkpoint", "rejections", "fault"};
+static const char checkpoint_tag[] = "TRIAD-AUDIT-CHECKPOINT-2";
+enum { CHECKPOINT_BYTES_MAX = 24 + 1 + 63 + 8 + 64 + 8 + 4 + 4 + 1 + 31, REASON_MAX = 32 };
 
-/* The bytes a checkpoint signs: tag | u8 len, hub id | u64 n (its line number) | the 64 hex
- * digits of "prev" (the hash of every line before it, by the chain). */
-static size_t checkpoint_bytes(const char *hub, uint64_t n, const char prev[65], uint8_t *buf)
+/* What a checkpoint signs (share/audit.h): tag | u8 len, hub id | u64 n (its line number) |
+ * the 64 hex digits of "prev" (the hash of every line before it, by the chain) | i64 t_ns |
+ * u32 every_lines | u32 every_ms | u8 len, reason. */
+typedef struct {
+    const char *hub;
+    uint64_t n;
+    const char *prev;
+    int64_t t_ns;
+    uint32_t every_lines, every_ms;
+    const char *reason;
+} checkpoint_fields;
+
+static size_t checkpoint_bytes(const checkpoint_fields *c, uint8_t *buf)
 {
-    triad__wr w = {buf, 24 + 1 + 63 + 8 + 64, 0, false};
+    triad__wr w = {buf, CHECKPOINT_BYTES_MAX, 0, false};
     triad__wr_bytes(&w, checkpoint_tag, sizeof checkpoint_tag - 1);
-    triad__wr_str8(&w, hub);
-    triad__wr_be(&w, n, 8);
-    triad__wr_bytes(&w, prev, 64);
+    triad__wr_str8(&w, c->hub);
+    triad__wr_be(&w, c->n, 8);
+    triad__wr_bytes(&w, c->prev, 64);
+    triad__wr_be(&w, (uint64_t)c->t_ns, 8);
+    triad__wr_be(&w, c->every_lines, 4);
+    triad__wr_be(&w, c->every_ms, 4);
+    if (strlen(c->reason) >= REASON_MAX)
+        return 0;
+    triad__wr_str8(&w, c->reason);
     return w.overflow ? 0 : w.len;
 }
 
-/* A checkpoint line's signature by the hub it names, against the trust store. */
-static bool check_checkpoint(const cJSON *obj, size_t n, const char *prev,
-                             const triad_share_trust *trust, char *signer, char *why, size_t wn)
+/* A whole non-negative JSON integer member (written exactly by the writer). */
+static bool get_u64(const cJSON *obj, const char *k, uint64_t max, uint64_t *v)
+{
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, k);
+    if (!cJSON_IsNumber(j) || !(j->valuedouble >= 0) || j->valuedouble > (double)max ||
+        j->valuedouble != (double)(uint64_t)j->valuedouble)
+        return false;
+    *v = (uint64_t)j->valuedouble;
+    return true;
+}
+
+/* A checkpoint line's signature by the hub it names, against the trust store; rep gets its
+ * time, cadence and reason. t_ns is read from the line's text (nanoseconds exceed a double). */
+static bool check_checkpoint(const cJSON *obj, const char *line, size_t n, const char *prev,
+                             const triad_share_trust *trust, triad_share_audit_report *rep,
+                             char *why, size_t wn)
 {
     const cJSON *jh = cJSON_GetObjectItemCaseSensitive(obj, "hub");
     const cJSON *js = cJSON_GetObjectItemCaseSensitive(obj, "sig");
-    uint8_t sig[64], buf[160];
+    const cJSON *jr = cJSON_GetObjectItemCaseSensitive(obj, "reason");
+    uint8_t sig[64], buf[CHECKPOINT_BYTES_MAX];
     size_t got = 0;
+    uint64_t every_lines = 0, every_ms = 0;
+    long long t_ns = 0;
+    const char *tp = strstr(line, "\"t_ns\":");
     if (!cJSON_IsString(jh) || !triad_share_id_ok(jh->valuestring) || !cJSON_IsString(js) ||
         strlen(js->valuestring) != 128 ||
-        sodium_hex2bin(sig, 64, js->valuestring, 128, NULL, &got, NULL) != 0 || got != 64) {
-        snprintf(why, wn, "checkpoint without a valid \"hub\" and \"sig\"");
+        sodium_hex2bin(sig, 64, js->valuestring, 128, NULL, &got, NULL) != 0 || got != 64 ||
+        !cJSON_IsString(jr) || !get_u64(obj, "every_lines", UINT32_MAX, &every_lines) ||
+        !get_u64(obj, "every_ms", UINT32_MAX, &every_ms) || !tp ||
+        sscanf(tp + 7, "%lld", &t_ns) != 1) {
+        snprintf(why, wn, "checkpoint without a valid \"hub\", \"sig\", \"reason\", "
+                          "\"every_lines\", \"every_ms\" or \"t_ns\"");
         return false;
     }
     const uint8_t *pk = triad_share_trust_find(trust, jh->valuestring);
@@ -74,12 +121,18 @@ static bool check_checkpoint(const cJSON *obj, size_t n, const char *prev,
         snprintf(why, wn, "checkpoint by '%s', not in the trust store", jh->valuestring);
         return false;
     }
-    const size_t len = checkpoint_bytes(jh->valuestring, n, prev, buf);
+    const checkpoint_fields c = {jh->valuestring, n, prev, (int64_t)t_ns, (uint32_t)every_lines,
+                                 (uint32_t)every_ms, jr->valuestring};
+    const size_t len = checkpoint_bytes(&c, buf);
     if (len == 0 || crypto_sign_verify_detached(sig, buf, len, pk) != 0) {
         snprintf(why, wn, "checkpoint signature of '%s' does not verify", jh->valuestring);
         return false;
     }
-    snprintf(signer, TRIAD_SHARE_ID_MAX, "%s", jh->valuestring);
+    snprintf(rep->signer, sizeof rep->signer, "%s", jh->valuestring);
+    snprintf(rep->last_reason, sizeof rep->last_reason, "%s", jr->valuestring);
+    rep->last_checkpoint_t_ns = (int64_t)t_ns;
+    rep->every_lines = (unsigned)every_lines;
+    rep->every_s = (double)every_ms / 1000;
     return true;
 }
 
@@ -134,7 +187,7 @@ static bool check_line(const char *line, size_t len, size_t n, const char *prev,
         else if (strcmp(je->valuestring, "checkpoint") == 0) {
             rep->checkpoints++;
             if (trust) {
-                ok = check_checkpoint(obj, n, prev, trust, rep->signer, why, wn);
+                ok = check_checkpoint(obj, line, n, prev, trust, rep, why, wn);
                 if (ok)
                     rep->signed_through = n;
             }
@@ -238,6 +291,7 @@ int triad_share_audit_open(triad_share_audit **pa, const char *path, bool sync)
         return err;
     }
     a->n = rep.lines;
+    a->size = st.st_size;
     if (rep.lines)
         memcpy(a->prev, rep.head, sizeof a->prev);
     *pa = a;
@@ -255,6 +309,7 @@ void triad_share_audit_close(triad_share_audit *a)
         return;
     if (a->fd >= 0)
         close(a->fd);
+    sodium_memzero(a->sk, sizeof a->sk);
     free(a->path);
     free(a);
 }
@@ -299,13 +354,18 @@ static cJSON *begin(triad_share_audit *a, const char *event, const triad_share_e
     return o;
 }
 
-static int append(triad_share_audit *a, cJSON *o)
+static int checkpoint(triad_share_audit *a, const char *reason);
+
+/* One line, chained and hashed, in one write() on the O_APPEND descriptor. A write that fails
+ * or comes short is cut off again (the log stays a whole chain: a later append may succeed,
+ * e.g. once space is freed); only when that fails too is the log closed to appends. */
+static int append_line(triad_share_audit *a, cJSON *o)
 {
     if (a->failed) {
         cJSON_Delete(o);
         return triad__fail(TRIAD_EIO,
-                           "%s: an earlier append failed; reopen the log (it will be "
-                           "verified) before adding to it",
+                           "%s: an earlier append left a torn line that could not be cut off; "
+                           "reopen the log (it will be verified) before adding to it",
                            a->path);
     }
     char *s = o ? cJSON_PrintUnformatted(o) : NULL;
@@ -326,20 +386,38 @@ static int append(triad_share_audit *a, cJSON *o)
     memcpy(line + body + HASH_KEY_LEN, h, 64);
     memcpy(line + body + HASH_KEY_LEN + 64, "\"}\n", 3);
     const size_t len = body + TAIL_LEN;
-    /* One write() of the whole line on an O_APPEND descriptor. */
-    const ssize_t w = write(a->fd, line, len);
+    errno = 0;
+    ssize_t w = write(a->fd, line, len);
+    int werr = errno;
+    if (w > 0 && w < (ssize_t)len) { /* the rest, for the reason it stopped (or it goes on) */
+        const ssize_t w2 = write(a->fd, line + w, len - (size_t)w);
+        werr = errno;
+        w = w2 < 0 ? w : w + w2;
+    }
     int err = 0;
-    if (w != (ssize_t)len)
+    if (w != (ssize_t)len) {
         err = triad__fail(TRIAD_EIO, "%s: cannot append audit line %zu: %s", a->path, a->n + 1,
-                          w < 0 ? strerror(errno) : "short write");
-    else if (a->sync && fsync(a->fd) != 0)
+                          w < 0 || werr ? strerror(werr) : "short write");
+        if (w > 0 && ftruncate(a->fd, a->size) != 0)
+            a->failed = true;
+    } else if (a->sync && fsync(a->fd) != 0) {
         err = triad__fail(TRIAD_EIO, "%s: fsync: %s", a->path, strerror(errno));
-    a->failed = err != 0;
-    if (!err) {
+    }
+    if (w == (ssize_t)len) { /* in the file: part of the chain (even if not yet durable) */
         hash_hex(line, len, a->prev);
         a->n++;
+        a->size += (off_t)len;
     }
     free(line);
+    return err;
+}
+
+/* An event line; then, when signing, a checkpoint if every_lines lines have passed. */
+static int append(triad_share_audit *a, cJSON *o)
+{
+    int err = append_line(a, o);
+    if (!err && a->signing && a->n - a->checkpoint_n >= a->every_lines)
+        err = checkpoint(a, "lines");
     return err;
 }
 
@@ -429,21 +507,109 @@ int triad_share_audit_link(triad_share_audit *a, const char *partner, const char
     return append(a, o);
 }
 
-int triad_share_audit_checkpoint(triad_share_audit *a, const char *hub, const uint8_t sk[64])
+static int64_t now_ns(void)
 {
-    uint8_t buf[160], sig[64];
-    const size_t len = triad_share_id_ok(hub) ? checkpoint_bytes(hub, a->n + 1, a->prev, buf) : 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int checkpoint(triad_share_audit *a, const char *reason)
+{
+    if (!a->signing)
+        return triad__fail(TRIAD_EINVAL, "%s: checkpoint: no signing key set", a->path);
+    const int64_t t = now_ns();
+    const checkpoint_fields c = {a->hub, a->n + 1, a->prev, t, a->every_lines,
+                                 (uint32_t)(a->every_ns / 1000000), reason};
+    uint8_t buf[CHECKPOINT_BYTES_MAX], sig[64];
+    const size_t len = checkpoint_bytes(&c, buf);
     if (len == 0)
-        return triad__fail(TRIAD_EINVAL, "%s: checkpoint: hub id '%.70s' invalid", a->path,
-                           hub ? hub : "(null)");
-    crypto_sign_detached(sig, NULL, buf, len, sk);
+        return triad__fail(TRIAD_EINVAL, "%s: checkpoint: reason '%.40s' too long", a->path,
+                           reason);
+    crypto_sign_detached(sig, NULL, buf, len, a->sk);
     char hex[129];
     sodium_bin2hex(hex, sizeof hex, sig, sizeof sig);
-    cJSON *o = begin(a, "checkpoint", NULL);
+    cJSON *o = cJSON_CreateObject();
     if (o) {
-        add_id(o, "hub", hub);
+        add_u64(o, "n", a->n + 1);
+        cJSON_AddStringToObject(o, "prev", a->prev);
+        add_i64(o, "t_ns", t);
+        cJSON_AddStringToObject(o, "event", "checkpoint");
+        add_id(o, "hub", a->hub);
         add_u64(o, "lines", a->n);
+        cJSON_AddStringToObject(o, "reason", reason);
+        add_u64(o, "every_lines", a->every_lines);
+        add_u64(o, "every_ms", (uint64_t)(a->every_ns / 1000000));
         cJSON_AddStringToObject(o, "sig", hex);
+    }
+    const int err = append_line(a, o);
+    if (!err) {
+        a->checkpoint_n = a->n;
+        a->checkpoint_t_ns = t;
+    }
+    return err;
+}
+
+int triad_share_audit_sign_with(triad_share_audit *a, const char *hub, const uint8_t sk[64],
+                                unsigned every_lines, double every_s)
+{
+    if (!triad_share_id_ok(hub))
+        return triad__fail(TRIAD_EINVAL, "%s: checkpoint: hub id '%.70s' invalid", a->path,
+                           hub ? hub : "(null)");
+    if (every_lines < 1 || every_lines > 100000 || !(every_s >= 0.01 && every_s <= 3600))
+        return triad__fail(TRIAD_EINVAL,
+                           "%s: checkpoints every %u lines / %g s: must be 1..100000 lines "
+                           "and 0.01..3600 s", a->path, every_lines, every_s);
+    snprintf(a->hub, sizeof a->hub, "%s", hub);
+    memcpy(a->sk, sk, 64);
+    a->every_lines = every_lines;
+    a->every_ns = (int64_t)(every_s * 1e9);
+    a->signing = true;
+    a->checkpoint_n = a->n; /* the caller writes the first one ("start") */
+    a->checkpoint_t_ns = now_ns();
+    return 0;
+}
+
+int triad_share_audit_checkpoint(triad_share_audit *a, const char *reason)
+{
+    return checkpoint(a, reason);
+}
+
+int triad_share_audit_tick(triad_share_audit *a, int64_t now)
+{
+    if (!a->signing || a->n == a->checkpoint_n || now - a->checkpoint_t_ns < a->every_ns)
+        return 0;
+    return checkpoint(a, "time");
+}
+
+int triad_share_audit_sync(triad_share_audit *a)
+{
+    if (fsync(a->fd) != 0)
+        return triad__fail(TRIAD_EIO, "%s: fsync: %s", a->path, strerror(errno));
+    return 0;
+}
+
+int triad_share_audit_rejections(triad_share_audit *a, const char *partner, int reason,
+                                 uint64_t count, uint64_t shown, int64_t first_ns, int64_t last_ns)
+{
+    cJSON *o = begin(a, "rejections", NULL);
+    if (o) {
+        add_id(o, "partner", partner);
+        cJSON_AddStringToObject(o, "reason", triad_share_reason_name(reason));
+        add_u64(o, "count", count);
+        add_u64(o, "shown", shown);
+        add_i64(o, "first_ns", first_ns);
+        add_i64(o, "last_ns", last_ns);
+    }
+    return append(a, o);
+}
+
+int triad_share_audit_fault(triad_share_audit *a, const char *what, const char *detail)
+{
+    cJSON *o = begin(a, "fault", NULL);
+    if (o) {
+        cJSON_AddStringToObject(o, "what", what);
+        cJSON_AddStringToObject(o, "detail", detail ? detail : "");
     }
     return append(a, o);
 }

@@ -126,12 +126,22 @@ int triad__share_cfg_load(const char *path, bool hub, triad__share_cfg *c)
                 {"max_skew_s", 5, 0, 3600, &c->max_skew_s},
                 {"track_max_age_s", 60, 0.001, 86400, &c->track_max_age_s},
                 {"heartbeat_s", 1, 0.01, 3600, &c->heartbeat_s},
-                {"lease_s", 3, 0.1, 3600, &c->lease_s}};
+                {"lease_s", 3, 0.1, 3600, &c->lease_s},
+                {"link_rate_hz", 8000, 1, 1e6, &c->link_rate_hz},
+                {"summary_s", 2, 0.1, 3600, &c->summary_s},
+                {"checkpoint_s", 5, 0.01, 3600, &c->checkpoint_s}};
     for (size_t i = 0; !err && i < sizeof nums / sizeof nums[0]; i++) {
         err = triad__json_number(path, root, nums[i].key, false, nums[i].def, nums[i].out);
         if (!err && !(*nums[i].out >= nums[i].lo && *nums[i].out <= nums[i].hi))
             err = triad__json_bad(path, nums[i].key, *nums[i].out, "out of range");
     }
+    long long queue = 256, every = 100;
+    if (!err)
+        err = triad__json_count(path, root, "queue", false, 256, 1, 65536, &queue);
+    if (!err)
+        err = triad__json_count(path, root, "checkpoint_lines", false, 100, 1, 100000, &every);
+    c->queue = (size_t)queue;
+    c->checkpoint_lines = (unsigned)every;
     char where[TRIAD__SHARE_PATH_MAX + 32];
     if (!err && hub) {
         const cJSON *links = cJSON_GetObjectItemCaseSensitive(root, "links");
@@ -200,15 +210,20 @@ int triad__share_identity(const triad__share_cfg *c, const char *where, const ch
     if (own && (crypto_sign_ed25519_sk_to_pk(pk, sk) != 0 || sodium_memcmp(pk, own, 32) != 0))
         err = triad__fail(TRIAD_EINVAL, "%s: the key %s is not the one the trust store %s has "
                           "for '%s'", where, c->key, c->trust, c->id);
-    if (!err) {
-        triad_share_verifier_cfg v = triad_share_verifier_cfg_default();
-        v.max_age_ns = (int64_t)(c->max_age_s * 1e9);
-        v.max_skew_ns = (int64_t)(c->max_skew_s * 1e9);
-        v.replay_by_origin = false;
-        v.require_hub = require_hub;
-        err = triad_share_verifier_create(verifier, &v, *trust);
-    }
+    if (!err)
+        err = triad__share_verifier(c, require_hub, *trust, verifier);
     return err;
+}
+
+int triad__share_verifier(const triad__share_cfg *c, bool require_hub,
+                          const triad_share_trust *trust, triad_share_verifier **verifier)
+{
+    triad_share_verifier_cfg v = triad_share_verifier_cfg_default();
+    v.max_age_ns = (int64_t)(c->max_age_s * 1e9);
+    v.max_skew_ns = (int64_t)(c->max_skew_s * 1e9);
+    v.replay_by_origin = false;
+    v.require_hub = require_hub;
+    return triad_share_verifier_create(verifier, &v, trust);
 }
 
 triad_share_link_opts triad__share_link_opts(const triad__share_cfg *c, size_t i,

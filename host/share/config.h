@@ -28,6 +28,12 @@ typedef struct {
     char hub[TRIAD_SHARE_ID_MAX];      /* node only: the hub it trusts to countersign */
     bool sync;
     double max_age_s, max_skew_s, track_max_age_s, heartbeat_s, lease_s;
+    /* hub only: admission and audit cadence */
+    size_t queue;            /* verified envelopes waiting per link (default 256) */
+    double link_rate_hz;     /* signature verifications per link per second (default 8000) */
+    double summary_s;        /* refusal summaries in the audit this often (default 2) */
+    unsigned checkpoint_lines; /* a signed checkpoint at least every N lines (default 100) */
+    double checkpoint_s;     /* and every T seconds while lines are unsigned (default 5) */
     triad__share_link_cfg links[TRIAD__SHARE_LINKS_MAX]; /* node: exactly one */
     size_t num_links;
 } triad__share_cfg;
@@ -50,6 +56,11 @@ int triad__share_identity(const triad__share_cfg *c, const char *where, const ch
 struct triad_share_store;
 int triad__share_check_store(struct triad_share_store *s, const triad_share_trust *trust,
                              bool countersigned, const char *path);
+
+/* A verifier with the configuration's freshness limits (replay is checked per instance by the
+ * store); trust is borrowed. */
+int triad__share_verifier(const triad__share_cfg *c, bool require_hub,
+                          const triad_share_trust *trust, triad_share_verifier **verifier);
 
 /* How long ended instances are remembered before pruning (share/store.h): the larger of
  * max_age_s and track_max_age_s (the hub re-sends tracks and cancels for the latter), in ns. */

@@ -20,6 +20,7 @@
 
 static const char origin_tag[] = "TRIAD-SHARE-ORIGIN-1";
 static const char hub_tag[] = "TRIAD-SHARE-HUB-2";
+static const char reduced_tag[] = "TRIAD-SHARE-HUB-R1";
 
 const char *triad_share_strerror(int err)
 {
@@ -390,6 +391,22 @@ static size_t hub_bytes(const triad_share_envelope *e, const uint8_t released[32
     return w.overflow || on == 0 ? 0 : w.len;
 }
 
+/* A reduced release: no origin digest or signature (they are computed over what was withheld),
+ * the hub vouches for origin, seq, time and the released payload. */
+static size_t reduced_bytes(const triad_share_envelope *e, const uint8_t released[32], uint8_t *buf)
+{
+    triad__wr w = {buf, HUB_BYTES_MAX, 0, false};
+    triad__wr_bytes(&w, reduced_tag, sizeof reduced_tag - 1);
+    triad__wr_str8(&w, e->hub);
+    triad__wr_be(&w, (uint64_t)e->hub_time_ns, 8);
+    triad__wr_str8(&w, e->origin);
+    triad__wr_be(&w, e->seq, 8);
+    triad__wr_be(&w, (uint64_t)e->time_ns, 8);
+    triad__wr_be(&w, (uint64_t)e->msg.type, 1);
+    triad__wr_bytes(&w, released, 32);
+    return w.overflow || !triad_share_id_ok(e->origin) ? 0 : w.len;
+}
+
 int triad_share_sign(triad_share_envelope *e, const uint8_t sk[64])
 {
     int err = init_sodium();
@@ -431,9 +448,62 @@ int triad_share_countersign(triad_share_envelope *e, const char *hub_id, int64_t
     snprintf(e->hub, sizeof e->hub, "%s", hub_id);
     e->hub_time_ns = hub_time_ns;
     uint8_t hb[HUB_BYTES_MAX];
-    const size_t hn = hub_bytes(e, released, hb);
+    size_t hn;
+    if (sodium_memcmp(released, e->origin_digest, 32) != 0) {
+        /* reduced: nothing computed over the withheld or rounded values goes out */
+        sodium_memzero(e->origin_digest, 32);
+        sodium_memzero(e->origin_sig, 64);
+        e->has_origin_sig = false;
+        hn = reduced_bytes(e, released, hb);
+    } else {
+        hn = hub_bytes(e, released, hb);
+    }
+    if (hn == 0)
+        return triad__fail(TRIAD_EINVAL, "share countersign: origin %.64s: invalid id", e->origin);
     crypto_sign_detached(e->hub_sig, NULL, hb, hn, sk);
     e->has_hub_sig = true;
+    return 0;
+}
+
+static const char status_tag[] = "TRIAD-SHARE-STATUS-1";
+enum { STATUS_BYTES_MAX = 20 + 4 + 63 + 63 + 15 + 191 + 8 };
+
+static size_t status_bytes(const triad_share_status *s, uint8_t *buf)
+{
+    triad__wr w = {buf, STATUS_BYTES_MAX, 0, false};
+    if (!triad_share_id_ok(s->hub) || !triad_share_id_ok(s->subject) ||
+        strnlen(s->state, sizeof s->state) >= sizeof s->state ||
+        strnlen(s->detail, sizeof s->detail) >= sizeof s->detail)
+        return 0;
+    triad__wr_bytes(&w, status_tag, sizeof status_tag - 1);
+    triad__wr_str8(&w, s->hub);
+    triad__wr_str8(&w, s->subject);
+    triad__wr_str8(&w, s->state);
+    triad__wr_str8(&w, s->detail);
+    triad__wr_be(&w, (uint64_t)s->time_ns, 8);
+    return w.overflow ? 0 : w.len;
+}
+
+int triad_share_status_sign(triad_share_status *s, const uint8_t sk[64])
+{
+    uint8_t b[STATUS_BYTES_MAX];
+    const size_t n = status_bytes(s, b);
+    if (n == 0)
+        return triad__fail(TRIAD_EINVAL, "share status: bad hub '%.64s' or subject '%.64s'",
+                           s->hub, s->subject);
+    crypto_sign_detached(s->sig, NULL, b, n, sk);
+    return 0;
+}
+
+int triad_share_status_verify(const triad_share_trust *t, const triad_share_status *s)
+{
+    uint8_t b[STATUS_BYTES_MAX];
+    const size_t n = status_bytes(s, b);
+    const uint8_t *pk = n ? triad_share_trust_find(t, s->hub) : NULL;
+    if (!pk || crypto_sign_verify_detached(s->sig, b, n, pk) != 0)
+        return triad__fail(TRIAD_SHARE_EBAD_HUB_SIG,
+                           "share: status of '%.63s' from hub '%.63s': signature does not verify",
+                           s->subject, s->hub);
     return 0;
 }
 
@@ -536,48 +606,60 @@ static int check_time(const triad_share_verifier *v, const triad_share_envelope 
     return 0;
 }
 
-int triad_share_verify(triad_share_verifier *v, const triad_share_envelope *e, int64_t now_ns)
+int triad_share_precheck(const triad_share_verifier *v, const triad_share_envelope *e,
+                         int64_t now_ns)
 {
-    if (!e->has_origin_sig)
+    const bool reduced = !e->has_origin_sig && e->has_hub_sig;
+    if (!e->has_origin_sig && !reduced)
         return REJECT(TRIAD_SHARE_EUNSIGNED, e, "no origin signature");
     if (v->cfg.require_hub && !e->has_hub_sig)
         return REJECT(TRIAD_SHARE_EUNSIGNED, e, "no hub countersignature");
-    const uint8_t *opk =
-        triad_share_id_ok(e->origin) ? triad_share_trust_find(v->trust, e->origin) : NULL;
-    if (!opk)
+    if (!triad_share_id_ok(e->origin) || !triad_share_trust_find(v->trust, e->origin))
         return REJECT(TRIAD_SHARE_EUNKNOWN_ORIGIN, e, "origin not in the trust store");
-    uint8_t ob[ORIGIN_BYTES_MAX];
-    const size_t on = origin_bytes(e, ob);
-    if (on == 0 || crypto_sign_verify_detached(e->origin_sig, ob, on, opk) != 0)
-        return REJECT(TRIAD_SHARE_EBAD_ORIGIN_SIG, e, "signature does not verify");
-    uint8_t digest[32];
-    int err = triad_share_msg_digest(&e->msg, digest);
-    if (err)
-        return REJECT(TRIAD_SHARE_EBAD_ORIGIN_SIG, e, "payload cannot be encoded");
-    const bool original = sodium_memcmp(digest, e->origin_digest, 32) == 0;
-    if (e->has_hub_sig) {
-        const uint8_t *hpk =
-            triad_share_id_ok(e->hub) ? triad_share_trust_find(v->trust, e->hub) : NULL;
-        if (!hpk)
-            return REJECT(TRIAD_SHARE_EBAD_HUB_SIG, e, "hub '%.64s' not in the trust store",
-                          e->hub);
-        uint8_t hb[HUB_BYTES_MAX];
-        const size_t hn = hub_bytes(e, digest, hb);
-        if (hn == 0 || crypto_sign_verify_detached(e->hub_sig, hb, hn, hpk) != 0)
-            return REJECT(TRIAD_SHARE_EBAD_HUB_SIG, e, "hub %.64s countersignature does not verify",
-                          e->hub);
-    } else if (!original) {
-        return REJECT(TRIAD_SHARE_EBAD_ORIGIN_SIG, e,
-                      "payload differs from the one signed and "
-                      "no hub countersigned it");
-    }
+    if (e->has_hub_sig && (!triad_share_id_ok(e->hub) || !triad_share_trust_find(v->trust, e->hub)))
+        return REJECT(TRIAD_SHARE_EBAD_HUB_SIG, e, "hub '%.64s' not in the trust store", e->hub);
     /* Fresh: the origin's time not from the future; the release (hub) or origin time not too
      * old and not from the future either. */
-    int err2 = check_time(v, e, e->time_ns, now_ns, "origin time", !e->has_hub_sig);
-    if (!err2 && e->has_hub_sig)
-        err2 = check_time(v, e, e->hub_time_ns, now_ns, "hub release time", true);
-    if (err2)
-        return err2;
+    int err = check_time(v, e, e->time_ns, now_ns, "origin time", !e->has_hub_sig);
+    if (!err && e->has_hub_sig)
+        err = check_time(v, e, e->hub_time_ns, now_ns, "hub release time", true);
+    return err;
+}
+
+int triad_share_verify(triad_share_verifier *v, const triad_share_envelope *e, int64_t now_ns)
+{
+    int err = triad_share_precheck(v, e, now_ns);
+    if (err)
+        return err;
+    uint8_t digest[32];
+    if (triad_share_msg_digest(&e->msg, digest) != 0)
+        return REJECT(TRIAD_SHARE_EBAD_ORIGIN_SIG, e, "payload cannot be encoded");
+    const uint8_t *hpk = e->has_hub_sig ? triad_share_trust_find(v->trust, e->hub) : NULL;
+    uint8_t hb[HUB_BYTES_MAX];
+    if (!e->has_origin_sig) { /* a reduced release: the hub's signature is the proof */
+        const size_t hn = reduced_bytes(e, digest, hb);
+        if (hn == 0 || crypto_sign_verify_detached(e->hub_sig, hb, hn, hpk) != 0)
+            return REJECT(TRIAD_SHARE_EBAD_HUB_SIG, e,
+                          "hub %.64s countersignature of a reduced release does not verify",
+                          e->hub);
+    } else {
+        const uint8_t *opk = triad_share_trust_find(v->trust, e->origin);
+        uint8_t ob[ORIGIN_BYTES_MAX];
+        const size_t on = origin_bytes(e, ob);
+        if (on == 0 || crypto_sign_verify_detached(e->origin_sig, ob, on, opk) != 0)
+            return REJECT(TRIAD_SHARE_EBAD_ORIGIN_SIG, e, "signature does not verify");
+        const bool original = sodium_memcmp(digest, e->origin_digest, 32) == 0;
+        if (e->has_hub_sig) {
+            const size_t hn = hub_bytes(e, digest, hb);
+            if (hn == 0 || crypto_sign_verify_detached(e->hub_sig, hb, hn, hpk) != 0)
+                return REJECT(TRIAD_SHARE_EBAD_HUB_SIG, e,
+                              "hub %.64s countersignature does not verify", e->hub);
+        } else if (!original) {
+            return REJECT(TRIAD_SHARE_EBAD_ORIGIN_SIG, e,
+                          "payload differs from the one signed and "
+                          "no hub countersigned it");
+        }
+    }
     if (!v->cfg.replay_by_origin)
         return 0;
 

@@ -11,6 +11,12 @@
  * The hub's block is, in full:
  *   "TRIAD-SHARE-HUB-2" (17 bytes) | u8 len, hub id | i64 hub_time_ns (UTC, when released)
  *   | the origin-signed bytes | the origin signature | BLAKE2b-256 of the released payload
+ * When the released payload differs from the one the origin signed (fields withheld or
+ * rounded), the hub sends no origin digest and no origin signature (both are computed over
+ * the withheld values: a partner could test guesses of them) and signs instead
+ *   "TRIAD-SHARE-HUB-R1" (18 bytes) | u8 len, hub id | i64 hub_time_ns | u8 len, origin
+ *   | u64 seq | i64 time_ns | u8 type | BLAKE2b-256 of the released payload
+ * (a reduced release: the receiver trusts the hub for who and when; origin_sig all zero).
  * Freshness is judged on the hub's release time when there is one (a warning stays active for
  * minutes; the hub vouches that this version is the current one), else on the origin's time.
  *
@@ -100,9 +106,27 @@ typedef struct {
  * Clears any hub countersignature. Returns 0 or TRIAD_EINVAL (message names the field). */
 int triad_share_sign(triad_share_envelope *e, const uint8_t sk[64]);
 /* Hub: countersign e as it stands (e->msg being the payload released) at hub_time_ns (UTC ns);
- * e must carry an origin signature. Returns 0 or TRIAD_EINVAL. */
+ * e must carry an origin signature. A payload that is not the one the origin signed makes a
+ * reduced release (above: origin digest and signature cleared). Returns 0 or TRIAD_EINVAL. */
 int triad_share_countersign(triad_share_envelope *e, const char *hub_id, int64_t hub_time_ns,
                             const uint8_t sk[64]);
+
+/* ---- link status, hub -> nodes ---- */
+/* The hub signs "TRIAD-SHARE-STATUS-1" | u8 len, hub | u8 len, subject | u8 len, state |
+ * u8 len, detail | i64 time_ns. */
+typedef struct {
+    char hub[TRIAD_SHARE_ID_MAX];
+    char subject[TRIAD_SHARE_ID_MAX]; /* a partner (its link's state) or the hub (its own) */
+    char state[16];                   /* up, silent, down | fault, ok */
+    char detail[192];
+    int64_t time_ns;
+    uint8_t sig[64];
+} triad_share_status;
+
+/* Sign s as it stands. Returns 0 or TRIAD_EINVAL (bad id or text). */
+int triad_share_status_sign(triad_share_status *s, const uint8_t sk[64]);
+/* 0 when s is signed by its hub's key in trust, else TRIAD_SHARE_EBAD_HUB_SIG (message). */
+int triad_share_status_verify(const triad_share_trust *t, const triad_share_status *s);
 
 /* ---- verification ---- */
 typedef struct {
@@ -128,6 +152,10 @@ int triad_share_verifier_create(triad_share_verifier **v, const triad_share_veri
  * message naming origin, sequence and reason (triad_errmsg()); a refused message changes no
  * state. TRIAD_ENOMEM when the per-origin table cannot grow. Not thread-safe per verifier. */
 int triad_share_verify(triad_share_verifier *v, const triad_share_envelope *e, int64_t now_ns);
+/* The checks of triad_share_verify() that need no signature (unsigned, unknown origin or hub,
+ * stale), for admission before the expensive work; the same codes. Thread-safe. */
+int triad_share_precheck(const triad_share_verifier *v, const triad_share_envelope *e,
+                         int64_t now_ns);
 void triad_share_verifier_destroy(triad_share_verifier *v);
 
 #endif

@@ -16,16 +16,21 @@
 #define TOPIC_TO_HUB "triad/share/to_hub"
 #define TOPIC_FROM_HUB "triad/share/from_hub"
 #define TOPIC_HEARTBEAT "triad/share/heartbeat"
+#define TOPIC_STATUS "triad/share/status"
 /* Versions kept per instance in flight (reliable: a version is only dropped when 64 newer ones
  * of the same instance are waiting); for a late joiner, a durable writer keeps 1: what a
  * restarting hub gets from a node is the latest version of each instance */
 enum { DEPTH = 64 };
+/* The hub's envelope reader holds at most this many samples not yet taken: beyond it, reliable
+ * delivery waits (the writer is slowed), so a flooded link costs bounded memory. */
+enum { READER_MAX_SAMPLES = 4096 };
 
 struct triad_share_link {
     triad_share_link_opts o;
     char who[160], self[TRIAD_SHARE_ID_MAX];
     dds_entity_t domain, participant;
     dds_entity_t env_reader, env_writer, hb_reader, hb_writer;
+    dds_entity_t status_entity; /* hub: the status writer; node: the status reader */
     int64_t next_heartbeat_ns;
     uint64_t sent;
     triad_share_Envelope *sample; /* one, reused (11 kB payload) */
@@ -69,6 +74,8 @@ static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kin
     dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
     if (deadline_s > 0)
         dds_qset_deadline(q, triad__dds_duration(deadline_s));
+    if (!writer && l->o.role == TRIAD_SHARE_LINK_HUB)
+        dds_qset_resource_limits(q, READER_MAX_SAMPLES, DDS_LENGTH_UNLIMITED, DEPTH);
     return q;
 }
 
@@ -179,6 +186,9 @@ int triad_share_link_open(triad_share_link **out, const triad_share_link_opts *o
     if (!err)
         err = make(l, &l->hb_writer, true, &triad_share_Heartbeat_desc, TOPIC_HEARTBEAT,
                    DDS_DURABILITY_VOLATILE, l->o.heartbeat_s, DDS_OFFERED_INCOMPATIBLE_QOS_STATUS);
+    if (!err)
+        err = make(l, &l->status_entity, hub, &triad_share_LinkStatus_desc, TOPIC_STATUS,
+                   DDS_DURABILITY_VOLATILE, 0, hub ? 0 : DDS_DATA_AVAILABLE_STATUS);
     if (err) {
         triad_share_link_close(l);
         return err;
@@ -243,6 +253,31 @@ int triad_share_link_publish(triad_share_link *l, const triad_share_envelope *e)
     return 0;
 }
 
+int triad_share_link_flush(triad_share_link *l, double timeout_s)
+{
+    const dds_return_t rc = dds_wait_for_acks(l->env_writer, triad__dds_duration(timeout_s));
+    if (rc == DDS_RETCODE_TIMEOUT)
+        return triad__fail(TRIAD_EIO, "%s: not everything published was acknowledged within %g s",
+                           l->who, timeout_s);
+    return rc < 0 ? dds_failed(rc, l->who, "waiting for acknowledgements") : 0;
+}
+
+int triad_share_link_publish_status(triad_share_link *l, const triad_share_status *st)
+{
+    if (l->o.role != TRIAD_SHARE_LINK_HUB)
+        return triad__fail(TRIAD_EINVAL, "%s: only a hub publishes link status", l->who);
+    triad_share_LinkStatus s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.hub, sizeof s.hub, "%s", st->hub);
+    snprintf(s.subject, sizeof s.subject, "%s", st->subject);
+    snprintf(s.state, sizeof s.state, "%s", st->state);
+    snprintf(s.detail, sizeof s.detail, "%s", st->detail);
+    s.time_ns = st->time_ns;
+    memcpy(s.sig, st->sig, 64);
+    const dds_return_t rc = dds_write(l->status_entity, &s);
+    return rc < 0 ? dds_failed(rc, l->who, "publishing a link status") : 0;
+}
+
 int triad_share_link_heartbeat(triad_share_link *l, int64_t now_ns)
 {
     if (now_ns < l->next_heartbeat_ns)
@@ -297,7 +332,7 @@ static bool to_envelope(const triad_share_Envelope *s, triad_share_link_event *e
     return true;
 }
 
-int triad_share_link_poll(triad_share_link *l, triad_share_link_event *ev)
+int triad_share_link_poll_status(triad_share_link *l, triad_share_link_event *ev)
 {
     ev->kind = TRIAD_SHARE_EV_NONE;
     ev->count = 0;
@@ -365,6 +400,36 @@ int triad_share_link_poll(triad_share_link *l, triad_share_link_event *ev)
         if (ev->kind)
             return 0;
     }
+    if (l->o.role == TRIAD_SHARE_LINK_NODE) {
+        ptr = NULL;
+        n = dds_take(l->status_entity, &ptr, &info, 1, 1);
+        if (n > 0) {
+            const triad_share_LinkStatus *st = ptr;
+            if (info.valid_data) {
+                triad_share_status *o = &ev->status;
+                ev->kind = TRIAD_SHARE_EV_STATUS;
+                snprintf(o->hub, sizeof o->hub, "%s", st->hub);
+                snprintf(o->subject, sizeof o->subject, "%s", st->subject);
+                snprintf(o->state, sizeof o->state, "%s", st->state);
+                snprintf(o->detail, sizeof o->detail, "%s", st->detail);
+                o->time_ns = st->time_ns;
+                memcpy(o->sig, st->sig, 64);
+            }
+            dds_return_loan(l->status_entity, &ptr, n);
+            if (ev->kind)
+                return 0;
+        }
+    }
+    return 0;
+}
+int triad_share_link_take(triad_share_link *l, triad_share_link_event *ev)
+{
+    ev->kind = TRIAD_SHARE_EV_NONE;
+    ev->count = 0;
+    ev->detail[0] = '\0';
+    void *ptr = NULL;
+    dds_sample_info_t info;
+    dds_return_t n;
     /* the next sample with data (instance state changes carry none) */
     do {
         ptr = NULL;
@@ -378,6 +443,13 @@ int triad_share_link_poll(triad_share_link *l, triad_share_link_event *ev)
         }
     } while (n > 0 && !ev->kind);
     return 0;
+}
+
+
+int triad_share_link_poll(triad_share_link *l, triad_share_link_event *ev)
+{
+    const int err = triad_share_link_poll_status(l, ev);
+    return err || ev->kind != TRIAD_SHARE_EV_NONE ? err : triad_share_link_take(l, ev);
 }
 
 struct triad_share_waiter {
@@ -401,8 +473,9 @@ int triad_share_waiter_create(triad_share_waiter **out)
 
 int triad_share_waiter_add(triad_share_waiter *w, triad_share_link *l)
 {
-    const dds_entity_t es[] = {l->env_reader, l->env_writer, l->hb_reader};
-    for (size_t i = 0; i < sizeof es / sizeof es[0]; i++) {
+    const dds_entity_t es[] = {l->env_reader, l->env_writer, l->hb_reader, l->status_entity};
+    const size_t n = sizeof es / sizeof es[0] - (l->o.role == TRIAD_SHARE_LINK_HUB);
+    for (size_t i = 0; i < n; i++) {
         const dds_return_t rc = dds_waitset_attach(w->ws, es[i], es[i]);
         if (rc < 0)
             return dds_failed(rc, l->who, "attaching to the waitset");

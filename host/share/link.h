@@ -10,6 +10,10 @@
  *                                        latest version of every active instance itself,
  *                                        countersigned at that time (fresh for the receiver)
  *   triad/share/heartbeat both ways      one sample per period; readers' deadline 3 periods
+ *   triad/share/status    hub -> nodes   volatile: the other links' states and the hub's
+ *                                        faults, signed by the hub (share/envelope.h)
+ * The hub's envelope reader holds at most 4096 samples not yet taken (reliable delivery waits
+ * beyond that: bounded memory under a flood).
  * All reliable, automatic liveliness with the lease below (readers accept any lease), local
  * samples ignored. Heartbeat writers offer a deadline of their period, readers ask for three
  * of theirs: a peer's heartbeat period may be up to three of ours, else the heartbeats do not
@@ -50,6 +54,13 @@ void triad_share_link_close(triad_share_link *l); /* NULL-safe */
  * write blocked over 1 s by a reader that does not acknowledge fails with TRIAD_EIO. */
 int triad_share_link_publish(triad_share_link *l, const triad_share_envelope *e);
 
+/* Wait until every envelope published was acknowledged by the readers, at most timeout_s.
+ * Returns 0, TRIAD_EIO (timeout). */
+int triad_share_link_flush(triad_share_link *l, double timeout_s);
+
+/* Hub: publish a signed link status to the node(s). */
+int triad_share_link_publish_status(triad_share_link *l, const triad_share_status *s);
+
 /* Publish a heartbeat when one is due at now_ns (UTC ns). */
 int triad_share_link_heartbeat(triad_share_link *l, int64_t now_ns);
 
@@ -63,7 +74,8 @@ typedef enum {
     TRIAD_SHARE_EV_LOST,      /* the peer's liveliness lapsed */
     TRIAD_SHARE_EV_DEADLINE,  /* no heartbeat from a peer within its deadline */
     TRIAD_SHARE_EV_HEARTBEAT, /* a heartbeat (peer, time_ns) */
-    TRIAD_SHARE_EV_INCOMPATIBLE /* a peer that cannot match our QoS (detail: which policy) */
+    TRIAD_SHARE_EV_INCOMPATIBLE, /* a peer that cannot match our QoS (detail: which policy) */
+    TRIAD_SHARE_EV_STATUS        /* node: a link status from the hub (not verified) */
 } triad_share_event_kind;
 
 typedef struct {
@@ -72,12 +84,17 @@ typedef struct {
     char peer[TRIAD_SHARE_ID_MAX]; /* HEARTBEAT */
     int64_t time_ns;               /* HEARTBEAT */
     char detail[160];
+    triad_share_status status;     /* STATUS */
     triad_share_envelope env;      /* MESSAGE */
 } triad_share_link_event;
 
 /* The next event, without waiting; kind NONE when there is none. Status changes come before
  * samples. Returns 0 or a negative triad_err. */
 int triad_share_link_poll(triad_share_link *l, triad_share_link_event *ev);
+/* The same in two halves: status changes, heartbeats and link statuses only; envelopes only
+ * (MESSAGE or MALFORMED). Each half from one thread at a time. */
+int triad_share_link_poll_status(triad_share_link *l, triad_share_link_event *ev);
+int triad_share_link_take(triad_share_link *l, triad_share_link_event *ev);
 
 /* Waiting on several links at once: a waitset that wakes when any of them has an event. */
 typedef struct triad_share_waiter triad_share_waiter;

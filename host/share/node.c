@@ -26,6 +26,7 @@ struct triad_share_node {
     triad_share_envelope pub;    /* the input thread's */
     triad_share_link_event ev;   /* the receive loop's */
     triad_share_node_stats stats;
+    int matched;                 /* the hub reads what we publish (atomic) */
 };
 
 void triad_share_node_destroy(triad_share_node *n)
@@ -139,6 +140,8 @@ static int print_delivery(FILE *out, const triad_share_envelope *e, int64_t now)
     cJSON_AddRawToObject(o, "hub_time_ns", num);
     cJSON_AddNumberToObject(o, "age_ms", (double)(now - e->time_ns) * 1e-6);
     cJSON_AddBoolToObject(o, "verified", true);
+    /* reduced: fields withheld or rounded, vouched for by the hub alone (share/envelope.h) */
+    cJSON_AddStringToObject(o, "release", e->has_origin_sig ? "original" : "reduced");
     for (size_t i = 0; i < e->msg.num_fields; i++)
         put_field(m, &e->msg.f[i]);
     cJSON_AddItemToObject(o, "fields", m);
@@ -195,11 +198,30 @@ static int on_event(triad_share_node *n, FILE *out, const triad_share_link_event
         fprintf(stderr, "triad node %s: rejected (malformed): %s\n", n->cfg.id, ev->detail);
         return 0;
     case TRIAD_SHARE_EV_MATCHED:
+        __atomic_store_n(&n->matched, 1, __ATOMIC_RELEASE);
         alarm(n, "matched", ev->detail);
         return 0;
     case TRIAD_SHARE_EV_UNMATCHED:
+        __atomic_store_n(&n->matched, ev->count > 0, __ATOMIC_RELEASE);
         alarm(n, "unmatched", ev->detail);
         return 0;
+    case TRIAD_SHARE_EV_STATUS: {
+        const triad_share_status *st = &ev->status;
+        if (strcmp(st->hub, n->cfg.hub) != 0 || triad_share_status_verify(n->trust, st) != 0) {
+            n->stats.rejected++;
+            fprintf(stderr, "triad node %s: rejected a link status: %s\n", n->cfg.id,
+                    strcmp(st->hub, n->cfg.hub) != 0 ? "not from our hub" : triad_errmsg());
+            return 0;
+        }
+        n->stats.alarms++;
+        if (strcmp(st->subject, n->cfg.hub) == 0)
+            fprintf(stderr, "triad node %s: hub %s reports itself %s: %s\n", n->cfg.id, st->hub,
+                    st->state, st->detail);
+        else
+            fprintf(stderr, "triad node %s: hub %s reports link %s %s: %s\n", n->cfg.id, st->hub,
+                    st->subject, st->state, st->detail);
+        return 0;
+    }
     case TRIAD_SHARE_EV_ALIVE:
         alarm(n, "alive", ev->detail);
         return 0;
@@ -215,6 +237,27 @@ static int on_event(triad_share_node *n, FILE *out, const triad_share_link_event
     default:
         return 0;
     }
+}
+
+int triad_share_node_wait_hub(triad_share_node *n, double timeout_s,
+                              volatile sig_atomic_t *stop)
+{
+    for (double waited = 0; !*stop; waited += 0.01) {
+        if (__atomic_load_n(&n->matched, __ATOMIC_ACQUIRE))
+            return 0;
+        if (waited >= timeout_s)
+            return triad__fail(TRIAD_EIO, "node %s: the hub '%s' did not match within %g s "
+                               "(is it running, on domain %u, with this link's configuration?)",
+                               n->cfg.id, n->cfg.hub, timeout_s,
+                               (unsigned)n->cfg.links[0].domain);
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    return 1;
+}
+
+int triad_share_node_flush(triad_share_node *n, double timeout_s)
+{
+    return triad_share_link_flush(n->link, timeout_s);
 }
 
 int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE *out, long count,

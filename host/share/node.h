@@ -2,7 +2,8 @@
  * tracks (JSON Lines of `triad fuse`, from a file, a pipe or the national DDS domain) to the
  * hub, and delivers what the hub relays from the other partners after checking both
  * signatures, freshness and the version (each version of each instance once, also across a
- * reconnect or a hub restart).
+ * reconnect or a hub restart). The hub's link statuses (the other partners' links up, silent
+ * or down; its own faults) are verified and printed on stderr.
  *
  * Configuration (JSON; relative paths are relative to its folder), docs/FORMATS.md "Sharing:
  * hub and node configuration":
@@ -34,6 +35,14 @@ void triad_share_node_destroy(triad_share_node *n); /* NULL-safe */
  * Returns 0, 1 (skipped), or TRIAD_EFORMAT / TRIAD_EINVAL (the line) / TRIAD_EIO (DDS).
  * Called from one thread at a time (the input thread); safe against triad_share_node_run. */
 int triad_share_node_publish_json(triad_share_node *n, const char *line, const char *where);
+
+/* Wait until the hub reads what we publish (its reader matched ours; the receive loop,
+ * triad_share_node_run, must be running), at most timeout_s. Returns 0, 1 when *stop was set,
+ * TRIAD_EIO (message: no hub within timeout_s). */
+int triad_share_node_wait_hub(triad_share_node *n, double timeout_s, volatile sig_atomic_t *stop);
+/* Wait until the hub has acknowledged everything published, at most timeout_s. Returns 0 or
+ * TRIAD_EIO (not acknowledged in time). */
+int triad_share_node_flush(triad_share_node *n, double timeout_s);
 
 /* Deliver until *stop, count deliveries (count > 0) or timeout_s (> 0) of run time: one JSON
  * line per delivered message on out (flushed), alarms and rejections on stderr. Returns 0,

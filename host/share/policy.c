@@ -33,6 +33,7 @@ typedef struct {
 struct triad_share_policy {
     rule *v;
     size_t n;
+    bool relay_unaudited; /* "on_audit_failure": "relay" */
 };
 
 static bool pattern_ok(const char *p)
@@ -166,6 +167,15 @@ int triad_share_policy_parse(triad_share_policy **pp, const char *text, const ch
         err = triad__fail(TRIAD_EFORMAT, "%s: field 'partners': expected an object", name);
         goto done;
     }
+    const cJSON *fault = cJSON_GetObjectItemCaseSensitive(root, "on_audit_failure");
+    if (fault && !(cJSON_IsString(fault) && (strcmp(fault->valuestring, "hold") == 0 ||
+                                             strcmp(fault->valuestring, "relay") == 0))) {
+        err = triad__fail(TRIAD_EINVAL,
+                          "%s: field 'on_audit_failure': expected \"hold\" (the default: "
+                          "nothing is relayed that cannot be audited) or \"relay\"", name);
+        goto done;
+    }
+    p->relay_unaudited = fault && strcmp(fault->valuestring, "relay") == 0;
     size_t cap = 0;
     for (const cJSON *pc = partners->child; pc; pc = pc->next) {
         if (!triad_share_id_ok(pc->string)) {
@@ -234,6 +244,11 @@ int triad_share_policy_load(triad_share_policy **pp, const char *path)
     err = triad_share_policy_parse(pp, text, path);
     cJSON_free(text);
     return err;
+}
+
+bool triad_share_policy_relay_unaudited(const triad_share_policy *p)
+{
+    return p->relay_unaudited;
 }
 
 void triad_share_policy_destroy(triad_share_policy *p)

@@ -12,10 +12,14 @@
  * when a "release" pattern matches it and no "withhold" pattern does (deny by default); a
  * number matched by a "precision" pattern is rounded to "decimals" places or to the nearest
  * multiple of "step" (the first matching pattern, in file order, wins).
+ * Top level, optional: "on_audit_failure": "hold" (default: when the audit log or the state
+ * file cannot be written, the hub relays nothing until it can: fail closed) or "relay" (it
+ * keeps relaying, unaudited, and says so to every node).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_SHARE_POLICY_H
 #define TRIAD_SHARE_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +35,8 @@ int triad_share_policy_load(triad_share_policy **p, const char *path);
 /* The same from text already in memory (name is used in messages). */
 int triad_share_policy_parse(triad_share_policy **p, const char *text, const char *name);
 void triad_share_policy_destroy(triad_share_policy *p);
+/* Whether the policy says to keep relaying when the audit log cannot be written. */
+bool triad_share_policy_relay_unaudited(const triad_share_policy *p);
 
 /* One withheld field and the rule that withheld it, e.g.
  * "partners.JP.warning.withhold[\"track_id\"]" or "partners.JP.warning.release: not listed". */

@@ -192,7 +192,7 @@ static void line_to_env(const char *line, triad_share_envelope *e, const char **
         snprintf(e->origin, sizeof e->origin, "%s", jo->valuestring);
         e->seq = seq;
         e->time_ns = (int64_t)t;
-        e->has_origin_sig = true;
+        e->has_origin_sig = !sodium_is_zero(e->origin_sig, 64); /* zero: a reduced release */
         if (jh) {
             snprintf(e->hub, sizeof e->hub, "%s", jh->valuestring);
             e->hub_time_ns = (int64_t)ht;
@@ -236,19 +236,29 @@ static int put(triad_share_store *s, const triad_share_envelope *e, uint64_t id)
     return 0;
 }
 
+/* One line appended; a failed or short write is cut off again (the file stays whole lines). */
 static int write_line(int fd, const triad_share_envelope *e, const char *path)
 {
+    const off_t end = lseek(fd, 0, SEEK_END);
     char *line = env_to_line(e);
     if (!line)
         return triad__fail(TRIAD_ENOMEM, "%s: out of memory for a store line", path);
     const size_t n = strlen(line);
     line[n] = '\n'; /* over the NUL: written with its length */
-    const ssize_t w = write(fd, line, n + 1);
-    const int werr = errno;
+    errno = 0;
+    ssize_t w = write(fd, line, n + 1);
+    int werr = errno;
+    if (w > 0 && w < (ssize_t)(n + 1)) { /* the rest, for the reason it stopped */
+        const ssize_t w2 = write(fd, line + w, n + 1 - (size_t)w);
+        werr = errno;
+        w = w2 < 0 ? w : w + w2;
+    }
     cJSON_free(line);
+    if (w > 0 && w != (ssize_t)(n + 1) && end >= 0 && ftruncate(fd, end) != 0)
+        fprintf(stderr, "triad: warning: %s: a torn line could not be cut off\n", path);
     if (w != (ssize_t)(n + 1))
         return triad__fail(TRIAD_EIO, "%s: cannot append: %s", path,
-                           w < 0 ? strerror(werr) : "short write");
+                           w < 0 || werr ? strerror(werr) : "short write");
     return 0;
 }
 
@@ -503,3 +513,10 @@ size_t triad_share_store_prune(triad_share_store *s, int64_t now_ns, int64_t max
 }
 
 size_t triad_share_store_size(const triad_share_store *s) { return s->n; }
+
+int triad_share_store_sync(triad_share_store *s)
+{
+    if (s->path && fsync(s->fd) != 0)
+        return triad__fail(TRIAD_EIO, "%s: fsync: %s", s->path, strerror(errno));
+    return 0;
+}

@@ -63,6 +63,9 @@ size_t triad_share_store_current(triad_share_store *s, int64_t now_ns, int64_t m
  * failed: the file only stays longer). */
 size_t triad_share_store_prune(triad_share_store *s, int64_t now_ns, int64_t max_age_ns);
 
+/* fsync the file (group commit when opened without sync). Returns 0 or TRIAD_EIO. */
+int triad_share_store_sync(triad_share_store *s);
+
 /* Instances held (active or not). */
 size_t triad_share_store_size(const triad_share_store *s);
 
