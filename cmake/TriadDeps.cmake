@@ -23,6 +23,11 @@ pkg_check_modules(CJSON REQUIRED IMPORTED_TARGET libcjson)
 add_library(triad::cjson INTERFACE IMPORTED)
 target_link_libraries(triad::cjson INTERFACE PkgConfig::CJSON)
 
+# libarchive (Debian: libarchive-dev): .sigmf archives (tar) in host/io/sigmf.c
+pkg_check_modules(ARCHIVE REQUIRED IMPORTED_TARGET libarchive)
+add_library(triad::archive INTERFACE IMPORTED)
+target_link_libraries(triad::archive INTERFACE PkgConfig::ARCHIVE)
+
 if(TRIAD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
   add_library(triad::cmocka INTERFACE IMPORTED)

@@ -35,13 +35,15 @@ function(triad_pkg_config file lib description requires requires_private libs_pr
           DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endfunction()
 
+# libarchive as a plain -larchive: its own .pc would ask a static link for the static
+# libraries of every compressor it supports
 set(opencl_pc "")
 if(TRIAD_HAVE_OPENCL)
   set(opencl_pc " OpenCL")
 endif()
 triad_pkg_config(triad triad
   "Triad radar signal processing: recordings, the chain (FFTW; OpenCL when built with it), CFAR"
-  "" "fftw3f libcjson${opencl_pc}" "-lm -lpthread ${OpenMP_C_FLAGS}")
+  "" "fftw3f libcjson${opencl_pc}" "-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
 triad_pkg_config(triad-fusion triad_fusion
   "Triad fusion: earth frames, motion models, the multi-radar tracker and warnings"
   "triad" "libcjson" "-lm")

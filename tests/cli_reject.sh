@@ -203,7 +203,7 @@ sed 's/"radar:samples_per_pulse":[^,]*/"radar:samples_per_pulse": 0/' good.sigmf
 reject meta-n-zero 1 radar:samples_per_pulse "$OUT" -- process badn.sigmf-meta --out "$OUT"
 
 copy_rec good badtype
-sed 's/"cf32_le"/"cu8"/' good.sigmf-meta >badtype.sigmf-meta
+sed 's/"cf32_le"/"rf32_le"/' good.sigmf-meta >badtype.sigmf-meta
 reject meta-datatype-unknown 1 core:datatype "$OUT" -- process badtype.sigmf-meta --out "$OUT"
 
 copy_rec good badbw

@@ -142,6 +142,7 @@ static int run(const char *meta_path, const process_opts *o, triad_chain_cfg *cf
             goto done;
         }
         busy_s += triad__now() - t0;
+        triad_recording_apply_captures(&meta, dets, st.detections);
         collected++;
         index = st.detections ? dets[0].cpi : collected - 1;
         if (st.nonfinite)

@@ -32,20 +32,30 @@ int triad__json_load(const char *path, size_t max_bytes, cJSON **root)
         return triad__fail(TRIAD_EFORMAT, "%s: larger than %zu bytes, not a metadata file",
                            path, max_bytes);
     }
-    if (len == 0) {
-        free(text);
-        return triad__fail(TRIAD_EFORMAT, "%s: empty file, expected a JSON object", path);
-    }
-    text[len] = '\0';
-    if (strlen(text) != len) {
-        free(text);
-        return triad__fail(TRIAD_EFORMAT, "%s: contains a NUL byte, not JSON text", path);
-    }
+    const int err = triad__json_parse(path, text, len, root);
+    free(text);
+    return err;
+}
+
+int triad__json_parse(const char *name, const char *text, size_t len, cJSON **root)
+{
+    *root = NULL;
+    if (len == 0)
+        return triad__fail(TRIAD_EFORMAT, "%s: empty file, expected a JSON object", name);
+    if (memchr(text, '\0', len))
+        return triad__fail(TRIAD_EFORMAT, "%s: contains a NUL byte, not JSON text", name);
+    /* cJSON wants a NUL at the end; the copy lets the caller's buffer be any bytes */
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return triad__fail(TRIAD_ENOMEM, "%s: out of memory", name);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    text = copy;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
     if (!j) {
         /* report line and column of where parsing stopped */
-        const size_t stop = end ? (size_t)(end - text) : 0;
+        const size_t stop = end && end >= text ? (size_t)(end - text) : 0;
         size_t line = 1, col = 1;
         for (size_t i = 0; i < stop && i < len; i++) {
             if (text[i] == '\n') {
@@ -56,14 +66,14 @@ int triad__json_load(const char *path, size_t max_bytes, cJSON **root)
             }
         }
         const int truncated = stop >= len;
-        free(text);
-        return triad__fail(TRIAD_EFORMAT, "%s: line %zu column %zu: %s", path, line, col,
+        free(copy);
+        return triad__fail(TRIAD_EFORMAT, "%s: line %zu column %zu: %s", name, line, col,
                            truncated ? "JSON ends early (truncated file?)" : "invalid JSON");
     }
-    free(text);
+    free(copy);
     if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
-        return triad__fail(TRIAD_EFORMAT, "%s: top level is not a JSON object", path);
+        return triad__fail(TRIAD_EFORMAT, "%s: top level is not a JSON object", name);
     }
     *root = j;
     return 0;

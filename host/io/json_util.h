@@ -10,6 +10,9 @@
 
 /* Read a whole JSON file (at most max_bytes) and parse it. *root is freed with cJSON_Delete. */
 int triad__json_load(const char *path, size_t max_bytes, cJSON **root);
+/* Parse len bytes of JSON text (no NUL needed) named name in messages: one object, only white
+ * space after it. Errors name the line and column. */
+int triad__json_parse(const char *name, const char *text, size_t len, cJSON **root);
 
 /* A finite number. Absent: *out = def when !required, else an error.
  * lo/hi bound the value (inclusive unless the *_open flag says otherwise). */
