@@ -375,6 +375,7 @@ typedef struct {
     double first_s, err_new;
     double m2_sum; /* impact error squared in the warned 1-sigma ellipse's metric, summed */
     int m2_n;
+    triad_warning_phase first_phase;
 } warn_log;
 
 static void on_warning(void *user, const triad_warning *w)
@@ -386,6 +387,7 @@ static void on_warning(void *user, const triad_warning *w)
         L->event_id = w->event_id;
         L->track_id = w->track_id;
         L->first_s = w->issued_s;
+        L->first_phase = w->phase;
         L->n_new++;
     } else {
         assert_int_equal(w->event_id, L->event_id);
@@ -547,8 +549,9 @@ static void test_ballistic(void **state)
     }
 }
 
-/* (e) A boost phase (30 m/s^2 for 50 s) before the ballistic arc: BOOST while thrusting, and
- * ballistic (with its warning) only after burnout; the impact prediction as in (d). */
+/* (e) A boost phase (30 m/s^2 for 50 s) before the ballistic arc: BOOST while thrusting, a
+ * "launch detected" NEW (phase boost) during the burn, ballistic only after burnout, one event
+ * throughout; the impact prediction as in (d). */
 static void test_boost_burnout(void **state)
 {
     (void)state;
@@ -556,7 +559,11 @@ static void test_boost_burnout(void **state)
     double classified_s;
     run_missile(300.0, 55.0, 30.0, 50.0, &L, &classified_s, 7);
     assert_true(classified_s > 50.0);
-    assert_true(L.first_s > 50.0);
+    printf("# boost: NEW at %.1f s (burnout at 50 s), phase %s\n", L.first_s,
+           L.first_phase == TRIAD_PHASE_BOOST ? "boost" : "ballistic");
+    assert_true(L.first_s < 50.0);
+    assert_int_equal(L.first_phase, TRIAD_PHASE_BOOST);
+    assert_int_equal(L.last.phase, TRIAD_PHASE_BALLISTIC);
 }
 
 /* (g) One aircraft in clutter: 20 false alarms per look, uniform over 2-80 km, all azimuths,
@@ -873,6 +880,116 @@ static void test_time_window(void **state)
     triad_tracker_destroy(t);
 }
 
+/* ---- (j) order independence ---- */
+typedef struct {
+    int n;
+    triad_warning w[512];
+} warning_list;
+
+static void keep_warning(void *user, const triad_warning *w)
+{
+    warning_list *l = user;
+    if (l->n < 512)
+        l->w[l->n++] = *w;
+}
+
+typedef struct {
+    char site[8];
+    const triad_geodetic *geo;
+    double t;
+    triad_fusion_det d[3];
+    size_t nd;
+} stored_report;
+
+/* Runs the tracker (reorder buffer 1 s) over the reports in the order given by perm. */
+static void run_order(const stored_report *rep, const int *perm, int n, warning_list *out,
+                      size_t *tracks_made)
+{
+    triad_tracker *t = NULL;
+    triad_tracker_cfg cfg = triad_tracker_cfg_default();
+    cfg.reorder_s = 1.0;
+    out->n = 0;
+    assert_int_equal(triad_tracker_create(&t, &cfg, keep_warning, out), 0);
+    uint32_t max_id = 0;
+    for (int i = 0; i < n; i++) {
+        const stored_report *s = &rep[perm[i]];
+        triad_fusion_report r = report(s->site, s->geo, s->t, s->d, s->nd);
+        assert_int_equal(triad_tracker_update(t, &r), 0);
+        size_t m = 0;
+        const triad_track *tr = triad_tracker_tracks(t, &m);
+        for (size_t k = 0; k < m; k++)
+            max_id = tr[k].id > max_id ? tr[k].id : max_id;
+    }
+    assert_int_equal(triad_tracker_flush(t), 0);
+    *tracks_made = max_id;
+    triad_tracker_destroy(t);
+}
+
+/* The same reports (a boosting missile seen by two radars at equal times, with clutter) in
+ * three arrival orders: site A first at every time, site B first, and shuffled within 0.8 s.
+ * The warnings are identical, bit for bit. */
+static void test_order_independent(void **state)
+{
+    (void)state;
+    const noise nz = {.sr = 30.0, .saz_deg = 0.1, .sel_deg = 0.1, .srr = 1.0};
+    const triad_geodetic launch = {.lat_rad = 0.60, .lon_rad = 0.40, .alt_m = 0.0};
+    static const triad_geodetic r1 = {.lat_rad = 0.60 - 60e3 / 6.37e6, .lon_rad = 0.40, .alt_m = 20.0};
+    static const triad_geodetic r2 = {.lat_rad = 0.60 - 80e3 / 6.37e6, .lon_rad = 0.43, .alt_m = 20.0};
+    double x[TRIAD_STATE_DIM];
+    const double p0[3] = {0.0, 0.0, 1.0}, v0[3] = {300.0 * cos(55 * D2R), 0.0, 300.0 * sin(55 * D2R)};
+    state_enu(&launch, p0, v0, x);
+    enum { NT = 160 };
+    static stored_report rep[2 * NT];
+    test_rng rng = {.s = 77};
+    int n = 0;
+    for (int k = 0; k < NT; k++) {
+        if (k > 0) {
+            x[6] = k <= 50 ? 30.0 : 0.0;
+            triad_propagate(k <= 50 ? TRIAD_MOTION_BOOST : TRIAD_MOTION_BALLISTIC, x, 1.0, NULL);
+        }
+        for (int b = 0; b < 2; b++) {
+            stored_report *s = &rep[n++];
+            snprintf(s->site, sizeof s->site, "%s", b ? "r2" : "r1");
+            s->geo = b ? &r2 : &r1;
+            s->t = k; /* equal times at both sites */
+            s->nd = (size_t)measure(s->geo, x, &nz, &rng, 0.5, &s->d[0]);
+            /* a false alarm near the target now and then */
+            if (test_rng_uniform(&rng) < 0.3) {
+                s->d[s->nd] = s->d[0];
+                s->d[s->nd].range_m = 20e3 + 60e3 * test_rng_uniform(&rng);
+                s->d[s->nd].azimuth_deg = 360.0 * test_rng_uniform(&rng);
+                s->d[s->nd].elevation_deg = 1.0 + 5.0 * test_rng_uniform(&rng);
+                s->nd++;
+            }
+        }
+    }
+    static int perm[3][2 * NT];
+    for (int i = 0; i < n; i++) {
+        perm[0][i] = i;                       /* r1 first */
+        perm[1][i] = i ^ 1;                   /* r2 first */
+        perm[2][i] = i;
+    }
+    for (int i = 0; i + 1 < n; i++) /* swaps of neighbours within 0.8 s */
+        if (test_rng_uniform(&rng) < 0.5 && rep[perm[2][i + 1]].t - rep[perm[2][i]].t < 0.8) {
+            int tmp = perm[2][i];
+            perm[2][i] = perm[2][i + 1];
+            perm[2][i + 1] = tmp;
+        }
+    static warning_list out[3];
+    size_t made[3];
+    for (int o = 0; o < 3; o++)
+        run_order(rep, perm[o], n, &out[o], &made[o]);
+    printf("# order independence: %d warnings (%d NEW first at %.0f s), %zu track numbers, in "
+           "each of 3 orders\n", out[0].n, out[0].n ? out[0].w[0].kind == TRIAD_WARNING_NEW : 0,
+           out[0].n ? out[0].w[0].issued_s : NAN, made[0]);
+    assert_true(out[0].n >= 2);
+    for (int o = 1; o < 3; o++) {
+        assert_int_equal(out[o].n, out[0].n);
+        assert_int_equal(made[o], made[0]);
+        assert_memory_equal(out[o].w, out[0].w, (size_t)out[0].n * sizeof out[0].w[0]);
+    }
+}
+
 static void test_reject(void **state)
 {
     (void)state;
@@ -931,6 +1048,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_ballistic),    cmocka_unit_test(test_boost_burnout),
         cmocka_unit_test(test_thrust_again), cmocka_unit_test(test_clutter),
         cmocka_unit_test(test_out_of_order), cmocka_unit_test(test_time_window),
+        cmocka_unit_test(test_order_independent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,6 +25,9 @@
 #define OSPA_CUTOFF_M 10000.0
 #define NEAR_TRUTH_M 10000.0
 #define TABLE_STEP_S 10.0
+/* The tracker's own reorder buffer: reports within 1 s of report time are processed in its
+ * canonical order, whatever order the files or the network gave them in. */
+#define TRACKER_REORDER_S 1.0
 
 static const char usage_text[] =
     "usage: triad fuse --input REPORTS.jsonl [--input MORE.jsonl ...] [--out TRACKS.jsonl]\n"
@@ -610,16 +613,19 @@ static int reorder_push(reorder_buf *b, const triad_dds_report *d)
     return 0;
 }
 
-/* One report through the tracker, its updated confirmed tracks out. 0 or an exit status. */
+/* One report through the tracker (NULL: flush its reorder buffer), its updated confirmed tracks
+ * out. 0 or an exit status. */
 static int live_fuse_one(fuse_ctx *ctx, triad_tracker *tk, const triad_fusion_report *r,
                          const char *out)
 {
-    const int err = triad_tracker_update(tk, r);
+    const int err = r ? triad_tracker_update(tk, r) : triad_tracker_flush(tk);
     if (err == TRIAD_TRACKER_REFUSED)
         return 0; /* named on stderr by the refusal callback, counted in the tracker */
-    if (err)
+    if (err && r)
         return cli_error("fuse", 1, "report of site '%s' at %.6f: %s", r->site_id, r->time_s,
                          triad_errmsg());
+    if (err)
+        return cli_error("fuse", 1, "%s", triad_errmsg());
     size_t ntr = 0;
     const triad_track *trs = triad_tracker_tracks(tk, &ntr);
     for (size_t k = 0; k < ntr; k++) {
@@ -668,7 +674,8 @@ static int fuse_live(const triad_dds_opts *in_opts, fuse_ctx *ctx, const char *o
     int err = triad_dds_listener_create(&l, in_opts);
     if (err)
         return cli_error("fuse", err == TRIAD_EINVAL ? 2 : 1, "--dds-in: %s", triad_errmsg());
-    const triad_tracker_cfg cfg = triad_tracker_cfg_default();
+    triad_tracker_cfg cfg = triad_tracker_cfg_default();
+    cfg.reorder_s = TRACKER_REORDER_S;
     if (triad_tracker_create(&tk, &cfg, on_warning, ctx)) {
         triad_dds_listener_destroy(l);
         return cli_error("fuse", 1, "%s", triad_errmsg());
@@ -709,6 +716,8 @@ static int fuse_live(const triad_dds_opts *in_opts, fuse_ctx *ctx, const char *o
     }
     if (!status)
         status = reorder_release(&b, window_s, true, ctx, tk, out, &fused);
+    if (!status)
+        status = live_fuse_one(ctx, tk, NULL, out);
     if (!status && count > 0 && got < count)
         status = cli_error("fuse", 1, "%ld of %ld reports received before %s", got, count,
                            fuse_stop ? "the interrupt" : "the timeout");
@@ -935,7 +944,8 @@ int cmd_fuse(int argc, char **argv)
             goto done;
         }
     }
-    const triad_tracker_cfg cfg = triad_tracker_cfg_default();
+    triad_tracker_cfg cfg = triad_tracker_cfg_default();
+    cfg.reorder_s = TRACKER_REORDER_S;
     if (triad_tracker_create(&tk, &cfg, on_warning, &ctx)) {
         status = cli_error("fuse", 1, "%s", triad_errmsg());
         goto done;
@@ -947,10 +957,11 @@ int cmd_fuse(int argc, char **argv)
     if (have_truth && in.n) /* table on round times since the scenario's start */
         next_sample = truth.start_t +
                       ceil((in.v[0].r.time_s - truth.start_t) / TABLE_STEP_S) * TABLE_STEP_S;
-    for (size_t i = 0; i < in.n; i++) {
-        const triad_fusion_report *r = &in.v[i].r;
+    for (size_t i = 0; i < in.n + 1 && in.n; i++) {
+        /* the last round flushes the tracker's reorder buffer */
+        const triad_fusion_report *r = &in.v[i < in.n ? i : in.n - 1].r;
         const double a = now_s();
-        const int err = triad_tracker_update(tk, r);
+        const int err = i < in.n ? triad_tracker_update(tk, r) : triad_tracker_flush(tk);
         const double dt = now_s() - a;
         t_sum += dt;
         t_max = fmax(t_max, dt);
@@ -986,6 +997,8 @@ int cmd_fuse(int argc, char **argv)
         }
         /* OSPA on round times, with the tracks as they are after the last report before it */
         const double tnext = i + 1 < in.n ? in.v[i + 1].r.time_s : INFINITY;
+        if (i == in.n)
+            break;
         /* not across a gap of more than a minute (a report with a wild time): bounded work */
         while (have_truth && next_sample <= tnext && next_sample >= r->time_s - 1e-9 &&
                next_sample <= r->time_s + 60.0 && isfinite(tnext)) {

@@ -231,10 +231,16 @@ static double altitude(const double x[N])
 double triad_propagate_to_altitude(double x[TRIAD_STATE_DIM], double alt_m, int backward,
                                    double max_s)
 {
+    return triad_propagate_model_to_altitude(TRIAD_MOTION_BALLISTIC, x, alt_m, backward, max_s);
+}
+
+double triad_propagate_model_to_altitude(triad_motion model, double x[TRIAD_STATE_DIM],
+                                         double alt_m, int backward, double max_s)
+{
     for (int i = 0; i < 6; i++)
         if (!isfinite(x[i]))
             return NAN;
-    if (!(max_s > 0.0) || !isfinite(max_s) || !isfinite(alt_m))
+    if (!(max_s > 0.0) || !(max_s <= TRIAD_PROPAGATE_MAX_S) || !isfinite(alt_m))
         return NAN;
     const double sign = backward ? -1.0 : 1.0;
     const double coarse_s = 5.0; /* shorter than any excursion across alt_m we must not miss */
@@ -248,7 +254,7 @@ double triad_propagate_to_altitude(double x[TRIAD_STATE_DIM], double alt_m, int 
         const double h = fmin(coarse_s, max_s - t);
         double next[N];
         memcpy(next, cur, sizeof next);
-        rk4(TRIAD_MOTION_BALLISTIC, next, sign * h, NULL);
+        rk4(model, next, sign * h, NULL);
         const double d1 = altitude(next) - alt_m;
         if (!isfinite(d1))
             return NAN;
@@ -259,7 +265,7 @@ double triad_propagate_to_altitude(double x[TRIAD_STATE_DIM], double alt_m, int 
                 const double mid = 0.5 * (lo + hi);
                 double m[N];
                 memcpy(m, cur, sizeof m);
-                rk4(TRIAD_MOTION_BALLISTIC, m, sign * mid, NULL);
+                rk4(model, m, sign * mid, NULL);
                 const double dm = altitude(m) - alt_m;
                 if ((dm > 0.0) == (d0 > 0.0) && dm != 0.0)
                     lo = mid;
@@ -268,7 +274,7 @@ double triad_propagate_to_altitude(double x[TRIAD_STATE_DIM], double alt_m, int 
             }
             double best[N]; /* at hi: on (or just past) the crossing */
             memcpy(best, cur, sizeof best);
-            rk4(TRIAD_MOTION_BALLISTIC, best, sign * hi, NULL);
+            rk4(model, best, sign * hi, NULL);
             memcpy(x, best, sizeof best);
             return sign * (t + hi);
         }

@@ -45,5 +45,8 @@ void triad_process_noise(triad_motion model, double dt, double q, double q_thrus
  * max_s. x is updated to the crossing state. */
 double triad_propagate_to_altitude(double x[TRIAD_STATE_DIM], double alt_m, int backward,
                                    double max_s);
+/* The same under any model (BOOST: flying a boost back to the pad). max_s <= the horizon. */
+double triad_propagate_model_to_altitude(triad_motion model, double x[TRIAD_STATE_DIM],
+                                         double alt_m, int backward, double max_s);
 
 #endif

@@ -85,6 +85,11 @@ typedef struct {
 } site_clock;
 
 typedef struct {
+    triad_fusion_report r; /* r.dets points at dets */
+    triad_fusion_det *dets;
+} pending_report;
+
+typedef struct {
     triad_track pub;
     double created_s, last_hit_s;
     uint32_t look_hist; /* bit 0: the latest look; 1 = hit */
@@ -116,6 +121,8 @@ struct triad_tracker {
     site_clock run_sites[8]; /* the distinct sites among them (first 8) */
     size_t n_run_sites;
     triad_tracker_stats stats;
+    pending_report *pending; /* cfg.reorder_s > 0: held, in canonical order */
+    size_t n_pending, pending_cap;
     /* per-update scratch, grown as needed */
     double *cost;
     int *row_to_col;
@@ -140,6 +147,7 @@ triad_tracker_cfg triad_tracker_cfg_default(void)
         .max_behind_s = 60.0,
         .max_site_behind_s = 5.0,
         .reanchor_reports = 20,
+        .reorder_s = 0.0,
     };
     return c;
 }
@@ -212,6 +220,9 @@ int triad_tracker_create(triad_tracker **out, const triad_tracker_cfg *cfg,
     if (c.reanchor_reports < 1)
         return triad__fail(TRIAD_EINVAL, "tracker: reanchor_reports %d must be >= 1",
                            c.reanchor_reports);
+    if (!(c.reorder_s >= 0.0 && c.reorder_s <= c.max_behind_s))
+        return triad__fail(TRIAD_EINVAL, "tracker: reorder_s %g must be in [0, max_behind_s %g]",
+                           c.reorder_s, c.max_behind_s);
     triad_tracker *t = calloc(1, sizeof *t);
     if (!t)
         return triad__fail(TRIAD_ENOMEM, "tracker: out of memory");
@@ -237,6 +248,9 @@ void triad_tracker_destroy(triad_tracker *t)
     free(t->row_to_col);
     free(t->det_used);
     free(t->sites);
+    for (size_t i = 0; i < t->n_pending; i++)
+        free(t->pending[i].dets);
+    free(t->pending);
     free(t);
 }
 
@@ -622,10 +636,10 @@ static void manage_model(const triad_tracker_cfg *c, trk *k, double d2)
     }
 }
 
-static void delete_track(triad_tracker *t, trk *k, double now_s)
+static void delete_track(triad_tracker *t, trk *k, double now_s, triad_cancel_reason why)
 {
     k->pub.status = TRIAD_TRACK_DELETED;
-    triad__warning_cancel(&k->warn, k->pub.id, now_s, t->on_warning, t->user);
+    triad__warning_cancel(&k->warn, k->pub.id, now_s, why, t->on_warning, t->user);
 }
 
 static int start_track(triad_tracker *t, const triad_fusion_report *r, const double site_ecef[3],
@@ -729,6 +743,136 @@ static void widen_for_thrust(trk *k, double now_s)
     p->p[6][6] = BOOST_THRUST_SIGMA * BOOST_THRUST_SIGMA + a0 * a0;
 }
 
+/* Past the limit a track may coast without hits: its event's end for a warned track, else
+ * delete_age_s. */
+static int past_coasting_limit(const triad_tracker_cfg *c, const trk *k, double now_s)
+{
+    return k->warn.active ? triad__warning_over(&k->warn, now_s)
+                          : now_s - k->last_hit_s > c->delete_age_s;
+}
+
+/* Inverse of a symmetric positive definite n x n (n <= 7) by Cholesky; 0 or -1. */
+static int spd_inv(int n, const double a[N][N], double inv[N][N])
+{
+    double l[N][N] = {{0}};
+    for (int j = 0; j < n; j++) {
+        double d = a[j][j];
+        for (int k = 0; k < j; k++)
+            d -= l[j][k] * l[j][k];
+        if (!(d > 0.0))
+            return -1;
+        l[j][j] = sqrt(d);
+        for (int i = j + 1; i < n; i++) {
+            double s = 0.5 * (a[i][j] + a[j][i]);
+            for (int k = 0; k < j; k++)
+                s -= l[i][k] * l[j][k];
+            l[i][j] = s / l[j][j];
+        }
+    }
+    for (int c = 0; c < n; c++) {
+        double y[N], x[N];
+        for (int i = 0; i < n; i++) {
+            double s = i == c ? 1.0 : 0.0;
+            for (int k = 0; k < i; k++)
+                s -= l[i][k] * y[k];
+            y[i] = s / l[i][i];
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            double s = y[i];
+            for (int k = i + 1; k < n; k++)
+                s -= l[k][i] * x[k];
+            x[i] = s / l[i][i];
+        }
+        for (int i = 0; i < n; i++)
+            inv[i][c] = x[i];
+    }
+    return 0;
+}
+
+#define MERGE_D2 27.86 /* chi-square, 6 dof, 0.9999: the same object beyond reasonable doubt */
+
+/* Track-to-track: two live confirmed tracks of which one is a BOOST or BALLISTIC (or warned)
+ * track, whose (position, velocity) agree within MERGE_D2 under the sum of their covariances,
+ * are one object. The older number survives with its warning; the younger one's state is fused
+ * into it as a measurement (H = [I 0]) and it is dropped; a warning only the younger one had
+ * moves to the survivor (same event id), a second warning ends (CANCEL duplicate). */
+static void merge_duplicates(triad_tracker *t, double now_s)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        trk *a = &t->trk[i];
+        if (a->pub.status != TRIAD_TRACK_CONFIRMED)
+            continue;
+        for (size_t j = 0; j < t->n; j++) {
+            trk *b = &t->trk[j];
+            if (j == i || b->pub.status != TRIAD_TRACK_CONFIRMED || b->pub.id < a->pub.id)
+                continue;
+            const int a_missile = a->pub.model != TRIAD_MOTION_CV || a->warn.active;
+            const int b_missile = b->pub.model != TRIAD_MOTION_CV || b->warn.active;
+            if (!a_missile && !b_missile)
+                continue;
+            if (a->pub.time_s != b->pub.time_s)
+                continue;
+            double s[N][N], si[N][N], y[6];
+            for (int r = 0; r < 6; r++) {
+                y[r] = b->pub.x[r] - a->pub.x[r];
+                for (int q = 0; q < 6; q++)
+                    s[r][q] = a->pub.p[r][q] + b->pub.p[r][q];
+            }
+            if (spd_inv(6, s, si))
+                continue;
+            double d2 = 0.0;
+            for (int r = 0; r < 6; r++)
+                for (int q = 0; q < 6; q++)
+                    d2 += y[r] * si[r][q] * y[q];
+            if (!(d2 < MERGE_D2))
+                continue;
+            /* K = Pa[:, 0:6] S^-1; x += K y; P -= K Pa[0:6, :] */
+            double kg[N][6], pa[N][N];
+            memcpy(pa, a->pub.p, sizeof pa);
+            for (int r = 0; r < N; r++)
+                for (int q = 0; q < 6; q++) {
+                    double v = 0.0;
+                    for (int m = 0; m < 6; m++)
+                        v += pa[r][m] * si[m][q];
+                    kg[r][q] = v;
+                }
+            for (int r = 0; r < N; r++) {
+                double dx = 0.0;
+                for (int q = 0; q < 6; q++)
+                    dx += kg[r][q] * y[q];
+                a->pub.x[r] += dx;
+                for (int q = 0; q < N; q++) {
+                    double v = 0.0;
+                    for (int m = 0; m < 6; m++)
+                        v += kg[r][m] * pa[m][q];
+                    a->pub.p[r][q] = pa[r][q] - v;
+                }
+            }
+            symmetrize(a->pub.p);
+            if (a->pub.model == TRIAD_MOTION_CV) { /* the younger one knew it was a missile */
+                a->pub.model = b->pub.model;
+                a->pub.ballistic = b->pub.ballistic;
+            }
+            if (a->pub.model != TRIAD_MOTION_BOOST)
+                decouple_thrust(&a->pub);
+            triad_ecef_to_geo(a->pub.x, &a->pub.position);
+            a->last_hit_s = fmax(a->last_hit_s, b->last_hit_s);
+            a->pub.hits += b->pub.hits;
+            a->pub.misses = a->pub.misses < b->pub.misses ? a->pub.misses : b->pub.misses;
+            for (size_t q = 0; q < b->pub.num_sites; q++)
+                add_site(&a->pub, b->pub.sites[q]);
+            if (b->warn.active && !a->warn.active)
+                a->warn = b->warn; /* the event goes on under the surviving number */
+            else
+                triad__warning_cancel(&b->warn, b->pub.id, now_s, TRIAD_CANCEL_DUPLICATE,
+                                      t->on_warning, t->user);
+            b->warn.active = 0;
+            b->pub.status = TRIAD_TRACK_DELETED;
+            t->stats.merges++;
+        }
+    }
+}
+
 static site_clock *find_site_clock(triad_tracker *t, const triad_fusion_report *r)
 {
     for (size_t i = 0; i < t->n_sites; i++)
@@ -781,7 +925,8 @@ static int note_site_time(triad_tracker *t, const triad_fusion_report *r)
     return 0;
 }
 
-static void delete_track(triad_tracker *t, trk *k, double now_s);
+static void delete_track(triad_tracker *t, trk *k, double now_s, triad_cancel_reason why);
+static int release(triad_tracker *t, double limit_s);
 
 /* The time plausibility gate of triad_tracker_update: 0 to go on, TRIAD_TRACKER_REFUSED, or a
  * negative triad_err. */
@@ -816,10 +961,14 @@ static int admit_time(triad_tracker *t, const triad_fusion_report *r)
             supporters += t->clock_s - t->sites[k].last_s <= c->max_ahead_s;
         if (t->refused_run < c->reanchor_reports && t->n_run_sites <= supporters)
             return TRIAD_TRACKER_REFUSED;
-        /* The refused agree with each other and nothing else came: the clock was the odd one. */
+        /* The refused agree with each other and nothing else came: the clock was the odd one.
+         * What the old clock admitted is processed first, then its tracks end. */
+        int frc = release(t, INFINITY);
+        if (frc)
+            return frc;
         for (size_t i = 0; i < t->n; i++)
             if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
-                delete_track(t, &t->trk[i], t->clock_s);
+                delete_track(t, &t->trk[i], t->clock_s, TRIAD_CANCEL_RESET);
         t->n_sites = 0;
         t->clock_s = NAN;
         t->stats.reanchors++;
@@ -829,27 +978,9 @@ static int admit_time(triad_tracker *t, const triad_fusion_report *r)
     return note_site_time(t, r);
 }
 
-int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
+/* One report through association, filtering, deletion, merging and warnings. */
+static int process_report(triad_tracker *t, const triad_fusion_report *r)
 {
-    if (!t || !r)
-        return triad__fail(TRIAD_EINVAL, "tracker: NULL tracker or report");
-    if (r->num_dets && !r->dets)
-        return triad__fail(TRIAD_EINVAL,
-                           "tracker: report from %.64s has %zu detections and no array", r->site_id,
-                           r->num_dets);
-    if (!isfinite(r->time_s))
-        return triad__fail(TRIAD_EINVAL, "tracker: report from %.64s: time_s %g is not finite",
-                           r->site_id, r->time_s);
-    for (size_t j = 0; j < r->num_dets; j++) {
-        const triad_fusion_det *d = &r->dets[j];
-        if (!isfinite(d->range_m) || !(d->range_m > 0.0) || !isfinite(d->azimuth_deg) ||
-            !isfinite(d->elevation_deg) || !isfinite(d->range_rate_mps))
-            return triad__fail(TRIAD_EINVAL,
-                               "tracker: report from %.64s: detection %zu has a bad range %g, "
-                               "azimuth %g, elevation %g or range rate %g",
-                               r->site_id, j, d->range_m, d->azimuth_deg, d->elevation_deg,
-                               d->range_rate_mps);
-    }
     const triad_tracker_cfg *c = &t->cfg;
 
     /* Tracks deleted by the previous update have been shown once: drop them. */
@@ -858,11 +989,7 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
         if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
             t->trk[w++] = t->trk[i];
     t->n = w;
-
-    int rc = admit_time(t, r);
-    if (rc)
-        return rc;
-
+    int rc = 0;
     size_t nt = t->n, nd = r->num_dets;
     rc = grow((void **)&t->cost, &t->cost_cap, nt * nd + 1, sizeof *t->cost);
     if (!rc)
@@ -879,16 +1006,23 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
     long steps = 0;
     for (size_t i = 0; i < nt; i++) {
         t->row_to_col[i] = -1;
-        if (t->trk[i].pub.status == TRIAD_TRACK_DELETED ||
-            r->time_s - t->trk[i].last_hit_s > c->delete_age_s) {
+        trk *ki = &t->trk[i];
+        if (ki->pub.status == TRIAD_TRACK_DELETED || past_coasting_limit(c, ki, r->time_s)) {
             /* past its coasting limit (or deleted by a re-anchor): deleted, not predicted */
-            if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
-                delete_track(t, &t->trk[i], r->time_s);
+            if (ki->pub.status != TRIAD_TRACK_DELETED)
+                delete_track(t, ki, r->time_s, TRIAD_CANCEL_IMPACT_PASSED);
             for (size_t j = 0; j < nd; j++)
                 t->cost[i * nd + j] = TRIAD_ASSIGN_FORBIDDEN;
             continue;
         }
-        steps += predict(c, &t->trk[i].pub, r->time_s);
+        if (ki->warn.active && ki->pub.model == TRIAD_MOTION_BOOST &&
+            r->time_s - ki->last_hit_s > c->delete_age_s) {
+            /* a warned boost track lost for long: coast on as burnt out (free flight) */
+            ki->pub.model = TRIAD_MOTION_BALLISTIC;
+            ki->pub.ballistic = 1;
+            decouple_thrust(&ki->pub);
+        }
+        steps += predict(c, &ki->pub, r->time_s);
         triad_ecef_to_geo(t->trk[i].pub.x, &t->trk[i].pub.position);
         int gated = gate_row(t, r, site_ecef, i);
         if (!gated && nd && t->trk[i].pub.model != TRIAD_MOTION_CV && t->trk[i].pub.misses >= 1) {
@@ -950,14 +1084,18 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
         triad_track *p = &k->pub;
         if (p->status == TRIAD_TRACK_DELETED)
             continue;
-        int dead =
-            (int)p->misses >= c->delete_misses || r->time_s - k->last_hit_s > c->delete_age_s;
+        /* A warned track coasts on (misses, coverage gaps, handovers) until its event is over:
+         * a warning is cancelled on evidence, never because the radars lost it. */
+        int dead = k->warn.active ? triad__warning_over(&k->warn, r->time_s)
+                                  : (int)p->misses >= c->delete_misses ||
+                                        r->time_s - k->last_hit_s > c->delete_age_s;
         /* One-shot M of N: still tentative after N looks (record_look confirms) -> gone. */
         if (p->status == TRIAD_TRACK_TENTATIVE && k->looks >= c->confirm_n)
             dead = 1;
         if (dead)
-            delete_track(t, k, r->time_s);
+            delete_track(t, k, r->time_s, TRIAD_CANCEL_IMPACT_PASSED);
     }
+    merge_duplicates(t, r->time_s);
 
     /* New tentative tracks from detections outside every gate. */
     for (size_t j = 0; j < nd; j++)
@@ -980,6 +1118,94 @@ int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
                             t->on_warning, t->user);
     }
     return 0;
+}
+
+/* The canonical order of buffered reports: time, then site, radar, then content, so that the
+ * same reports in any arrival order are processed alike. */
+static int report_cmp(const pending_report *a, const pending_report *b)
+{
+    if (a->r.time_s != b->r.time_s)
+        return a->r.time_s < b->r.time_s ? -1 : 1;
+    int c = strncmp(a->r.site_id, b->r.site_id, sizeof a->r.site_id);
+    if (c)
+        return c;
+    if (a->r.radar_id != b->r.radar_id)
+        return a->r.radar_id < b->r.radar_id ? -1 : 1;
+    if (a->r.num_dets != b->r.num_dets)
+        return a->r.num_dets < b->r.num_dets ? -1 : 1;
+    return a->r.num_dets ? memcmp(a->dets, b->dets, a->r.num_dets * sizeof *a->dets) : 0;
+}
+
+/* Process the buffered reports up to time limit_s (all: INFINITY), in canonical order. */
+static int release(triad_tracker *t, double limit_s)
+{
+    size_t i = 0;
+    int rc = 0;
+    for (; i < t->n_pending && !rc && t->pending[i].r.time_s <= limit_s; i++) {
+        rc = process_report(t, &t->pending[i].r);
+        free(t->pending[i].dets);
+    }
+    for (size_t k = i; rc && k < t->n_pending; k++) /* on error: drop the rest too */
+        free(t->pending[k].dets);
+    if (rc)
+        i = t->n_pending;
+    memmove(t->pending, t->pending + i, (t->n_pending - i) * sizeof *t->pending);
+    t->n_pending -= i;
+    return rc;
+}
+
+int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r)
+{
+    if (!t || !r)
+        return triad__fail(TRIAD_EINVAL, "tracker: NULL tracker or report");
+    if (r->num_dets && !r->dets)
+        return triad__fail(TRIAD_EINVAL,
+                           "tracker: report from %.64s has %zu detections and no array", r->site_id,
+                           r->num_dets);
+    if (!isfinite(r->time_s))
+        return triad__fail(TRIAD_EINVAL, "tracker: report from %.64s: time_s %g is not finite",
+                           r->site_id, r->time_s);
+    for (size_t j = 0; j < r->num_dets; j++) {
+        const triad_fusion_det *d = &r->dets[j];
+        if (!isfinite(d->range_m) || !(d->range_m > 0.0) || !isfinite(d->azimuth_deg) ||
+            !isfinite(d->elevation_deg) || !isfinite(d->range_rate_mps))
+            return triad__fail(TRIAD_EINVAL,
+                               "tracker: report from %.64s: detection %zu has a bad range %g, "
+                               "azimuth %g, elevation %g or range rate %g",
+                               r->site_id, j, d->range_m, d->azimuth_deg, d->elevation_deg,
+                               d->range_rate_mps);
+    }
+    int rc = admit_time(t, r);
+    if (rc)
+        return rc;
+    if (!(t->cfg.reorder_s > 0.0))
+        return process_report(t, r);
+    rc = grow((void **)&t->pending, &t->pending_cap, t->n_pending + 1, sizeof *t->pending);
+    if (rc)
+        return rc;
+    pending_report e = {.r = *r, .dets = NULL};
+    if (r->num_dets) {
+        e.dets = malloc(r->num_dets * sizeof *e.dets);
+        if (!e.dets)
+            return triad__fail(TRIAD_ENOMEM, "tracker: out of memory (%zu detections)",
+                               r->num_dets);
+        memcpy(e.dets, r->dets, r->num_dets * sizeof *e.dets);
+    }
+    e.r.dets = e.dets;
+    size_t k = t->n_pending;
+    while (k > 0 && report_cmp(&t->pending[k - 1], &e) > 0)
+        k--;
+    memmove(t->pending + k + 1, t->pending + k, (t->n_pending - k) * sizeof *t->pending);
+    t->pending[k] = e;
+    t->n_pending++;
+    return release(t, t->clock_s - t->cfg.reorder_s);
+}
+
+int triad_tracker_flush(triad_tracker *t)
+{
+    if (!t)
+        return triad__fail(TRIAD_EINVAL, "tracker: NULL tracker");
+    return release(t, INFINITY);
 }
 
 const triad_track *triad_tracker_tracks(const triad_tracker *t, size_t *count)

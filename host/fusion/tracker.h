@@ -49,10 +49,26 @@ typedef struct {
     double semi_major_m, semi_minor_m, orientation_deg;
 } triad_ellipse;
 
+/* The phase a warning was issued in: during boost ("launch detected": the impact is a wide
+ * footprint from burnout-now to a longer burn) or after burnout (ballistic prediction). */
+typedef enum { TRIAD_PHASE_BOOST = 0, TRIAD_PHASE_BALLISTIC } triad_warning_phase;
+
+/* Why a warning was cancelled: only on evidence, never because coverage was lost. */
+typedef enum {
+    TRIAD_CANCEL_NONE = 0,
+    TRIAD_CANCEL_IMPACT_PASSED, /* the predicted impact time has passed: the event is over */
+    TRIAD_CANCEL_NOT_BALLISTIC, /* thrusting on long after burnout (a manoeuvre, not a missile
+                                   in free flight) */
+    TRIAD_CANCEL_RESET,         /* the tracker's clock was re-anchored (tracker.h) */
+    TRIAD_CANCEL_DUPLICATE      /* two warned tracks were one object: the younger event ends */
+} triad_cancel_reason;
+
 typedef struct {
     uint64_t event_id;
     uint32_t version;         /* 1 for NEW, +1 per UPDATE and for the CANCEL */
     triad_warning_kind kind;
+    triad_warning_phase phase;
+    triad_cancel_reason cancel_reason; /* CANCEL only */
     uint32_t track_id;
     double issued_s;
     double launch_time_s, impact_time_s;
@@ -78,6 +94,11 @@ typedef struct {
                                    accepted between, from more sites than agree with the clock
                                    or this many of them: the clock was wrong (a bad first
                                    report, a new session): re-anchor to them */
+    double reorder_s;           /* > 0: reports are held this long (of report time, behind the
+                                   newest) and processed in a canonical order (time, site,
+                                   radar, content), so that the same reports in any arrival
+                                   order give the same tracks and warnings; call
+                                   triad_tracker_flush at the end. 0: processed at once */
 } triad_tracker_cfg;
 
 triad_tracker_cfg triad_tracker_cfg_default(void);
@@ -105,6 +126,7 @@ typedef struct {
     uint64_t accepted;
     uint64_t refused[TRIAD_REFUSED_NUM];
     uint64_t reanchors;
+    uint64_t merges;                /* duplicate tracks fused into an older one */
     uint64_t propagation_steps;     /* RK4 steps of every track prediction, in all */
     long max_steps_one_update;      /* the most in one update (the bound is tested) */
     double clock_s;                 /* latest accepted report time (NAN before the first) */
@@ -122,6 +144,9 @@ int triad_tracker_create(triad_tracker **t, const triad_tracker_cfg *cfg, triad_
  * one update costs at most tracks x ceil((max_ahead_s + max_behind_s) /
  * TRIAD_PROPAGATE_MIN_STEP_S) RK4 steps of prediction plus one warning evaluation per track. */
 int triad_tracker_update(triad_tracker *t, const triad_fusion_report *r);
+/* Process every report still held by the reorder buffer (cfg.reorder_s). 0 or a negative
+ * triad_err. */
+int triad_tracker_flush(triad_tracker *t);
 /* The current tracks (confirmed and tentative); valid until the next update. */
 const triad_track *triad_tracker_tracks(const triad_tracker *t, size_t *count);
 void triad_tracker_destroy(triad_tracker *t);

@@ -338,12 +338,17 @@ int triad__fjsonl_write_warning(FILE *f, const triad_warning *w)
     static const char *const kinds[] = {"NEW", "UPDATE", "CANCEL"};
     char utc[64];
     triad__format_utc(w->issued_s, utc, sizeof utc);
+    static const char *const reasons[] = {"", "impact_passed", "not_ballistic", "reset",
+                                          "duplicate"};
     fprintf(f,
             "{\"type\":\"warning\",\"event_id\":%llu,\"version\":%u,\"kind\":\"%s\","
-            "\"track_id\":%u,\"issued_s\":%.6f,\"issued_utc\":\"%s\"",
+            "\"track_id\":%u,\"issued_s\":%.6f,\"issued_utc\":\"%s\",\"phase\":\"%s\"",
             (unsigned long long)w->event_id, w->version,
             (unsigned)w->kind <= TRIAD_WARNING_CANCEL ? kinds[w->kind] : "?", w->track_id,
-            w->issued_s, utc);
+            w->issued_s, utc, w->phase == TRIAD_PHASE_BOOST ? "boost" : "ballistic");
+    if (w->kind == TRIAD_WARNING_CANCEL && (unsigned)w->cancel_reason <= TRIAD_CANCEL_DUPLICATE &&
+        w->cancel_reason != TRIAD_CANCEL_NONE)
+        fprintf(f, ",\"reason\":\"%s\"", reasons[w->cancel_reason]);
     /* a CANCEL knows no launch or impact point: those fields are left out, not zero */
     if (w->kind != TRIAD_WARNING_CANCEL) {
         fputc(',', f);

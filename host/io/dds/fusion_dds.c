@@ -298,6 +298,8 @@ int triad_fdds_pub_warning(triad_fdds_pub *p, const triad_warning *w)
              &w->launch_ellipse);
     point_to(&m.impact, &w->impact, w->impact_time_s, w->impact_time_sigma_s,
              &w->impact_ellipse);
+    m.phase = w->phase == TRIAD_PHASE_BOOST ? triad_PHASE_BOOST : triad_PHASE_BALLISTIC;
+    m.cancel_reason = (triad_CancelReason)w->cancel_reason; /* the same order (idl) */
     /* a CANCEL stays the instance's last sample: late joiners learn the event is over */
     const dds_return_t rc = dds_write(p->warning_writer, &m);
     return rc < 0 ? write_fail(rc, "warning", (unsigned long long)w->event_id) : 0;
@@ -448,6 +450,10 @@ static void warning_from(const triad_Warning *m, triad_warning *w)
                &w->launch_ellipse);
     point_from(&m->impact, &w->impact, &w->impact_time_s, &w->impact_time_sigma_s,
                &w->impact_ellipse);
+    w->phase = m->phase == triad_PHASE_BOOST ? TRIAD_PHASE_BOOST : TRIAD_PHASE_BALLISTIC;
+    w->cancel_reason = (unsigned)m->cancel_reason <= TRIAD_CANCEL_DUPLICATE
+                           ? (triad_cancel_reason)m->cancel_reason
+                           : TRIAD_CANCEL_NONE;
 }
 
 static int by_time(const void *a, const void *b)
