@@ -491,6 +491,83 @@ static void test_random_vs_reference(void **state)
     free(rd);
 }
 
+/* ---- 1b: other window shapes and ranks, on a map whose noise level changes ------------- */
+
+/* Noise scaled per range bin (a 12 dB step at n/2 and a slow ramp) and a clutter band at zero
+ * Doppler (a return constant across pulses), so that the fast paths' local levels and bounds
+ * meet steps and strong regions; the targets of fill_cpi on top. */
+static void fill_cpi_uneven(float *raw, size_t n, size_t p, test_rng *rng, const target *t,
+                            size_t nt)
+{
+    fill_cpi(raw, n, p, rng, t, nt);
+    for (size_t m = 0; m < p; m++)
+        for (size_t r = 0; r < n; r++) {
+            const double gain = (r >= n / 2 ? 4.0 : 1.0) * (1.0 + (double)r / (double)n);
+            float *x = raw + 2 * (m * n + r);
+            x[0] = (float)(x[0] * gain);
+            x[1] = (float)(x[1] * gain);
+            if (r >= 40 && r < 70) /* clutter: 20 dB over the noise, zero Doppler */
+                x[0] += 10.0f;
+        }
+}
+
+static void test_shapes_vs_reference(void **state)
+{
+    (void)state;
+    const size_t n = 301, p = 15;
+    /* guard range/Doppler, train range/Doppler, OS rank fraction */
+    const struct { int g, gd, t, td; double frac; } shapes[] = {
+        {0, 0, 3, 1, 0.5}, {1, 0, 4, 0, 0.9}, {3, 2, 10, 3, 0.75}, {2, 1, 6, 2, 0.1},
+        {0, 1, 2, 2, 1.0}, {5, 1, 1, 3, 0.3},
+    };
+    float *raw = malloc(2 * n * p * sizeof *raw);
+    triad_detection *dets = malloc(MAX_DETS * sizeof *dets);
+    ref_det *rd = malloc(MAX_DETS * sizeof *rd);
+    assert_true(raw && dets && rd);
+    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+        for (int v = 0; v < 4; v++) {
+            triad_cfar_cfg f = cfar_cfg(variants[v], 1e-3);
+            f.guard_range = shapes[sh].g;
+            f.guard_doppler = shapes[sh].gd;
+            f.train_range = shapes[sh].t;
+            f.train_doppler = shapes[sh].td;
+            f.os_rank_fraction = shapes[sh].frac;
+            triad_chain *chain = make_chain(n, p, &f, 1 + (int)(sh + (size_t)v) % 2);
+            ref_cfar R;
+            ref_init(&R, n, p, &f);
+            test_rng rng = {.s = 5000 + 10 * (uint64_t)sh + (uint64_t)v};
+            tally tl = {0};
+            for (int cpi = 0; cpi < 3; cpi++) {
+                target t[8];
+                size_t nt = 0;
+                for (; nt < 6; nt++) {
+                    t[nt].range = (size_t)(test_rng_uniform(&rng) * (double)n);
+                    t[nt].row = floor(test_rng_uniform(&rng) * (double)p);
+                    t[nt].snr_db = 10.0 + 30.0 * test_rng_uniform(&rng);
+                }
+                t[nt++] = (target){2.0, 0, 30.0};
+                t[nt++] = (target){12.0, n - 1, 30.0};
+                fill_cpi_uneven(raw, n, p, &rng, t, nt);
+                triad_chain_stats st;
+                assert_int_equal(triad_chain_execute(chain, raw, (uint64_t)cpi, dets, &st), 0);
+                check_cpi(&R, chain, dets, &st, rd, &tl);
+            }
+            print_message("  %s guard %d/%d train %d/%d rank %.2f: %zu of %zu CPIs compared, "
+                          "%zu cells above, %zu detections\n",
+                          triad_cfar_name(variants[v]), f.guard_range, f.guard_doppler,
+                          f.train_range, f.train_doppler, f.os_rank_fraction, tl.decided,
+                          tl.cpis, tl.above, tl.groups);
+            assert_true(tl.decided >= 2);
+            assert_true(tl.above > 0);
+            ref_free(&R);
+            triad_chain_destroy(chain);
+        }
+    }
+    free(raw);
+    free(dets);
+    free(rd);
+}
+
 /* ---- 2: precision next to an 80 dB echo ------------------------------------------------- */
 
 static void test_strong_target_precision(void **state)
@@ -671,6 +748,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_vs_reference),
+        cmocka_unit_test(test_shapes_vs_reference),
         cmocka_unit_test(test_strong_target_precision),
         cmocka_unit_test(test_edges_and_wrap),
         cmocka_unit_test(test_false_alarm_rate),

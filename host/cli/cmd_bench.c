@@ -73,6 +73,13 @@ static const workload workloads[] = {
 };
 enum { NUM_WORKLOADS = sizeof workloads / sizeof workloads[0] };
 
+/* Shapes named on the command line (--workload CxPxN[/L]): for tables of time against N, P
+ * and C. L defaults to N/8, the proportion of M. */
+enum { MAX_CUSTOM = 32, MAX_LOADS = NUM_WORKLOADS + MAX_CUSTOM };
+static workload custom[MAX_CUSTOM];
+static char custom_names[MAX_CUSTOM][48];
+static size_t num_custom;
+
 /* On an OpenCL device that is a CPU (PoCL), workloads above this many samples per CPI run only
  * when named: --workload all stays within a few minutes there. */
 #define CPU_DEVICE_MAX_SAMPLES 3000000.0
@@ -80,7 +87,7 @@ enum { NUM_WORKLOADS = sizeof workloads / sizeof workloads[0] };
 enum { DISTINCT_CPIS = 4, MAX_BACKENDS = 2 };
 
 static const char usage_text[] =
-    "usage: triad bench [--workload NAME[,NAME...]|all] [--backend fftw|opencl|auto|all]\n"
+    "usage: triad bench [--workload NAME|CxPxN[/L][,...]|all] [--backend fftw|opencl|auto|all]\n"
     "                   [--cpis K] [--warmup W] [--datatype ci16_le|cf32_le] [--json FILE]\n"
     "                   [--plot FILE.png] [--list] [processing options]\n"
     "  times the chain per CPI (median and p99 after warm-up) on seeded simulated data with\n"
@@ -774,10 +781,10 @@ static int write_json(const char *path, const machine *m, const triad_chain_cfg 
 /* Throughput per workload (groups) and backend (series), the floor as a marker. */
 static int write_plot(const char *path, const machine *m, const result *res, size_t nres)
 {
-    const char *gname[NUM_WORKLOADS], *gnote[NUM_WORKLOADS], *sname[MAX_BACKENDS];
-    char notes[NUM_WORKLOADS][40], labels[NUM_WORKLOADS * MAX_BACKENDS][16];
-    double val[NUM_WORKLOADS * MAX_BACKENDS], mark[NUM_WORKLOADS * MAX_BACKENDS];
-    const char *lab[NUM_WORKLOADS * MAX_BACKENDS];
+    const char *gname[MAX_LOADS], *gnote[MAX_LOADS], *sname[MAX_BACKENDS];
+    char notes[MAX_LOADS][40], labels[MAX_LOADS * MAX_BACKENDS][16];
+    double val[MAX_LOADS * MAX_BACKENDS], mark[MAX_LOADS * MAX_BACKENDS];
+    const char *lab[MAX_LOADS * MAX_BACKENDS];
     size_t ng = 0, ns = 0;
     for (size_t i = 0; i < nres; i++) { /* series: the backends that measured something */
         if (res[i].skipped)
@@ -788,7 +795,7 @@ static int write_plot(const char *path, const machine *m, const result *res, siz
         if (s == ns && ns < MAX_BACKENDS)
             sname[ns++] = res[i].backend;
     }
-    for (size_t i = 0; i < NUM_WORKLOADS * MAX_BACKENDS; i++) {
+    for (size_t i = 0; i < MAX_LOADS * MAX_BACKENDS; i++) {
         val[i] = mark[i] = NAN;
         lab[i] = NULL;
     }
@@ -897,10 +904,33 @@ static int parse_workloads(const char *arg, int chosen[NUM_WORKLOADS], int named
         size_t i = 0;
         while (i < NUM_WORKLOADS && strcasecmp(workloads[i].name, tok))
             i++;
+        size_t c, p, n, l = 0;
+        int used = 0;
+        if (i == NUM_WORKLOADS &&
+            (sscanf(tok, "%zux%zux%zu%n", &c, &p, &n, &used) == 3 ||
+             sscanf(tok, "%zux%zux%zu/%zu%n", &c, &p, &n, &l, &used) == 4) &&
+            tok[used] == '\0') {
+            if (!l)
+                l = n / 8 ? n / 8 : 1;
+            if (c < 1 || c > 4096 || p < 1 || p > 65536 || n < 2 || n > (1u << 24) || l > n)
+                return cli_error("bench", 2, "option --workload: shape '%s' out of range "
+                                             "(C 1..4096, P 1..65536, N 2..16777216, L <= N)",
+                                 tok);
+            if (num_custom == MAX_CUSTOM)
+                return cli_error("bench", 2, "option --workload: more than %d shapes",
+                                 MAX_CUSTOM);
+            snprintf(custom_names[num_custom], sizeof custom_names[num_custom], "%zux%zux%zu",
+                     c, p, n);
+            custom[num_custom] = (workload){custom_names[num_custom], c, p, n, l,
+                                            "shape named on the command line"};
+            num_custom++;
+            any = 1;
+            continue;
+        }
         if (i == NUM_WORKLOADS)
             return cli_error("bench", 2,
                              "option --workload: '%s' is not a workload (triad bench --list), "
-                             "nor all",
+                             "a shape CxPxN[/L], nor all",
                              tok);
         chosen[i] = named[i] = any = 1;
     }
@@ -1013,17 +1043,17 @@ int cmd_bench(int argc, char **argv)
     print_header();
 
     fftwf_init_threads();
-    result *res = calloc(NUM_WORKLOADS * MAX_BACKENDS, sizeof *res);
+    result *res = calloc(MAX_LOADS * MAX_BACKENDS, sizeof *res);
     if (!res) {
         triad_devices_free(devs);
         return cli_error("bench", 1, "out of memory");
     }
     size_t nres = 0;
     int status = 0;
-    for (size_t i = 0; i < NUM_WORKLOADS && status == 0; i++) {
-        if (!chosen[i])
+    for (size_t i = 0; i < NUM_WORKLOADS + num_custom && status == 0; i++) {
+        if (i < NUM_WORKLOADS && !chosen[i])
             continue;
-        const workload *w = &workloads[i];
+        const workload *w = i < NUM_WORKLOADS ? &workloads[i] : &custom[i - NUM_WORKLOADS];
         for (size_t b = 0; b < nb; b++) {
             result *r = &res[nres];
             const int is_cl = strcmp(backends[b], "opencl") == 0;
@@ -1039,7 +1069,8 @@ int cmd_bench(int argc, char **argv)
                 nres++;
                 continue;
             }
-            if (cl_runs && cl_on_cpu && samples_of(w) > CPU_DEVICE_MAX_SAMPLES && !named[i]) {
+            if (cl_runs && cl_on_cpu && samples_of(w) > CPU_DEVICE_MAX_SAMPLES &&
+                i < NUM_WORKLOADS && !named[i]) {
                 memset(r, 0, sizeof *r);
                 r->w = w;
                 r->skipped = 1;

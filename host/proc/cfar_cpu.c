@@ -1,6 +1,10 @@
-/* CFAR on the CPU with separable sums: Doppler sums per column (wrapping), then prefix sums
- * along range in double, so a strong target in the window costs no precision (no 2-D summed
- * area table). Training region: the outer box minus the guard box around the cell under test.
+/* CFAR on the CPU with separable sums: per Doppler row, sums over the Doppler span of every
+ * range column (wrapping), then window sums of those along range, every one a float sum of
+ * non-negative terms (the guard rows kept apart from the training rows, nothing subtracted),
+ * so a strong target in the window costs no precision and every loop is a plain vector loop.
+ * OS-CFAR: a vectorised lower bound of each cell's k-th value rules out almost every cell;
+ * the rest are decided by their exact k-th value. Training region: the outer box minus the
+ * guard box around the cell under test.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "proc/cfar_cpu.h"
 
@@ -26,14 +30,47 @@
 struct triad__cfar {
     const triad__plan *plan;
     int threads;
-    double *rows;     /* per thread: Doppler sums vo, vg and their prefix sums po, pg
-                         [size: threads x 4 x (rb+1)] */
+    float *rows;      /* per thread: ROW_ARRAYS rows of row_len floats (Doppler sums, window
+                         sums, scratch), padded so that index go + r is range bin r */
+    size_t row_len;
+    float *inv_all, *inv_lead, *inv_lag; /* 1 / training cells per range bin: all, halves */
+    float *pad_lead, *pad_lag; /* GO/SO: a half the range edge removes (+inf for SO, 0 for GO) */
+    float *os_level;  /* OS: a level per tile of LEVEL_ROWS x COLUMN_BLOCK cells, below the
+                         typical k-th value there [size: level_bands x level_tiles] */
+    size_t level_bands, level_tiles;
+    float *os_k_float; /* the plan's ranks as floats, beside the counts [size: range_bins] */
+    float os_level_quantile; /* the share of a tile's sample that lies under its level */
     float *os_buf;    /* per thread: OS training values [size: threads x os_max] */
     size_t os_max;
     uint8_t *mask;    /* [size: P x range_bins] cells above threshold */
     uint32_t *stack;  /* flood fill [size: P x range_bins] */
     size_t *row_above; /* cells above threshold per Doppler row [size: P] */
 };
+
+/* OS levels: tiles of 8 Doppler rows x one column block, 64 samples each */
+enum { ROW_ARRAYS = 8, COLUMN_BLOCK = 256, LEVEL_ROWS = 8, LEVEL_SAMPLES = 64 };
+
+/* The per-bin tables of the mean detectors: reciprocal training counts of the whole ring and
+ * of its halves where range edges cut them (Doppler wraps, so only range cuts). */
+static void count_tables(triad__cfar *cf)
+{
+    const triad__plan *p = cf->plan;
+    const triad_cfar_cfg *f = &p->cfar;
+    const long rb = (long)p->range_bins, g = f->guard_range, go = g + f->train_range;
+    const long dh = 2 * (f->guard_doppler + f->train_doppler) + 1, gh = 2 * f->guard_doppler + 1;
+    const float missing = f->type == TRIAD_CFAR_SO ? INFINITY : 0.0f;
+    for (long r = 0; r < rb; r++) {
+        const long lo = r - go < 0 ? 0 : r - go, hi = r + go >= rb ? rb - 1 : r + go;
+        const long glo = r - g < 0 ? 0 : r - g, ghi = r + g >= rb ? rb - 1 : r + g;
+        const long n_lead = (r - lo) * dh - (r - glo) * gh, n_lag = (hi - r) * dh - (ghi - r) * gh;
+        const long n_all = n_lead + n_lag + (dh - gh);
+        cf->inv_all[r] = n_all > 0 ? (float)(1.0 / (double)n_all) : 0.0f;
+        cf->inv_lead[r] = n_lead > 0 ? (float)(1.0 / (double)n_lead) : 0.0f;
+        cf->inv_lag[r] = n_lag > 0 ? (float)(1.0 / (double)n_lag) : 0.0f;
+        cf->pad_lead[r] = n_lead > 0 ? 0.0f : missing;
+        cf->pad_lag[r] = n_lag > 0 ? 0.0f : missing;
+    }
+}
 
 int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
 {
@@ -45,18 +82,44 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
     cf->threads = plan->threads;
     const size_t rb = plan->range_bins, cells = plan->p * rb;
     const triad_cfar_cfg *f = &plan->cfar;
-    cf->os_max = (size_t)(2 * (f->guard_range + f->train_range) + 1) *
-                 (size_t)(2 * (f->guard_doppler + f->train_doppler) + 1);
-    cf->rows = malloc((size_t)cf->threads * 4 * (rb + 1) * sizeof *cf->rows);
+    const size_t go = (size_t)(f->guard_range + f->train_range);
+    const size_t span = (size_t)(2 * (f->guard_doppler + f->train_doppler) + 1);
+    cf->os_max = (2 * go + 1) * span;
+    cf->row_len = (rb + 2 * go + 1 + 15) / 16 * 16;
+    /* zeroed: the pads of the Doppler sums stay 0 */
+    cf->rows = calloc((size_t)cf->threads * ROW_ARRAYS * cf->row_len, sizeof *cf->rows);
+    cf->inv_all = malloc(5 * rb * sizeof *cf->inv_all);
     cf->mask = malloc(cells);
     cf->stack = malloc(cells * sizeof *cf->stack);
     cf->row_above = calloc(plan->p, sizeof *cf->row_above);
-    if (f->type == TRIAD_CFAR_OS)
+    if (f->type == TRIAD_CFAR_OS) {
+        cf->level_bands = (plan->p + LEVEL_ROWS - 1) / LEVEL_ROWS;
+        cf->level_tiles = (rb + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        /* well under the rank's share, so that a tile's level stays under the k-th value of
+           almost every ring in it despite the sample's scatter and correlated cells */
+        const double q = f->os_rank_fraction - 0.2;
+        cf->os_level_quantile = (float)(q < 0.05 ? 0.05 : q);
+        cf->os_level = malloc(cf->level_bands * cf->level_tiles * sizeof *cf->os_level);
+        cf->os_k_float = malloc(rb * sizeof *cf->os_k_float);
         cf->os_buf = malloc((size_t)cf->threads * cf->os_max * sizeof *cf->os_buf);
-    if (!cf->rows || !cf->mask || !cf->stack || !cf->row_above ||
-        (f->type == TRIAD_CFAR_OS && !cf->os_buf)) {
+    }
+    if (!cf->rows || !cf->inv_all || !cf->mask || !cf->stack || !cf->row_above ||
+        (f->type == TRIAD_CFAR_OS && (!cf->os_buf || !cf->os_level || !cf->os_k_float))) {
         triad__cfar_destroy(cf);
         return triad__fail(TRIAD_ENOMEM, "cfar: out of memory for %zu cells", cells);
+    }
+    cf->inv_lead = cf->inv_all + rb;
+    cf->inv_lag = cf->inv_lead + rb;
+    cf->pad_lead = cf->inv_lag + rb;
+    cf->pad_lag = cf->pad_lead + rb;
+    count_tables(cf);
+    for (size_t r = 0; f->type == TRIAD_CFAR_OS && r < rb; r++)
+        cf->os_k_float[r] = (float)plan->os_k[r];
+    /* OS: the pads of the per-column levels are +inf (they never lower a minimum) */
+    for (int t = 0; f->type == TRIAD_CFAR_OS && t < cf->threads; t++) {
+        float *u = cf->rows + ((size_t)t * ROW_ARRAYS + 6) * cf->row_len;
+        for (size_t i = 0; i < cf->row_len; i++)
+            u[i] = INFINITY;
     }
     *out = cf;
     return 0;
@@ -67,7 +130,10 @@ void triad__cfar_destroy(triad__cfar *cf)
     if (!cf)
         return;
     free(cf->rows);
+    free(cf->inv_all);
     free(cf->os_buf);
+    free(cf->os_level);
+    free(cf->os_k_float);
     free(cf->mask);
     free(cf->stack);
     free(cf->row_above);
@@ -130,150 +196,274 @@ static float os_kth(const triad__cfar *cf, const float *map, size_t d, size_t r,
     return select_kth(buf, n, (size_t)p->os_k[r]);
 }
 
-/* Running sums per range column over the Doppler spans of row d: vo over the outer span
- * (guard + training rows), vg over the guard span. Started afresh at a thread's first row,
- * then slid one row at a time (exact enough in double: float inputs, tens of rows). */
-TRIAD_HOT static void doppler_sums(const triad__plan *p, const float *map, size_t d, int first, double *vo,
-                         double *vg)
-{
-    const size_t rb = p->range_bins, n = p->n;
-    const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
-    if (first) {
-        for (size_t r = 0; r < rb; r++)
-            vo[r] = vg[r] = 0.0;
-        for (long dd = -dgo; dd <= dgo; dd++) {
-            const float *row = map + wrap((long)d + dd, p->p) * n;
-            for (size_t r = 0; r < rb; r++)
-                vo[r] += row[r];
-            if (labs(dd) <= dg)
-                for (size_t r = 0; r < rb; r++)
-                    vg[r] += row[r];
-        }
-        return;
-    }
-    const float *oi = map + wrap((long)d + dgo, p->p) * n, *oo = map + wrap((long)d - dgo - 1, p->p) * n;
-    const float *gi = map + wrap((long)d + dg, p->p) * n, *go = map + wrap((long)d - dg - 1, p->p) * n;
-    for (size_t r = 0; r < rb; r++) {
-        vo[r] += (double)oi[r] - (double)oo[r];
-        vg[r] += (double)gi[r] - (double)go[r];
-    }
-}
-
-/* Prefix sums of two rows at once: pa[0] = 0, pa[r+1] = a[0] + ... + a[r], the same for b.
- * The pair rides in one 2-lane vector, and the row's quarters run as four independent chains
- * (their offsets added afterwards), so the additions overlap instead of waiting on each other. */
-typedef double v2d __attribute__((vector_size(16)));
-
-TRIAD_HOT static void prefix_sum2(const double *a, const double *b, size_t n, double *pa, double *pb)
-{
-    const size_t q = n / 4;
-    v2d acc[4] = {{0, 0}, {0, 0}, {0, 0}, {0, 0}};
-    pa[0] = pb[0] = 0.0;
-    for (size_t i = 0; i < q; i++) {
-        for (int s = 0; s < 4; s++) {
-            const size_t k = (size_t)s * q + i;
-            acc[s] += (v2d){a[k], b[k]};
-            pa[k + 1] = acc[s][0];
-            pb[k + 1] = acc[s][1];
-        }
-    }
-    for (size_t k = 4 * q; k < n; k++) {
-        acc[3] += (v2d){a[k], b[k]};
-        pa[k + 1] = acc[3][0];
-        pb[k + 1] = acc[3][1];
-    }
-    v2d offset = {0, 0};
-    for (int s = 1; s < 4; s++) {
-        offset += acc[s - 1];
-        const size_t end = s == 3 ? n : (size_t)(s + 1) * q;
-        for (size_t k = (size_t)s * q; k < end; k++) {
-            pa[k + 1] += offset[0];
-            pb[k + 1] += offset[1];
-        }
-    }
-}
-
-/* Test every cell of row d (CA, GO, SO) from the prefix sums; returns cells above threshold. */
-TRIAD_HOT static size_t test_row(const triad__cfar *cf, const float *cut_row, size_t d, const double *po,
-                       const double *pg)
+/* OS, the exact decision for cell (d, r): whether cut > alpha x (the k-th smallest of its
+ * ring), with alpha x kth rounded as a float product, decided without selecting: tau is the
+ * least float whose product with alpha reaches cut, so the cell exceeds exactly when the k-th
+ * value is under tau, that is when at least k ring cells are. */
+static int os_exceeds(const triad__cfar *cf, const float *map, size_t d, size_t r)
 {
     const triad__plan *p = cf->plan;
     const triad_cfar_cfg *f = &p->cfar;
-    const size_t rb = p->range_bins;
-    const long g = f->guard_range, go = f->guard_range + f->train_range;
-    const int dh = 2 * (f->guard_doppler + f->train_doppler) + 1, gh = 2 * f->guard_doppler + 1;
-    uint8_t *mask = cf->mask + d * rb;
+    const float cut = map[d * p->n + r], alpha = p->alpha[r];
+    float tau = cut / alpha;
+    while (tau > 0.0f && alpha * nextafterf(tau, 0.0f) >= cut)
+        tau = nextafterf(tau, 0.0f);
+    while (alpha * tau < cut)
+        tau = nextafterf(tau, INFINITY);
+    const long g = f->guard_range, go = g + f->train_range, dgo = f->guard_doppler + f->train_doppler;
+    const long rb = (long)p->range_bins;
+    const long lo = (long)r - go < 0 ? 0 : (long)r - go, hi = (long)r + go >= rb ? rb - 1 : (long)r + go;
+    const long glo = (long)r - g < lo ? lo : (long)r - g, ghi = (long)r + g > hi ? hi : (long)r + g;
+    size_t under = 0;
+    for (long dd = -dgo; dd <= dgo; dd++) {
+        const float *row = map + wrap((long)d + dd, p->p) * p->n;
+        if (labs(dd) > f->guard_doppler) {
+            for (long x = lo; x <= hi; x++)
+                under += row[x] < tau;
+        } else {
+            for (long x = lo; x < glo; x++)
+                under += row[x] < tau;
+            for (long x = ghi + 1; x <= hi; x++)
+                under += row[x] < tau;
+        }
+    }
+    return under >= (size_t)p->os_k[r];
+}
+
+/* out[x] = v[x] + v[x+1] + ... + v[x+w-1] for x in [0, len) (v: len + w - 1 entries), or the
+ * minimum instead of the sum: w's binary digits taken low to high from windows doubled in
+ * place, so log2(w) passes over the row, each a plain vector loop, and every sum is of the
+ * non-negative terms themselves (no running sum, nothing subtracted, no cancellation beside a
+ * strong return). t1, t2: scratch of len + w entries. */
+#define DEFINE_WINDOW_OP(name, OP)                                                             \
+    TRIAD_HOT static void name(const float *v, size_t len, size_t w, float *restrict out,      \
+                               float *t1, float *t2)                                           \
+    {                                                                                          \
+        const float *cur = v;                                                                  \
+        size_t width = 1, off = 0, valid = len + w - 1;                                        \
+        int first = 1;                                                                         \
+        while (width <= w) {                                                                   \
+            if (w & width) {                                                                   \
+                const float *restrict c = cur + off;                                           \
+                if (first)                                                                     \
+                    memcpy(out, c, len * sizeof *out);                                         \
+                else                                                                           \
+                    for (size_t x = 0; x < len; x++)                                           \
+                        out[x] = OP(out[x], c[x]);                                             \
+                first = 0;                                                                     \
+                off += width;                                                                  \
+            }                                                                                  \
+            if (2 * width > w)                                                                 \
+                break;                                                                         \
+            float *restrict next = cur == t1 ? t2 : t1;                                        \
+            const float *restrict a = cur;                                                     \
+            valid -= width;                                                                    \
+            for (size_t x = 0; x < valid; x++)                                                 \
+                next[x] = OP(a[x], a[x + width]);                                              \
+            cur = next;                                                                        \
+            width *= 2;                                                                        \
+        }                                                                                      \
+        if (first)                                                                             \
+            memset(out, 0, len * sizeof *out);                                                 \
+    }
+#define ADD_OP(a, b) ((a) + (b))
+#define MIN_OP(a, b) ((b) < (a) ? (b) : (a))
+DEFINE_WINDOW_OP(window_sum, ADD_OP)
+DEFINE_WINDOW_OP(window_min, MIN_OP)
+
+/* Sums over the Doppler span of row d for range bins 0..rb-1, each of non-negative terms:
+ * vt over the training rows (dg < |dd| <= dgo), vg over the guard rows (|dd| <= dg). Blocks
+ * of columns keep the sums in L1 while the span's rows stream by. */
+TRIAD_HOT static void doppler_sums(const triad__plan *p, const float *map, size_t d,
+                                   float *restrict vt, float *restrict vg)
+{
+    const size_t rb = p->range_bins, n = p->n;
+    const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
+    for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
+        const size_t w = rb - c0 < COLUMN_BLOCK ? rb - c0 : COLUMN_BLOCK;
+        float *restrict ot = vt + c0, *restrict og = vg + c0;
+        for (size_t i = 0; i < w; i++)
+            ot[i] = og[i] = 0.0f;
+        for (long dd = -dgo; dd <= dgo; dd++) {
+            const float *restrict row = map + wrap((long)d + dd, p->p) * n + c0;
+            float *restrict acc = labs(dd) <= dg ? og : ot;
+            for (size_t i = 0; i < w; i++)
+                acc[i] += row[i];
+        }
+    }
+}
+
+/* Window sums along range of a row's Doppler sums (vt, vg padded by go zeros each side):
+ * a_sum[x] = vt over go columns from padded index x, b_sum[x] = vg over train_range columns.
+ * Then a ring's cells left of bin r sum to a_sum[r] + b_sum[r], right of it to
+ * a_sum[r + go + 1] + b_sum[r + g + go + 1], and its own column's training rows are vt[r + go]. */
+static void ring_windows(const triad__plan *p, const float *vt, const float *vg, float *a_sum,
+                         float *b_sum, float *t1, float *t2)
+{
+    const size_t rb = p->range_bins, g = (size_t)p->cfar.guard_range;
+    const size_t go = g + (size_t)p->cfar.train_range;
+    window_sum(vt, rb + go + 1, go, a_sum, t1, t2);
+    window_sum(vg, rb + g + go + 1, (size_t)p->cfar.train_range, b_sum, t1, t2);
+}
+
+/* CA / GO / SO over row d from its Doppler sums (vt, vg padded by go zeros each side: index
+ * r + go is range bin r). lead = the ring's cells left of r, lag right of r, mid its own
+ * column's training rows; per-bin reciprocal counts (and, for a half the range edge removes,
+ * the value that makes the comparison pick the other half) keep the loop free of branches. */
+TRIAD_HOT static size_t test_row(const triad__cfar *cf, const float *restrict cut, size_t d,
+                                 const float *vt, const float *vg, float *restrict a_sum,
+                                 float *restrict b_sum, float *t1, float *t2)
+{
+    const triad__plan *p = cf->plan;
+    const triad_cfar_cfg *f = &p->cfar;
+    const size_t rb = p->range_bins, g = (size_t)f->guard_range, go = g + (size_t)f->train_range;
+    ring_windows(p, vt, vg, a_sum, b_sum, t1, t2);
+    uint8_t *restrict mask = cf->mask + d * rb;
+    const float *restrict alpha = p->alpha;
+    const float *restrict al = a_sum, *restrict ag = a_sum + go + 1;
+    const float *restrict bl = b_sum, *restrict bg = b_sum + g + go + 1;
+    const float *restrict mid = vt + go;
     size_t above = 0;
     if (f->type == TRIAD_CFAR_CA) {
-        /* the interior, where the whole ring exists: one factor, no branches, vectorisable */
-        const long lo_int = go < (long)rb ? go : (long)rb, hi_int = (long)rb - go; /* [lo, hi) */
-        if (lo_int < hi_int) {
-            const double inv = 1.0 / (double)((2 * go + 1) * dh - (2 * g + 1) * gh);
-            const float a = p->alpha[lo_int];
-            const double *restrict po_hi = po + go + 1, *restrict po_lo = po - go;
-            const double *restrict pg_hi = pg + g + 1, *restrict pg_lo = pg - g;
-            const float *restrict cut = cut_row;
-            uint8_t *restrict mk = mask;
-            size_t cnt = 0;
-            for (long r = lo_int; r < hi_int; r++) {
-                const float z = (float)(((po_hi[r] - po_lo[r]) - (pg_hi[r] - pg_lo[r])) * inv);
-                const uint8_t hit = cut[r] > a * z;
-                mk[r] = hit;
-                cnt += hit;
-            }
-            above += cnt;
-        }
-        for (long r = 0; r < (long)rb; r++) {
-            if (r == lo_int && lo_int < hi_int)
-                r = hi_int; /* the interior is done */
-            if (r >= (long)rb)
-                break;
-            const long lo = r - go < 0 ? 0 : r - go, hi = r + go >= (long)rb ? (long)rb - 1 : r + go;
-            const long glo = r - g < 0 ? 0 : r - g, ghi = r + g >= (long)rb ? (long)rb - 1 : r + g;
-            const int cnt = (int)(hi - lo + 1) * dh - (int)(ghi - glo + 1) * gh;
-            const double z = ((po[hi + 1] - po[lo]) - (pg[ghi + 1] - pg[glo])) / cnt;
-            const int hit = cut_row[r] > p->alpha[r] * z;
-            mask[r] = (uint8_t)hit;
-            above += (size_t)hit;
+        const float *restrict inv = cf->inv_all;
+        for (size_t r = 0; r < rb; r++) {
+            const float z = (al[r] + bl[r] + ag[r] + bg[r] + mid[r]) * inv[r];
+            const uint8_t hit = cut[r] > alpha[r] * z;
+            mask[r] = hit;
+            above += hit;
         }
         return above;
     }
-    for (long r = 0; r < (long)rb; r++) {
-        const long lo = r - go < 0 ? 0 : r - go, hi = r + go >= (long)rb ? (long)rb - 1 : r + go;
-        const long glo = r - g < 0 ? 0 : r - g, ghi = r + g >= (long)rb ? (long)rb - 1 : r + g;
-        const double lead = (po[r] - po[lo]) - (pg[r] - pg[glo]);
-        const double lag = (po[hi + 1] - po[r + 1]) - (pg[ghi + 1] - pg[r + 1]);
-        const int n_lead = (int)(r - lo) * dh - (int)(r - glo) * gh;
-        const int n_lag = (int)(hi - r) * dh - (int)(ghi - r) * gh;
-        double z;
-        if (n_lead == 0)
-            z = lag / n_lag;
-        else if (n_lag == 0)
-            z = lead / n_lead;
-        else {
-            const double a = lead / n_lead, b = lag / n_lag;
-            z = (f->type == TRIAD_CFAR_GO) ? (a > b ? a : b) : (a < b ? a : b);
+    const float *restrict il = cf->inv_lead, *restrict ig = cf->inv_lag;
+    const float *restrict pl = cf->pad_lead, *restrict pg = cf->pad_lag;
+    if (f->type == TRIAD_CFAR_GO) {
+        for (size_t r = 0; r < rb; r++) {
+            const float a = (al[r] + bl[r]) * il[r] + pl[r], b = (ag[r] + bg[r]) * ig[r] + pg[r];
+            const uint8_t hit = cut[r] > alpha[r] * (a > b ? a : b);
+            mask[r] = hit;
+            above += hit;
         }
-        const int hit = cut_row[r] > p->alpha[r] * z;
-        mask[r] = (uint8_t)hit;
-        above += (size_t)hit;
+    } else {
+        for (size_t r = 0; r < rb; r++) {
+            const float a = (al[r] + bl[r]) * il[r] + pl[r], b = (ag[r] + bg[r]) * ig[r] + pg[r];
+            const uint8_t hit = cut[r] > alpha[r] * (a < b ? a : b);
+            mask[r] = hit;
+            above += hit;
+        }
     }
     return above;
 }
 
-/* OS: every cell's ring gathered and the k-th smallest selected. */
-static size_t os_row(const triad__cfar *cf, const float *map, size_t d, float *os_buf)
+static int cmp_float(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* OS: the level of every tile of the map, a quantile of a sample of its cells. Any level is
+ * correct (os_row's bound holds for every choice); a good one makes the bound tight. */
+static void os_levels(triad__cfar *cf, const float *map, size_t tile)
 {
     const triad__plan *p = cf->plan;
-    const size_t rb = p->range_bins;
-    const float *cut_row = map + d * p->n;
-    uint8_t *mask = cf->mask + d * rb;
-    size_t above = 0;
+    const size_t band = tile / cf->level_tiles, c0 = tile % cf->level_tiles * COLUMN_BLOCK;
+    const size_t d0 = band * LEVEL_ROWS, rows = p->p - d0 < LEVEL_ROWS ? p->p - d0 : LEVEL_ROWS;
+    const size_t w = p->range_bins - c0 < COLUMN_BLOCK ? p->range_bins - c0 : COLUMN_BLOCK;
+    float sample[LEVEL_SAMPLES];
+    size_t ns = 0;
+    for (size_t i = 0; i < LEVEL_SAMPLES; i++) {
+        /* rows round robin, columns spread by a step prime to the block */
+        const size_t d = d0 + i % rows, c = c0 + (i * 37 + i / rows) % w;
+        sample[ns++] = map[d * p->n + c];
+    }
+    qsort(sample, ns, sizeof *sample, cmp_float);
+    cf->os_level[tile] = sample[(size_t)(cf->os_level_quantile * (float)(ns - 1))];
+}
+
+/* OS: per range column of row d, how many cells of its Doppler span lie under their tile's
+ * level: vt over the training rows, vg over the guard rows (as doppler_sums). */
+TRIAD_HOT static void doppler_counts(const triad__cfar *cf, const float *map, size_t d,
+                                     float *restrict vt, float *restrict vg)
+{
+    const triad__plan *p = cf->plan;
+    const size_t rb = p->range_bins, n = p->n;
+    const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
+    for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
+        const size_t w = rb - c0 < COLUMN_BLOCK ? rb - c0 : COLUMN_BLOCK;
+        float *restrict ot = vt + c0, *restrict og = vg + c0;
+        for (size_t i = 0; i < w; i++)
+            ot[i] = og[i] = 0.0f;
+        for (long dd = -dgo; dd <= dgo; dd++) {
+            const size_t row_d = wrap((long)d + dd, p->p);
+            const float *restrict row = map + row_d * n + c0;
+            const float level = cf->os_level[row_d / LEVEL_ROWS * cf->level_tiles +
+                                             c0 / COLUMN_BLOCK];
+            float *restrict acc = labs(dd) <= dg ? og : ot;
+            for (size_t i = 0; i < w; i++)
+                acc[i] += row[i] < level ? 1.0f : 0.0f;
+        }
+    }
+}
+
+/* OS: the cells of a row that the bound does not rule out (mask 1), and how many. */
+TRIAD_HOT static size_t os_candidates(const triad__cfar *cf, const float *restrict cut,
+                                      const float *a_sum, const float *b_sum,
+                                      const float *restrict mid, const float *restrict bound,
+                                      uint8_t *restrict mask)
+{
+    const triad__plan *p = cf->plan;
+    const size_t rb = p->range_bins, g = (size_t)p->cfar.guard_range;
+    const size_t go = g + (size_t)p->cfar.train_range;
+    const float *restrict al = a_sum, *restrict ag = a_sum + go + 1;
+    const float *restrict bl = b_sum, *restrict bg = b_sum + g + go + 1;
+    const float *restrict alpha = p->alpha, *restrict k = cf->os_k_float;
+    size_t candidates = 0;
     for (size_t r = 0; r < rb; r++) {
-        const float kth = os_kth(cf, map, d, r, os_buf);
-        const int hit = cut_row[r] > p->alpha[r] * kth;
-        mask[r] = (uint8_t)hit;
-        above += (size_t)hit;
+        const float under = al[r] + bl[r] + ag[r] + bg[r] + mid[r];
+        const uint8_t maybe = (under >= k[r]) | (cut[r] > alpha[r] * bound[r]);
+        mask[r] = maybe;
+        candidates += maybe;
+    }
+    return candidates;
+}
+
+/* OS over row d. Let lambda be the least tile level over a cell's ring and count the ring's
+ * cells under their own tile's level (separable sums of 0/1, exact in float): when fewer than
+ * k, fewer than k cells lie under lambda, so the k-th value is at least lambda, and a cell
+ * under alpha x lambda cannot exceed alpha times its k-th value. That rules out almost every
+ * cell in a few vector passes; the rest are decided exactly (os_exceeds), so the mask is the
+ * one a selection for every cell gives. */
+static size_t os_row(const triad__cfar *cf, const float *map, size_t d, float *const *a)
+{
+    const triad__plan *p = cf->plan;
+    const triad_cfar_cfg *f = &p->cfar;
+    const size_t rb = p->range_bins, go = (size_t)(f->guard_range + f->train_range);
+    float *vt = a[0], *vg = a[1], *a_sum = a[2], *b_sum = a[3], *t1 = a[4], *t2 = a[5];
+    float *u = a[6], *bound = a[7];
+    doppler_counts(cf, map, d, vt + go, vg + go);
+    ring_windows(p, vt, vg, a_sum, b_sum, t1, t2);
+    /* the least level over the ring's rows per column, then over its columns */
+    const long dgo = f->guard_doppler + f->train_doppler;
+    for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
+        const size_t w = rb - c0 < COLUMN_BLOCK ? rb - c0 : COLUMN_BLOCK, t = c0 / COLUMN_BLOCK;
+        float level = INFINITY;
+        for (long dd = -dgo; dd <= dgo; dd++) {
+            const float l = cf->os_level[wrap((long)d + dd, p->p) / LEVEL_ROWS * cf->level_tiles + t];
+            level = l < level ? l : level;
+        }
+        for (size_t i = 0; i < w; i++)
+            u[go + c0 + i] = level;
+    }
+    window_min(u, rb, 2 * go + 1, bound, t1, t2);
+    uint8_t *mask = cf->mask + d * rb;
+    size_t candidates = os_candidates(cf, map + d * p->n, a_sum, b_sum, vt + go, bound, mask);
+    size_t above = 0;
+    for (size_t r = 0; candidates && r < rb; r++) {
+        if (!mask[r])
+            continue;
+        candidates--;
+        const uint8_t hit = (uint8_t)os_exceeds(cf, map, d, r);
+        mask[r] = hit;
+        above += hit;
     }
     return above;
 }
@@ -401,7 +591,7 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
                          size_t *count, triad_chain_stats *stats, double times[2])
 {
     const triad__plan *p = cf->plan;
-    const size_t rb = p->range_bins;
+    const size_t go = (size_t)(p->cfar.guard_range + p->cfar.train_range);
     size_t above = 0;
     const double t0 = triad__now();
 #pragma omp parallel num_threads(cf->threads) reduction(+ : above)
@@ -416,19 +606,24 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
 #else
         const size_t nt = 1;
 #endif
-        double *vo = cf->rows + (size_t)tid * 4 * (rb + 1), *vg = vo + (rb + 1);
-        double *po = vg + (rb + 1), *pg = po + (rb + 1);
-        float *os = cf->os_buf ? cf->os_buf + (size_t)tid * cf->os_max : NULL;
-        /* each thread takes a contiguous band of Doppler rows so its sums can slide */
+        float *base = cf->rows + (size_t)tid * ROW_ARRAYS * cf->row_len;
+        float *arr[ROW_ARRAYS];
+        for (int i = 0; i < ROW_ARRAYS; i++)
+            arr[i] = base + (size_t)i * cf->row_len;
+        if (p->cfar.type == TRIAD_CFAR_OS) {
+#pragma omp for schedule(static)
+            for (size_t t = 0; t < cf->level_bands * cf->level_tiles; t++)
+                os_levels(cf, map, t);
+        }
         const size_t d0 = p->p * (size_t)tid / nt, d1 = p->p * ((size_t)tid + 1) / nt;
         for (size_t d = d0; d < d1; d++) {
             size_t row;
             if (p->cfar.type == TRIAD_CFAR_OS) {
-                row = os_row(cf, map, d, os);
+                row = os_row(cf, map, d, arr);
             } else {
-                doppler_sums(p, map, d, d == d0, vo, vg);
-                prefix_sum2(vo, vg, rb, po, pg);
-                row = test_row(cf, map + d * p->n, d, po, pg);
+                doppler_sums(p, map, d, arr[0] + go, arr[1] + go);
+                row = test_row(cf, map + d * p->n, d, arr[0], arr[1], arr[2], arr[3], arr[4],
+                               arr[5]);
             }
             cf->row_above[d] = row;
             above += row;
