@@ -4,6 +4,8 @@
 #   korea_japan  a NEW warning; the impact error of the warning out 60 s after burnout is under
 #                2 km (the requirement; measured 0.26 km); the map is written
 #   lofted       a NEW warning; impact error 60 s after burnout under 2 km (measured 0.49 km)
+#   boost_*      standard, depressed, lofted boost profiles: NEW during boost, one event,
+#                no wrong CANCEL
 #   time jumps   one report a year / 30 years off is refused by name and counted
 #   background   air traffic, clutter and false alarms only: no warning at all, false tracks
 #                per hour under 20 (measured 0)
@@ -57,6 +59,18 @@ for n in korea_japan lofted; do
     echo "$n: first detection -> NEW warning ${lat} s; impact error 60 s after burnout ${e60} km"
     lt "$e60" 2.0 || bad "$n: impact error 60 s after burnout '$e60' km, want < 2 km"
     sed -n '/t_s  *ospa_km/,/^summary: ospa/p' "$n.fuse.log" | awk 'NR == 1 || NR % 3 == 2'
+done
+
+# issue 15: boost profiles (pitch programme, rising thrust): a "launch detected" NEW during the
+# boost, one event, no CANCEL before impact
+for n in boost_standard boost_depressed boost_lofted; do
+    run $n || continue
+    grep -q '"kind":"NEW","track_id":[0-9]*,"issued_s":[0-9.]*,"issued_utc":"[^"]*","phase":"boost"' \
+        "$n.tracks.jsonl" || bad "$n: no NEW with phase boost"
+    grep "summary: M1 new_in_boost" "$n.fuse.log"
+    [ "$(value new_in_boost "$n.fuse.log")" = 1 ] || bad "$n: the first NEW came after burnout"
+    [ "$(value wrong_cancels "$n.fuse.log")" = 0 ] || bad "$n: a CANCEL before impact"
+    [ "$(value events "$n.fuse.log")" = 1 ] || bad "$n: more than one event for one missile"
 done
 
 if run background; then

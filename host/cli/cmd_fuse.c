@@ -13,6 +13,7 @@
 #include "fusion/assign.h"
 #include "fusion/dynamics.h"
 #include "fusion/geo.h"
+#include "fusion/score.h"
 #include "fusion/tracker.h"
 #include "io/dds/dds_listener.h"
 #include "io/dds/fusion_dds.h"
@@ -172,74 +173,16 @@ static int updated(fuse_ctx *c, const triad_track *t)
     return 1;
 }
 
-/* ---- truth ---- */
-typedef struct {
-    size_t first, n;
-    int ballistic;
-    const char *name;
-} truth_target;
-
-static size_t truth_targets(const triad__truth *t, truth_target *out, size_t cap)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < t->num_pts; i++) {
-        if (k && strcmp(out[k - 1].name, t->pts[i].target) == 0) {
-            out[k - 1].n++;
-            continue;
-        }
-        if (k == cap)
-            break;
-        out[k].first = i;
-        out[k].n = 1;
-        out[k].ballistic = t->pts[i].ballistic;
-        out[k].name = t->pts[i].target;
-        k++;
-    }
-    return k;
-}
-
-/* Linear interpolation of the target's ECEF position at time tt; 0 if outside its life. */
-static int truth_at(const triad__truth *t, const truth_target *g, double tt, double p[3],
-                    int *seen_by)
-{
-    const triad__truth_point *a = &t->pts[g->first];
-    if (tt < a[0].t - 1e-6 || tt > a[g->n - 1].t + 1e-6)
-        return 0;
-    size_t lo = 0, hi = g->n - 1;
-    while (hi - lo > 1) {
-        const size_t mid = (lo + hi) / 2;
-        if (a[mid].t <= tt)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const double span = a[hi].t - a[lo].t;
-    const double f = span > 0 ? fmin(fmax((tt - a[lo].t) / span, 0.0), 1.0) : 0.0;
-    for (int i = 0; i < 3; i++)
-        p[i] = a[lo].ecef[i] + f * (a[hi].ecef[i] - a[lo].ecef[i]);
-    if (seen_by)
-        *seen_by = a[lo].seen_by;
-    return 1;
-}
-
 static double dist3(const double a[3], const double b[3])
 {
     return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
                 (a[2] - b[2]) * (a[2] - b[2]));
 }
 
-static double ground_m(double lat1, double lon1, double lat2, double lon2)
-{
-    const double p1 = lat1 * DEG, p2 = lat2 * DEG, dl = (lon2 - lon1) * DEG;
-    const double a = sin((p2 - p1) / 2) * sin((p2 - p1) / 2) +
-                     cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
-    return 2 * 6371000.0 * asin(fmin(1.0, sqrt(a)));
-}
-
 /* OSPA (order 1, cutoff c) between the confirmed tracks propagated to time tt and the truth
  * targets that exist then and are inside some radar's coverage. */
 static double ospa_at(const triad_track *tr, size_t ntr, const triad__truth *truth,
-                      const truth_target *tg, size_t ntg, double tt, size_t *m_out, size_t *n_out)
+                      const triad_score_target *tg, size_t ntg, double tt, size_t *m_out, size_t *n_out)
 {
     double tp[256][3], xp[256][3];
     size_t m = 0, n = 0;
@@ -254,7 +197,7 @@ static double ospa_at(const triad_track *tr, size_t ntr, const triad__truth *tru
     }
     for (size_t k = 0; k < ntg && n < 256; k++) {
         int seen = 0;
-        if (truth_at(truth, &tg[k], tt, xp[n], &seen) && seen > 0)
+        if (triad_score_truth_at(truth, &tg[k], tt, xp[n], &seen) && seen > 0)
             n++;
     }
     *m_out = m;
@@ -309,23 +252,6 @@ static const triad_warning *warning_at(const fuse_ctx *c, double t)
     return best;
 }
 
-/* The truth launch a warning is about: the nearest impact point. */
-static const triad__truth_launch *launch_of(const triad__truth *t, const triad_warning *w)
-{
-    const triad__truth_launch *best = NULL;
-    double bd = INFINITY;
-    for (size_t i = 0; i < t->num_launches; i++) {
-        const double d = ground_m(w->impact.lat_rad / DEG, w->impact.lon_rad / DEG,
-                                  t->launches[i].impact_lat_deg, t->launches[i].impact_lon_deg);
-        if (d < bd) {
-            bd = d;
-            best = &t->launches[i];
-        }
-    }
-    return best;
-}
-
-
 /* Double the map's path array (one growth rule for track and truth paths). */
 static int grow_paths(triad__map_path **paths, size_t *cap)
 {
@@ -337,47 +263,47 @@ static int grow_paths(triad__map_path **paths, size_t *cap)
     return 0;
 }
 
-static void summary(fuse_ctx *c, const triad__fjsonl_reports *in, const triad__truth *truth,
-                    const double *ospa_t, const double *ospa_v, const size_t *ospa_m,
-                    const size_t *ospa_n, size_t nospa)
+static const char *num(char *buf, size_t n, double v, const char *fmt)
 {
-    truth_target tg[256];
-    const size_t ntg = truth_targets(truth, tg, 256);
-    const double t0 = truth->start_t;
-    /* first detection of a ballistic target (a detection within 20 km of it) */
-    double first_det = NAN;
-    for (size_t i = 0; i < in->n && isnan(first_det); i++) {
-        const triad_fusion_report *r = &in->v[i].r;
-        for (size_t d = 0; d < r->num_dets && isnan(first_det); d++) {
-            const triad_fusion_det *fd = &r->dets[d];
-            triad_polar_meas m = {fd->range_m, fd->azimuth_deg * DEG, fd->elevation_deg * DEG,
-                                  fd->range_rate_mps, 1, 1e-6, 1e-6, 1, 0};
-            double pos[3], cov[3][3];
-            triad_meas_to_ecef(&r->site, &m, pos, cov);
-            for (size_t k = 0; k < ntg; k++) {
-                double p[3];
-                if (tg[k].ballistic && truth_at(truth, &tg[k], r->time_s, p, NULL) &&
-                    dist3(p, pos) < 20000.0) {
-                    first_det = r->time_s;
-                    break;
-                }
-            }
-        }
+    if (isnan(v))
+        snprintf(buf, n, "-");
+    else
+        snprintf(buf, n, fmt, v);
+    return buf;
+}
+
+/* The truth summary: triad_score_run (host/fusion/score.c) and its table. */
+static int summary(fuse_ctx *c, const triad__fjsonl_reports *in, const triad__truth *truth,
+                   const double *ospa_t, const double *ospa_v, const size_t *ospa_m,
+                   const size_t *ospa_n, size_t nospa)
+{
+    triad_score_track_pt *pts = malloc((c->ntr + 1) * sizeof *pts);
+    static triad_score sc;
+    if (!pts)
+        return -1;
+    for (size_t i = 0; i < c->ntr; i++) {
+        pts[i].id = c->tr[i].id;
+        pts[i].t = c->tr[i].t;
+        memcpy(pts[i].ecef, c->tr[i].ecef, sizeof pts[i].ecef);
     }
-    double first_new = NAN;
-    for (size_t i = 0; i < c->nw; i++)
-        if (c->w[i].kind == TRIAD_WARNING_NEW) {
-            first_new = c->w[i].issued_s;
-            break;
-        }
-    fprintf(stderr, "triad fuse: truth: %zu targets (%zu launches)\n", ntg, truth->num_launches);
-    for (size_t i = 0; i < truth->num_launches; i++) {
-        const triad__truth_launch *l = &truth->launches[i];
+    const int err = triad_score_run(truth, in, c->w, c->nw, pts, c->ntr, &sc);
+    free(pts);
+    if (err)
+        return -1;
+    const double t0 = truth->start_t;
+    fprintf(stderr, "triad fuse: truth: %zu targets (%zu launches)\n", sc.num_targets,
+            truth->num_launches);
+    double first_det = NAN, first_new = NAN;
+    for (size_t i = 0; i < sc.num_launches; i++) {
+        const triad_score_launch *l = &sc.launches[i];
+        const triad__truth_launch *tl = &truth->launches[i];
         fprintf(stderr,
                 "  launch %s: at +%.1f s from %.4fN %.4fE, burnout +%.1f s, impact +%.1f s at "
                 "%.4fN %.4fE\n",
-                l->target, l->launch_t - t0, l->launch_lat_deg, l->launch_lon_deg,
-                l->burnout_t - t0, l->impact_t - t0, l->impact_lat_deg, l->impact_lon_deg);
+                l->target, l->launch_t - t0, tl->launch_lat_deg, tl->launch_lon_deg,
+                l->burnout_t - t0, l->impact_t - t0, tl->impact_lat_deg, tl->impact_lon_deg);
+        first_det = fmin(first_det, l->first_det_t); /* fmin ignores NAN */
+        first_new = fmin(first_new, l->first_new_t);
     }
     if (!isnan(first_det))
         fprintf(stderr, "  first detection of a ballistic target: +%.1f s\n", first_det - t0);
@@ -385,78 +311,65 @@ static void summary(fuse_ctx *c, const triad__fjsonl_reports *in, const triad__t
         fprintf(stderr, "  first warning (NEW): +%.1f s\n", first_new - t0);
     fprintf(stderr, "summary: first_detection_to_warning_s=%.2f\n",
             isnan(first_det) || isnan(first_new) ? NAN : first_new - first_det);
-    /* impact error 60 s and 120 s of tracking past burnout */
-    for (size_t i = 0; i < truth->num_launches; i++) {
-        const triad__truth_launch *l = &truth->launches[i];
-        const double marks[] = {30.0, 60.0, 120.0};
+    /* one line per launch: the issue's columns (errors in km and in sigma of the warned
+     * ellipse; "2s" = inside the 2-sigma ellipse) */
+    fprintf(stderr, "  %-8s %9s %6s %8s %7s %8s %7s %6s %9s %6s %6s %8s %7s\n", "launch",
+            "new_after", "boost", "lt_err_s", "lt_sig", "lp_km", "lp_sig", "wrongC",
+            "unwarned", "events", "tracks", "imp60_km", "imp_sig");
+    char b[13][32];
+    for (size_t i = 0; i < sc.num_launches; i++) {
+        const triad_score_launch *l = &sc.launches[i];
+        const triad_score_errors *e = &l->at_b60;
+        fprintf(stderr, "  %-8s %9s %6s %8s %7s %8s %7s %6zu %9s %6zu %6zu %8s %7s\n", l->target,
+                num(b[0], 32, l->first_new_t - l->first_det_t, "%.1f"),
+                isnan(l->first_new_t) ? "-" : l->new_in_boost ? "yes" : "no",
+                num(b[1], 32, e->launch_time_err_s, "%.1f"),
+                num(b[2], 32, e->launch_time_err_sigma, "%.1f"),
+                num(b[3], 32, e->launch_err_km, "%.2f"), num(b[4], 32, e->launch_err_sigma, "%.1f"),
+                l->wrong_cancels, num(b[5], 32, l->unwarned_s, "%.0f"), l->events, l->track_ids,
+                num(b[6], 32, e->impact_err_km, "%.2f"), num(b[7], 32, e->impact_err_sigma, "%.1f"));
+        fprintf(stderr,
+                "summary: %s new_in_boost=%d first_new_after_detection_s=%.2f events=%zu "
+                "track_ids=%zu wrong_cancels=%zu unwarned_s=%.1f\n",
+                l->target, l->new_in_boost, l->first_new_t - l->first_det_t, l->events,
+                l->track_ids, l->wrong_cancels, l->unwarned_s);
+        const triad_score_errors *at[3] = {&l->at_b30, &l->at_b60, &l->at_b120};
+        const double marks[3] = {30.0, 60.0, 120.0};
         for (int k = 0; k < 3; k++) {
-            const triad_warning *w = warning_at(c, l->burnout_t + marks[k]);
-            if (!w || launch_of(truth, w) != l) {
+            if (isnan(at[k]->impact_err_km)) {
                 fprintf(stderr, "summary: %s impact_error_km_at_burnout_plus_%.0fs=nan "
                         "(no warning out)\n", l->target, marks[k]);
                 continue;
             }
             fprintf(stderr,
-                    "summary: %s impact_error_km_at_burnout_plus_%.0fs=%.3f launch_error_km=%.3f "
-                    "impact_time_error_s=%.1f impact_sigma_major_km=%.3f (warning v%u)\n",
-                    l->target, marks[k],
-                    ground_m(w->impact.lat_rad / DEG, w->impact.lon_rad / DEG, l->impact_lat_deg,
-                             l->impact_lon_deg) / 1000.0,
-                    ground_m(w->launch.lat_rad / DEG, w->launch.lon_rad / DEG, l->launch_lat_deg,
-                             l->launch_lon_deg) / 1000.0,
-                    w->impact_time_s - l->impact_t, w->impact_ellipse.semi_major_m / 1000.0,
-                    w->version);
+                    "summary: %s impact_error_km_at_burnout_plus_%.0fs=%.3f impact_error_sigma=%.2f "
+                    "launch_error_km=%.3f launch_error_sigma=%.2f launch_time_error_s=%.1f "
+                    "launch_time_error_sigma=%.2f impact_time_error_s=%.1f "
+                    "impact_sigma_major_km=%.3f (warning v%u)\n",
+                    l->target, marks[k], at[k]->impact_err_km, at[k]->impact_err_sigma,
+                    at[k]->launch_err_km, at[k]->launch_err_sigma, at[k]->launch_time_err_s,
+                    at[k]->launch_time_err_sigma, at[k]->impact_time_err_s,
+                    at[k]->impact_sigma_major_km, at[k]->version);
         }
     }
-    /* table every 10 s */
-    fprintf(stderr, "  %8s %8s %6s %6s %10s %9s %10s %9s %10s\n", "t_s", "ospa_km", "tracks",
-            "truths", "launch_km", "launch_s", "impact_km", "impact_s", "imp_1s_km");
-    for (size_t i = 0; i < nospa; i++) {
-        const triad_warning *w = warning_at(c, ospa_t[i]);
-        const triad__truth_launch *l = w ? launch_of(truth, w) : NULL;
-        if (l)
-            fprintf(stderr, "  %8.0f %8.3f %6zu %6zu %10.3f %9.1f %10.3f %9.1f %10.3f\n",
-                    ospa_t[i] - t0, ospa_v[i] / 1000.0, ospa_m[i], ospa_n[i],
-                    ground_m(w->launch.lat_rad / DEG, w->launch.lon_rad / DEG, l->launch_lat_deg,
-                             l->launch_lon_deg) / 1000.0,
-                    w->launch_time_s - l->launch_t,
-                    ground_m(w->impact.lat_rad / DEG, w->impact.lon_rad / DEG, l->impact_lat_deg,
-                             l->impact_lon_deg) / 1000.0,
-                    w->impact_time_s - l->impact_t, w->impact_ellipse.semi_major_m / 1000.0);
-        else
-            fprintf(stderr, "  %8.0f %8.3f %6zu %6zu %10s %9s %10s %9s %10s\n", ospa_t[i] - t0,
-                    ospa_v[i] / 1000.0, ospa_m[i], ospa_n[i], "-", "-", "-", "-", "-");
-    }
+    fprintf(stderr, "summary: never_tracked=%zu", sc.num_never_tracked);
+    for (size_t i = 0; i < sc.num_never_tracked; i++)
+        fprintf(stderr, "%s%s", i ? "," : " (", sc.never_tracked[i]);
+    fprintf(stderr, "%s\n", sc.num_never_tracked ? ")" : "");
+    /* OSPA every 10 s */
+    fprintf(stderr, "  %8s %8s %6s %6s\n", "t_s", "ospa_km", "tracks", "truths");
     double ospa_mean = 0;
-    for (size_t i = 0; i < nospa; i++)
-        ospa_mean += ospa_v[i] / (double)(nospa ? nospa : 1);
+    for (size_t i = 0; i < nospa; i++) {
+        fprintf(stderr, "  %8.0f %8.3f %6zu %6zu\n", ospa_t[i] - t0, ospa_v[i] / 1000.0,
+                ospa_m[i], ospa_n[i]);
+        ospa_mean += ospa_v[i] / (double)nospa;
+    }
     fprintf(stderr, "summary: ospa_mean_km=%.3f (order 1, cutoff %.0f km, %zu samples)\n",
             ospa_mean / 1000.0, OSPA_CUTOFF_M / 1000.0, nospa);
-    /* false tracks: confirmed tracks farther than 10 km from every truth target at more than
-     * half of their updates */
-    qsort(c->tr, c->ntr, sizeof *c->tr, by_id_then_seq);
-    size_t confirmed = 0, false_tracks = 0;
-    for (size_t i = 0; i < c->ntr;) {
-        size_t j = i, nearc = 0;
-        for (; j < c->ntr && c->tr[j].id == c->tr[i].id; j++) {
-            for (size_t k = 0; k < ntg; k++) {
-                double p[3];
-                if (truth_at(truth, &tg[k], c->tr[j].t, p, NULL) &&
-                    dist3(p, c->tr[j].ecef) < NEAR_TRUTH_M) {
-                    nearc++;
-                    break;
-                }
-            }
-        }
-        confirmed++;
-        if (2 * nearc < j - i)
-            false_tracks++;
-        i = j;
-    }
-    const double span_s = in->n ? in->v[in->n - 1].r.time_s - in->v[0].r.time_s : 0;
     fprintf(stderr, "summary: false_tracks=%zu confirmed_tracks=%zu false_tracks_per_hour=%.2f "
-            "(over %.0f s)\n", false_tracks, confirmed,
-            span_s > 0 ? (double)false_tracks * 3600.0 / span_s : 0.0, span_s);
+            "(over %.0f s)\n", sc.false_tracks, sc.confirmed_tracks, sc.false_tracks_per_hour,
+            sc.span_s);
+    return 0;
 }
 
 static int write_map(const char *path, fuse_ctx *c, const triad__fjsonl_reports *in,
@@ -931,8 +844,8 @@ int cmd_fuse(int argc, char **argv)
         }
         have_truth = 1;
     }
-    truth_target tg[256];
-    const size_t ntg = have_truth ? truth_targets(&truth, tg, 256) : 0;
+    static triad_score_target tg[TRIAD_SCORE_MAX_TARGETS];
+    const size_t ntg = have_truth ? triad_score_targets(&truth, tg, TRIAD_SCORE_MAX_TARGETS) : 0;
     if (out && !(ctx.out = strcmp(out, "-") == 0 ? stdout : fopen(out, "w"))) {
         status = cli_error("fuse", 1, "%s: cannot create: %s", out, strerror(errno));
         goto done;
@@ -1055,8 +968,10 @@ int cmd_fuse(int argc, char **argv)
     fprintf(stderr, "summary: warnings_new=%zu warnings_update=%zu warnings_cancel=%zu\n", nnew,
             nupd, ncan);
     print_refusals(tk);
-    if (have_truth)
-        summary(&ctx, &in, &truth, ospa_t, ospa_v, ospa_m, ospa_n, nospa);
+    if (have_truth && summary(&ctx, &in, &truth, ospa_t, ospa_v, ospa_m, ospa_n, nospa)) {
+        status = cli_error("fuse", 1, "out of memory");
+        goto done;
+    }
     if (plot) {
         status = write_map(plot, &ctx, &in, have_truth ? &truth : NULL);
         if (!status)

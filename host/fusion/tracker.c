@@ -73,6 +73,9 @@
 #define BOOST_THRUST_SIGMA 25.0
 #define BURNOUT_UPDATES 5
 #define VERTICAL_SPEED_MPS 300.0
+/* or climbing faster than any airliner this high: a missile in early boost */
+#define CLIMB_MIN_ALT_M 8000.0
+#define CLIMB_SPEED_MPS 100.0
 #define RR_MIN_HITS 2
 #define MANOEUVRE_MPS2 40.0
 #define NIS_ALPHA 0.1
@@ -612,7 +615,9 @@ static void manage_model(const triad_tracker_cfg *c, trk *k, double d2)
         /* Significant, not just noisy: the estimate must clear the limit by 3 sigma. */
         double alt_sig = sqrt(fmax(0.0, p->p[0][0] + p->p[1][1] + p->p[2][2]));
         if (p->position.alt_m - 3.0 * alt_sig > c->ballistic_min_alt_m ||
-            fabs(vup) - 3.0 * sqrt(var) > VERTICAL_SPEED_MPS) {
+            fabs(vup) - 3.0 * sqrt(var) > VERTICAL_SPEED_MPS ||
+            (p->position.alt_m - 3.0 * alt_sig > CLIMB_MIN_ALT_M &&
+             vup - 3.0 * sqrt(var) > CLIMB_SPEED_MPS)) {
             p->model = TRIAD_MOTION_BOOST;
             p->x[6] = 0.0;
             for (int i = 0; i < N; i++)
@@ -718,6 +723,16 @@ static int gate_row(triad_tracker *t, const triad_fusion_report *r, const double
         t->cost[i * nd + j] = cost;
     }
     return gated;
+}
+
+/* A CV track above CLIMB_MIN_ALT_M climbing faster than CLIMB_SPEED_MPS (at face value): if
+ * it falls out of its gate it is probably accelerating (a boost), not an aircraft. */
+static int climbing_fast(const triad_track *p)
+{
+    double r[3][3];
+    triad_enu_basis(&p->position, r);
+    const double vup = r[2][0] * p->x[3] + r[2][1] * p->x[4] + r[2][2] * p->x[5];
+    return p->position.alt_m > CLIMB_MIN_ALT_M && vup > CLIMB_SPEED_MPS;
 }
 
 /* A BOOST or BALLISTIC track whose thrust may have changed: BOOST, not ballistic, the thrust
@@ -1025,7 +1040,8 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
         steps += predict(c, &ki->pub, r->time_s);
         triad_ecef_to_geo(t->trk[i].pub.x, &t->trk[i].pub.position);
         int gated = gate_row(t, r, site_ecef, i);
-        if (!gated && nd && t->trk[i].pub.model != TRIAD_MOTION_CV && t->trk[i].pub.misses >= 1) {
+        if (!gated && nd && t->trk[i].pub.misses >= 1 &&
+            (t->trk[i].pub.model != TRIAD_MOTION_CV || climbing_fast(&t->trk[i].pub))) {
             /* Nothing in the gate of a BOOST or BALLISTIC track for a second look in a row
              * (one miss is the gate's own 1 - gate_probability): the thrust may have changed
              * (burnout, a later stage, a manoeuvre). If a detection fits the prior widened

@@ -154,6 +154,30 @@ static int load_target(const char *path, const cJSON *o, triad_scn_target *tg, d
         RANGE("thrust_mps2", tg->thrust_mps2, 0.0, 500.0);
         NUM(o, "burn_s", true, 0, &tg->burn_s);
         RANGE("burn_s", tg->burn_s, 0.0, 1000.0);
+        char prof[32] = "";
+        if ((err = triad__json_string(path, o, "profile", false, prof, sizeof prof)))
+            goto done;
+        static const char *const names[] = {"", "standard", "depressed", "lofted"};
+        static const double pitch[] = {0.0, 40.0, 22.0, 62.0};
+        int pi = 0;
+        while (pi < 4 && strcmp(prof, names[pi]) != 0)
+            pi++;
+        if (pi == 4) {
+            err = triad__fail(TRIAD_EFORMAT, "%s: target '%s': field 'profile': '%s' is not "
+                              "standard, depressed or lofted", path, tg->id, prof);
+            goto done;
+        }
+        tg->profile = (triad_scn_profile)pi;
+        if (tg->profile != TRIAD_SCN_PROFILE_NONE) {
+            RANGE("thrust_mps2", tg->thrust_mps2, 11.0, 500.0); /* must lift off */
+            RANGE("burn_s", tg->burn_s, 10.0, 1000.0);
+            NUM(o, "vertical_s", false, 8.0, &tg->vertical_s);
+            RANGE("vertical_s", tg->vertical_s, 0.0, tg->burn_s - 1.0);
+            NUM(o, "burnout_pitch_deg", false, pitch[pi], &tg->burnout_pitch_deg);
+            RANGE("burnout_pitch_deg", tg->burnout_pitch_deg, 5.0, 89.0);
+            NUM(o, "mass_ratio", false, 0.35, &tg->mass_ratio);
+            RANGE("mass_ratio", tg->mass_ratio, 0.05, 1.0);
+        }
     } else if (strcmp(kind, "aircraft") == 0) {
         tg->kind = TRIAD_SCN_AIRCRAFT;
         NUM(o, "speed_mps", true, 0, &tg->speed_mps);
@@ -280,6 +304,56 @@ static double alt_of(const double p[3])
     return g.alt_m;
 }
 
+/* The boost profile's acceleration in ECEF (rotating frame) at time t since lift-off. */
+static void profile_deriv(const triad_scn_target *tg, double t, const double x[6], double dx[6])
+{
+    double g[3];
+    triad_gravity_ecef(x, g);
+    const double w = TRIAD_WGS84_OMEGA;
+    const double tb = tg->burn_s, tv = tg->vertical_s;
+    const double el = t < tv ? 90.0 : 90.0 - (90.0 - tg->burnout_pitch_deg) * (t - tv) / (tb - tv);
+    const double a = tg->thrust_mps2 / (1.0 - (1.0 - tg->mass_ratio) * fmin(t, tb) / tb);
+    /* the thrust direction in the local frame below the missile (azimuth fixed) */
+    triad_geodetic here;
+    triad_ecef_to_geo(x, &here);
+    here.alt_m = 0.0;
+    double r[3][3];
+    triad_enu_basis(&here, r);
+    const double az = tg->azimuth_deg * DEG, e = el * DEG;
+    const double enu[3] = {cos(e) * sin(az), cos(e) * cos(az), sin(e)};
+    for (int i = 0; i < 3; i++) {
+        dx[i] = x[3 + i];
+        dx[3 + i] = g[i] + a * (r[0][i] * enu[0] + r[1][i] * enu[1] + r[2][i] * enu[2]);
+    }
+    dx[3] += 2.0 * w * x[4];
+    dx[4] -= 2.0 * w * x[3];
+}
+
+/* Integrate the boost profile from t0 to t1 (seconds since lift-off), RK4 in 0.02 s steps. */
+static void profile_fly(const triad_scn_target *tg, double t0, double t1, double x[6])
+{
+    const long n = (long)ceil((t1 - t0) / 0.02);
+    if (n <= 0)
+        return;
+    const double h = (t1 - t0) / (double)n;
+    for (long s = 0; s < n; s++) {
+        const double t = t0 + h * (double)s;
+        double k1[6], k2[6], k3[6], k4[6], y[6];
+        profile_deriv(tg, t, x, k1);
+        for (int i = 0; i < 6; i++)
+            y[i] = x[i] + 0.5 * h * k1[i];
+        profile_deriv(tg, t + 0.5 * h, y, k2);
+        for (int i = 0; i < 6; i++)
+            y[i] = x[i] + 0.5 * h * k2[i];
+        profile_deriv(tg, t + 0.5 * h, y, k3);
+        for (int i = 0; i < 6; i++)
+            y[i] = x[i] + h * k3[i];
+        profile_deriv(tg, t + h, y, k4);
+        for (int i = 0; i < 6; i++)
+            x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+    }
+}
+
 /* The ballistic trajectory tabulated every TRAJ_STEP_S from launch to impact. */
 static int traj_make(const triad_scn_target *tg, traj *tr)
 {
@@ -293,8 +367,10 @@ static int traj_make(const triad_scn_target *tg, traj *tr)
     enu_v[2] = tg->kick_speed_mps * sin(el);
     double r[3][3];
     triad_enu_basis(&o, r);
-    for (int i = 0; i < 3; i++)
-        x[3 + i] = r[0][i] * enu_v[0] + r[1][i] * enu_v[1] + r[2][i] * enu_v[2];
+    for (int i = 0; i < 3; i++) /* a boost profile starts at rest on the pad */
+        x[3 + i] = tg->profile != TRIAD_SCN_PROFILE_NONE
+                       ? 0.0
+                       : r[0][i] * enu_v[0] + r[1][i] * enu_v[1] + r[2][i] * enu_v[2];
     x[6] = tg->thrust_mps2;
     const size_t cap = 1 << 16;
     tr->x = malloc(cap * sizeof *tr->x);
@@ -310,7 +386,12 @@ static int traj_make(const triad_scn_target *tg, traj *tr)
         const double tn = t + TRAJ_STEP_S;
         double xn[TRIAD_STATE_DIM];
         memcpy(xn, x, sizeof xn);
-        if (t < tg->burn_s - 1e-9) {
+        if (t < tg->burn_s - 1e-9 && tg->profile != TRIAD_SCN_PROFILE_NONE) {
+            const double tb = fmin(tn, tg->burn_s);
+            profile_fly(tg, t, tb, xn);
+            if (tn > tg->burn_s)
+                triad_propagate(TRIAD_MOTION_BALLISTIC, xn, tn - tb, NULL);
+        } else if (t < tg->burn_s - 1e-9) {
             const double tb = fmin(tn, tg->burn_s);
             triad_propagate(TRIAD_MOTION_BOOST, xn, tb - t, NULL);
             if (tn > tg->burn_s)

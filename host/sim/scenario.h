@@ -28,6 +28,13 @@ typedef struct {
 } triad_scn_site;
 
 typedef enum { TRIAD_SCN_BALLISTIC = 0, TRIAD_SCN_AIRCRAFT } triad_scn_kind;
+/* Boost profiles: the burnout pitch that sets the trajectory (defaults 40, 22, 62 deg). */
+typedef enum {
+    TRIAD_SCN_PROFILE_NONE = 0, /* the older gravity turn: kick, thrust along velocity */
+    TRIAD_SCN_PROFILE_STANDARD,
+    TRIAD_SCN_PROFILE_DEPRESSED,
+    TRIAD_SCN_PROFILE_LOFTED
+} triad_scn_profile;
 
 typedef struct {
     char id[64];
@@ -37,6 +44,13 @@ typedef struct {
      * then thrust along the velocity (gravity turn, BOOST) for burn_s, then BALLISTIC */
     double lat_deg, lon_deg, alt_m;
     double azimuth_deg, kick_elevation_deg, kick_speed_mps, thrust_mps2, burn_s;
+    /* ballistic with a boost profile (profile != NONE): from rest on the pad, thrust along a
+     * pitch programme (vertical for vertical_s, then the thrust elevation falls linearly to
+     * burnout_pitch_deg at burnout), its acceleration rising as propellant burns
+     * (thrust_mps2 at lift-off, thrust_mps2 / mass_ratio at burnout); integrated here (RK4,
+     * 0.02 s), not with the tracker's BOOST model */
+    triad_scn_profile profile;
+    double vertical_s, burnout_pitch_deg, mass_ratio;
     /* aircraft: waypoints at speed_mps, or from (lat, lon, alt) along heading_deg */
     double speed_mps, heading_deg, end_s;
     double wp[TRIAD_SCN_MAX_WAYPOINTS][3]; /* lat_deg, lon_deg, alt_m */
