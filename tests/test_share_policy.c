@@ -185,7 +185,7 @@ static void test_policy_rejections(void **state)
         const char *text, *needle;
         int code;
     } bad[] = {
-        {"not json", "not valid JSON", TRIAD_EFORMAT},
+        {"not json", "invalid JSON", TRIAD_EFORMAT},
         {"{}", "'partners'", TRIAD_EFORMAT},
         {"{\"partners\":{\"bad id\":{}}}", "not a valid node id", TRIAD_EINVAL},
         {"{\"partners\":{\"JP\":{\"detection\":{}}}}", "unknown message type", TRIAD_EFORMAT},

@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/file.h"
+#include "core/limits.h"
 #include "fusion/tracker.h"
 #include "io/dds/fusion_dds.h"
 #include "io/fusion_jsonl.h"
@@ -167,35 +169,49 @@ static void close_input(void *f)
         fclose(f);
 }
 
-static void free_line(void *p) { free(*(char **)p); }
+static void close_lines(void *r) { triad__lines_close(r); }
 
 static void *input_from_file(node_input *in)
 {
-    FILE *f = strcmp(in->input, "-") == 0 ? stdin : fopen(in->input, "r");
-    if (!f) {
-        in->status = cli_error("node", 1, "%s: cannot open: %s", in->input, strerror(errno));
+    /* a regular file, a FIFO (a live feed) or stdin ("-"); never a device or a folder */
+    FILE *f = stdin;
+    triad__lines *lines = NULL;
+    if (strcmp(in->input, "-") != 0 && triad__fopen_stream(in->input, &f)) {
+        in->status = cli_error("node", 1, "%s", triad_errmsg());
         share_stop = 1;
         return NULL;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    long lineno = 0;
+    if (triad__lines_from_stream(&lines, f, strcmp(in->input, "-") ? in->input : "stdin",
+                                 TRIAD__JSONL_MAX_LINE)) {
+        in->status = cli_error("node", 1, "%s", triad_errmsg());
+        close_input(f);
+        share_stop = 1;
+        return NULL;
+    }
+    const char *line;
+    size_t len;
+    int got;
     pthread_cleanup_push(close_input, f);
-    pthread_cleanup_push(free_line, &line);
+    pthread_cleanup_push(close_lines, lines);
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     bool hub_ready = false;
-    while (!share_stop && getline(&line, &cap, f) > 0) {
+    while (!share_stop && (got = triad__lines_next(lines, &line, &len, NULL)) != 0) {
+        if (got < 0) { /* a line too long or a read error ends the input, named */
+            fprintf(stderr, "triad node: %s\n", triad_errmsg());
+            in->status = 1;
+            break;
+        }
         if (!hub_ready && !(hub_ready = wait_for_hub(in)))
             break;
-        lineno++;
-        if (strspn(line, " \t\r\n") == strlen(line))
+        const long lineno = (long)triad__lines_number(lines);
+        if (strspn(line, " \t\r\n") == len)
             continue;
         char where[300];
         snprintf(where, sizeof where, "%s:%ld", strcmp(in->input, "-") ? in->input : "stdin",
                  lineno);
         pace(in->rate_hz, &next);
-        /* stopping cancels this thread in getline() (a pipe may never end), never mid-publish */
+        /* stopping cancels this thread while reading (a pipe may never end), never mid-publish */
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         const int err = triad_share_node_publish_json(in->node, line, where);
         pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);

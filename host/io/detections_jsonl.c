@@ -24,6 +24,12 @@ double triad__parse_utc(const char *iso)
 
 void triad__format_utc(double epoch_s, char *buf, size_t size)
 {
+    /* the range first: converting a double beyond time_t's range is undefined */
+    struct tm tm;
+    if (!(epoch_s > -6e10 && epoch_s < 2.5e11)) {
+        snprintf(buf, size, "invalid");
+        return;
+    }
     const double whole = floor(epoch_s);
     long usec = lround((epoch_s - whole) * 1e6);
     time_t t = (time_t)whole;
@@ -31,8 +37,7 @@ void triad__format_utc(double epoch_s, char *buf, size_t size)
         usec -= 1000000;
         t++;
     }
-    struct tm tm;
-    if (!(epoch_s > -6e10 && epoch_s < 2.5e11) || !gmtime_r(&t, &tm)) {
+    if (!gmtime_r(&t, &tm)) {
         snprintf(buf, size, "invalid");
         return;
     }

@@ -5,90 +5,146 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error_internal.h"
+#include "core/file.h"
+#include "core/limits.h"
+#include "io/json_util.h"
 #include "io/detections_jsonl.h"
 
 #define DEG (M_PI / 180.0)
 
-static double num_or(const cJSON *o, const char *key, double def)
+/* Where a line came from, for messages: "FILE: line N: field 'KEY': ...". */
+typedef struct {
+    const char *name;
+    size_t line;
+} where;
+
+static int bad(const where *w, const char *field, const char *why)
+{
+    return triad__fail(TRIAD_EFORMAT, "%s: line %zu: field '%s': %s", w->name, w->line, field,
+                       why);
+}
+
+static int bad_value(const where *w, const char *field, double v, double lo, double hi)
+{
+    return triad__fail(TRIAD_EINVAL, "%s: line %zu: field '%s': value %.9g is not within "
+                       "[%.9g, %.9g]", w->name, w->line, field, v, lo, hi);
+}
+
+/* A number in [lo, hi] (NaN and the infinities never are). Absent: def when !required (NAN
+ * marks "not given" where the consumer has its own default). */
+static int num(const where *w, const cJSON *o, const char *key, bool required, double def,
+               double lo, double hi, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : def;
+    if (!v) {
+        if (required)
+            return bad(w, key, "missing");
+        *out = def;
+        return 0;
+    }
+    if (!cJSON_IsNumber(v))
+        return bad(w, key, "not a number");
+    if (!(v->valuedouble >= lo && v->valuedouble <= hi))
+        return bad_value(w, key, v->valuedouble, lo, hi);
+    *out = v->valuedouble;
+    return 0;
 }
 
-/* Epoch seconds of a line: time_utc when it parses, else time_s. */
-static double line_time(const cJSON *o)
+/* Seconds of a line: time_utc when given (it must parse, within the epoch range), else
+ * time_s (within +-TRIAD__EPOCH_MAX_S). */
+static int line_time(const where *w, const cJSON *o, double *t)
 {
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "time_utc");
-    if (cJSON_IsString(u)) {
-        const double t = triad__parse_utc(u->valuestring);
-        if (!isnan(t))
-            return t;
+    if (u) {
+        if (!cJSON_IsString(u) || isnan(*t = triad__parse_utc(u->valuestring)))
+            return bad(w, "time_utc", "not a time YYYY-MM-DDTHH:MM:SS[.f]Z");
+        if (!(*t >= TRIAD__EPOCH_MIN_S && *t <= TRIAD__EPOCH_MAX_S))
+            return bad_value(w, "time_utc", *t, TRIAD__EPOCH_MIN_S, TRIAD__EPOCH_MAX_S);
+        return 0;
     }
-    return num_or(o, "time_s", NAN);
+    if (!cJSON_GetObjectItemCaseSensitive(o, "time_s"))
+        return bad(w, "time_utc", "neither time_utc nor time_s gives a time");
+    /* time_s alone may be relative to a scenario's start (so negative): bounded either way */
+    return num(w, o, "time_s", true, 0, -TRIAD__EPOCH_MAX_S, TRIAD__EPOCH_MAX_S, t);
 }
 
-static int bad(const char *path, size_t line, const char *field, const char *why)
+/* Physical bounds of what a report may say: beyond them a value is an error, not a target. */
+#define MAX_RANGE_M 1e9          /* beyond the Moon's distance */
+#define MAX_SPEED_MPS 299792458. /* no closing speed above c */
+#define MAX_ALT_M 1e8
+#define MAX_VAR 1e18
+
+static int parse_det(const where *w, const cJSON *d, triad_fusion_det *fd)
 {
-    return triad__fail(TRIAD_EFORMAT, "%s: line %zu: field '%s': %s", path, line, field, why);
+    int err;
+    double rr_alt;
+    if ((err = num(w, d, "range_m", true, 0, 0, MAX_RANGE_M, &fd->range_m)) ||
+        (err = num(w, d, "range_rate_mps", false, NAN, -MAX_SPEED_MPS, MAX_SPEED_MPS, &rr_alt)) ||
+        (err = num(w, d, "velocity_mps", false, rr_alt, -MAX_SPEED_MPS, MAX_SPEED_MPS,
+                   &fd->range_rate_mps)) ||
+        (err = num(w, d, "azimuth_deg", true, 0, -360, 360, &fd->azimuth_deg)) ||
+        (err = num(w, d, "elevation_deg", true, 0, -90, 90, &fd->elevation_deg)) ||
+        (err = num(w, d, "snr_db", false, NAN, -400, 400, &fd->snr_db)) ||
+        (err = num(w, d, "var_range_m2", false, NAN, 0, MAX_VAR, &fd->var_range_m2)) ||
+        (err = num(w, d, "var_range_rate_m2_s2", false, NAN, 0, MAX_VAR,
+                   &fd->var_range_rate_m2s2)) ||
+        (err = num(w, d, "var_azimuth_deg2", false, NAN, 0, MAX_VAR, &fd->var_azimuth_deg2)) ||
+        (err = num(w, d, "var_elevation_deg2", false, NAN, 0, MAX_VAR, &fd->var_elevation_deg2)))
+        return err;
+    if (!(fd->range_m > 0))
+        return bad_value(w, "range_m", fd->range_m, 0, MAX_RANGE_M);
+    return 0;
 }
 
-static int parse_report(const char *path, size_t line, const cJSON *o, const cJSON *dets,
+static int parse_report(const where *w, const cJSON *o, const cJSON *dets,
                         triad__fjsonl_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     const cJSON *site = cJSON_GetObjectItemCaseSensitive(o, "site");
-    if (cJSON_IsString(site)) {
+    if (site && !cJSON_IsString(site))
+        return bad(w, "site", "not a string");
+    if (site) {
         if (strlen(site->valuestring) >= sizeof rep->r.site_id)
-            return bad(path, line, "site", "longer than 63 characters");
+            return bad(w, "site", "longer than 63 characters");
         strcpy(rep->r.site_id, site->valuestring);
     }
-    const double rid = num_or(o, "radar_id", 0);
-    if (!(rid >= 0 && rid <= 4294967295.0))
-        return bad(path, line, "radar_id", "not a uint32");
+    double rid, lat, lon, alt;
+    int err;
+    if ((err = num(w, o, "radar_id", false, 0, 0, 4294967295.0, &rid)) ||
+        (err = num(w, o, "site_lat_deg", true, 0, -90, 90, &lat)) ||
+        (err = num(w, o, "site_lon_deg", true, 0, -360, 360, &lon)) ||
+        (err = num(w, o, "site_alt_m", false, 0, -MAX_ALT_M, MAX_ALT_M, &alt)) ||
+        (err = line_time(w, o, &rep->r.time_s)))
+        return err;
+    if (rid != floor(rid))
+        return bad(w, "radar_id", "not a whole number");
     rep->r.radar_id = (uint32_t)rid;
-    const double lat = num_or(o, "site_lat_deg", NAN), lon = num_or(o, "site_lon_deg", NAN);
-    const double alt = num_or(o, "site_alt_m", 0);
-    if (!(lat >= -90 && lat <= 90))
-        return bad(path, line, "site_lat_deg", "missing or outside [-90, 90]");
-    if (!(lon >= -360 && lon <= 360))
-        return bad(path, line, "site_lon_deg", "missing or outside [-360, 360]");
-    if (!isfinite(alt))
-        return bad(path, line, "site_alt_m", "not finite");
     rep->r.site.lat_rad = lat * DEG;
     rep->r.site.lon_rad = lon * DEG;
     rep->r.site.alt_m = alt;
-    rep->r.time_s = line_time(o);
-    if (!isfinite(rep->r.time_s))
-        return bad(path, line, "time_utc", "neither time_utc nor time_s gives a time");
     const int n = cJSON_GetArraySize(dets);
     if (n > 0) {
         rep->dets_owned = calloc((size_t)n, sizeof *rep->dets_owned);
         if (!rep->dets_owned)
-            return triad__fail(TRIAD_ENOMEM, "%s: line %zu: out of memory", path, line);
+            return triad__fail(TRIAD_ENOMEM, "%s: line %zu: out of memory", w->name, w->line);
     }
     const cJSON *d;
     size_t k = 0;
     cJSON_ArrayForEach(d, dets)
     {
-        triad_fusion_det *fd = &rep->dets_owned[k];
-        fd->range_m = num_or(d, "range_m", NAN);
-        fd->range_rate_mps = num_or(d, "velocity_mps", num_or(d, "range_rate_mps", NAN));
-        fd->azimuth_deg = num_or(d, "azimuth_deg", NAN);
-        fd->elevation_deg = num_or(d, "elevation_deg", NAN);
-        fd->snr_db = num_or(d, "snr_db", NAN);
-        fd->var_range_m2 = num_or(d, "var_range_m2", NAN);
-        fd->var_range_rate_m2s2 = num_or(d, "var_range_rate_m2_s2", NAN);
-        fd->var_azimuth_deg2 = num_or(d, "var_azimuth_deg2", NAN);
-        fd->var_elevation_deg2 = num_or(d, "var_elevation_deg2", NAN);
-        if (!(fd->range_m > 0) || !isfinite(fd->azimuth_deg) || !isfinite(fd->elevation_deg)) {
+        if (!cJSON_IsObject(d))
+            err = bad(w, "detections", "an element is not an object");
+        else
+            err = parse_det(w, d, &rep->dets_owned[k]);
+        if (err) {
             free(rep->dets_owned);
             rep->dets_owned = NULL;
-            return bad(path, line, "detections",
-                       "a detection without range_m > 0, azimuth_deg and elevation_deg");
+            return err;
         }
         k++;
     }
@@ -97,38 +153,46 @@ static int parse_report(const char *path, size_t line, const cJSON *o, const cJS
     return 0;
 }
 
-int triad__fjsonl_read_reports(const char *path, triad__fjsonl_reports *list)
+/* One line as a JSON object; blank lines give *o = NULL. */
+static int line_json(triad__lines *r, const char *text, size_t len, cJSON **o)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return triad__fail(TRIAD_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t cap = 0, line = 0;
-    ssize_t len;
-    int err = 0;
-    while ((len = getline(&buf, &cap, f)) > 0) {
-        line++;
-        if (len <= 1)
+    *o = NULL;
+    size_t i = 0;
+    while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r'))
+        i++;
+    if (i == len)
+        return 0;
+    char name[320];
+    snprintf(name, sizeof name, "%s: line %zu", triad__lines_name(r), triad__lines_number(r));
+    return triad__json_parse(name, text, len, o);
+}
+
+static int read_reports(triad__lines *r, triad__fjsonl_reports *list)
+{
+    const char *text;
+    size_t len;
+    int got, err = 0;
+    while (!err && (got = triad__lines_next(r, &text, &len, NULL)) > 0) {
+        const where w = {triad__lines_name(r), triad__lines_number(r)};
+        cJSON *o;
+        if ((err = line_json(r, text, len, &o)) || !o)
             continue;
-        cJSON *o = cJSON_Parse(buf);
-        if (!o) {
-            err = triad__fail(TRIAD_EFORMAT, "%s: line %zu: not JSON", path, line);
-            break;
-        }
         const cJSON *dets = cJSON_GetObjectItemCaseSensitive(o, "detections");
-        if (cJSON_IsArray(dets)) {
+        if (dets && !cJSON_IsArray(dets)) {
+            err = bad(&w, "detections", "not an array");
+        } else if (dets) {
             if (list->n == list->cap) {
                 const size_t nc = list->cap ? 2 * list->cap : 1024;
                 void *nv = realloc(list->v, nc * sizeof *list->v);
-                if (!nv) {
-                    cJSON_Delete(o);
-                    err = triad__fail(TRIAD_ENOMEM, "%s: out of memory", path);
-                    break;
+                if (!nv)
+                    err = triad__fail(TRIAD_ENOMEM, "%s: out of memory", w.name);
+                else {
+                    list->v = nv;
+                    list->cap = nc;
                 }
-                list->v = nv;
-                list->cap = nc;
             }
-            err = parse_report(path, line, o, dets, &list->v[list->n]);
+            if (!err)
+                err = parse_report(&w, o, dets, &list->v[list->n]);
             if (!err) {
                 list->v[list->n].seq = list->n;
                 list->num_dets += list->v[list->n].r.num_dets;
@@ -136,13 +200,28 @@ int triad__fjsonl_read_reports(const char *path, triad__fjsonl_reports *list)
             }
         }
         cJSON_Delete(o);
-        if (err)
-            break;
     }
-    if (!err && ferror(f))
-        err = triad__fail(TRIAD_EIO, "%s: read failed: %s", path, strerror(errno));
-    free(buf);
-    fclose(f);
+    return err ? err : got;
+}
+
+int triad__fjsonl_read_reports(const char *path, triad__fjsonl_reports *list)
+{
+    triad__lines *r;
+    int err = triad__lines_open(&r, path, TRIAD__JSONL_MAX_LINE);
+    if (!err)
+        err = read_reports(r, list);
+    triad__lines_close(r);
+    return err;
+}
+
+int triad__fjsonl_parse_reports(const char *name, const char *buf, size_t len,
+                                triad__fjsonl_reports *list)
+{
+    triad__lines *r;
+    int err = triad__lines_from_memory(&r, buf, len, name, TRIAD__JSONL_MAX_LINE);
+    if (!err)
+        err = read_reports(r, list);
+    triad__lines_close(r);
     return err;
 }
 
@@ -168,93 +247,146 @@ void triad__fjsonl_free(triad__fjsonl_reports *list)
     memset(list, 0, sizeof *list);
 }
 
-static void copy_str(char *dst, size_t size, const cJSON *o, const char *key)
+static int str(const where *w, const cJSON *o, const char *key, char *dst, size_t size)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    snprintf(dst, size, "%s", cJSON_IsString(v) ? v->valuestring : "");
+    dst[0] = '\0';
+    if (!v)
+        return 0;
+    if (!cJSON_IsString(v))
+        return bad(w, key, "not a string");
+    if (strlen(v->valuestring) >= size)
+        return bad(w, key, "too long");
+    strcpy(dst, v->valuestring);
+    return 0;
+}
+
+/* Seconds after the scenario's start: within a day's scenario and then some. */
+#define MAX_REL_S 1e7
+
+static int truth_line(const where *w, const cJSON *o, triad__truth *t)
+{
+    char type[32];
+    int err = str(w, o, "type", type, sizeof type);
+    if (err)
+        return err;
+    if (strcmp(type, "scenario") == 0) {
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "start_utc");
+        t->start_t = 0;
+        if (u && (!cJSON_IsString(u) || isnan(t->start_t = triad__parse_utc(u->valuestring)) ||
+                  !(t->start_t >= TRIAD__EPOCH_MIN_S && t->start_t <= TRIAD__EPOCH_MAX_S)))
+            return bad(w, "start_utc", "not a time YYYY-MM-DDTHH:MM:SS[.f]Z within the epoch range");
+        return num(w, o, "duration_s", false, 0, 0, MAX_REL_S, &t->duration_s);
+    }
+    if (strcmp(type, "site") == 0 && t->num_sites < 64) {
+        triad__truth_site *s = &t->sites[t->num_sites];
+        if ((err = str(w, o, "site", s->id, sizeof s->id)) ||
+            (err = num(w, o, "lat_deg", true, 0, -90, 90, &s->lat_deg)) ||
+            (err = num(w, o, "lon_deg", true, 0, -360, 360, &s->lon_deg)) ||
+            (err = num(w, o, "az_min_deg", false, 0, -360, 360, &s->az_min_deg)) ||
+            (err = num(w, o, "az_max_deg", false, 360, -360, 360, &s->az_max_deg)) ||
+            (err = num(w, o, "max_range_m", false, 0, 0, MAX_RANGE_M, &s->max_range_m)))
+            return err;
+        t->num_sites++;
+        return 0;
+    }
+    if (strcmp(type, "launch") == 0 && t->num_launches < 64) {
+        triad__truth_launch *l = &t->launches[t->num_launches];
+        double lt, bt, it;
+        if ((err = str(w, o, "target", l->target, sizeof l->target)) ||
+            (err = num(w, o, "launch_time_s", true, 0, -MAX_REL_S, MAX_REL_S, &lt)) ||
+            (err = num(w, o, "launch_lat_deg", true, 0, -90, 90, &l->launch_lat_deg)) ||
+            (err = num(w, o, "launch_lon_deg", true, 0, -360, 360, &l->launch_lon_deg)) ||
+            (err = num(w, o, "burnout_time_s", true, 0, -MAX_REL_S, MAX_REL_S, &bt)) ||
+            (err = num(w, o, "impact_time_s", true, 0, -MAX_REL_S, MAX_REL_S, &it)) ||
+            (err = num(w, o, "impact_lat_deg", true, 0, -90, 90, &l->impact_lat_deg)) ||
+            (err = num(w, o, "impact_lon_deg", true, 0, -360, 360, &l->impact_lon_deg)))
+            return err;
+        l->launch_t = t->start_t + lt;
+        l->burnout_t = t->start_t + bt;
+        l->impact_t = t->start_t + it;
+        t->num_launches++;
+        return 0;
+    }
+    if (strcmp(type, "truth") != 0)
+        return 0;
+    if (t->num_pts == t->cap_pts) {
+        const size_t nc = t->cap_pts ? 2 * t->cap_pts : 4096;
+        void *nv = realloc(t->pts, nc * sizeof *t->pts);
+        if (!nv)
+            return triad__fail(TRIAD_ENOMEM, "%s: out of memory", w->name);
+        t->pts = nv;
+        t->cap_pts = nc;
+    }
+    triad__truth_point *p = &t->pts[t->num_pts];
+    char kind[32];
+    double seen_by;
+    if ((err = str(w, o, "target", p->target, sizeof p->target)) ||
+        (err = str(w, o, "kind", kind, sizeof kind)) || (err = line_time(w, o, &p->t)) ||
+        (err = num(w, o, "lat_deg", false, NAN, -90, 90, &p->lat_deg)) ||
+        (err = num(w, o, "lon_deg", false, NAN, -360, 360, &p->lon_deg)) ||
+        (err = num(w, o, "alt_m", false, NAN, -MAX_ALT_M, MAX_ALT_M, &p->alt_m)) ||
+        (err = num(w, o, "seen_by", false, 0, 0, 1 << 20, &seen_by)))
+        return err;
+    if (seen_by != floor(seen_by))
+        return bad(w, "seen_by", "not a whole number");
+    p->seen_by = (int)seen_by;
+    p->ballistic = strcmp(kind, "ballistic") == 0;
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "ecef_m");
+    if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 3)
+        return bad(w, "ecef_m", "missing or not an array of 3 numbers");
+    for (int i = 0; i < 3; i++) {
+        const cJSON *x = cJSON_GetArrayItem(e, i);
+        if (!cJSON_IsNumber(x))
+            return bad(w, "ecef_m", "an element is not a number");
+        if (!(fabs(x->valuedouble) <= MAX_RANGE_M))
+            return bad_value(w, "ecef_m", x->valuedouble, -MAX_RANGE_M, MAX_RANGE_M);
+        p->ecef[i] = x->valuedouble;
+    }
+    t->num_pts++;
+    return 0;
+}
+
+static int read_truth(triad__lines *r, triad__truth *t)
+{
+    memset(t, 0, sizeof *t);
+    const char *text;
+    size_t len;
+    int got, err = 0;
+    while (!err && (got = triad__lines_next(r, &text, &len, NULL)) > 0) {
+        const where w = {triad__lines_name(r), triad__lines_number(r)};
+        cJSON *o;
+        if ((err = line_json(r, text, len, &o)) || !o)
+            continue;
+        err = truth_line(&w, o, t);
+        cJSON_Delete(o);
+    }
+    if (!err && got < 0)
+        err = got;
+    if (err)
+        triad__truth_free(t);
+    return err;
 }
 
 int triad__truth_read(const char *path, triad__truth *t)
 {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return triad__fail(TRIAD_EIO, "%s: cannot open: %s", path, strerror(errno));
-    char *buf = NULL;
-    size_t cap = 0, line = 0;
-    ssize_t len;
-    int err = 0;
-    while (!err && (len = getline(&buf, &cap, f)) > 0) {
-        line++;
-        if (len <= 1)
-            continue;
-        cJSON *o = cJSON_Parse(buf);
-        if (!o) {
-            err = triad__fail(TRIAD_EFORMAT, "%s: line %zu: not JSON", path, line);
-            break;
-        }
-        char type[32];
-        copy_str(type, sizeof type, o, "type");
-        if (strcmp(type, "scenario") == 0) {
-            const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "start_utc");
-            t->start_t = cJSON_IsString(u) ? triad__parse_utc(u->valuestring) : 0;
-            t->duration_s = num_or(o, "duration_s", 0);
-        } else if (strcmp(type, "site") == 0 && t->num_sites < 64) {
-            triad__truth_site *s = &t->sites[t->num_sites++];
-            copy_str(s->id, sizeof s->id, o, "site");
-            s->lat_deg = num_or(o, "lat_deg", NAN);
-            s->lon_deg = num_or(o, "lon_deg", NAN);
-            s->az_min_deg = num_or(o, "az_min_deg", 0);
-            s->az_max_deg = num_or(o, "az_max_deg", 360);
-            s->max_range_m = num_or(o, "max_range_m", 0);
-        } else if (strcmp(type, "launch") == 0 && t->num_launches < 64) {
-            triad__truth_launch *l = &t->launches[t->num_launches++];
-            copy_str(l->target, sizeof l->target, o, "target");
-            l->launch_t = t->start_t + num_or(o, "launch_time_s", NAN);
-            l->launch_lat_deg = num_or(o, "launch_lat_deg", NAN);
-            l->launch_lon_deg = num_or(o, "launch_lon_deg", NAN);
-            l->burnout_t = t->start_t + num_or(o, "burnout_time_s", NAN);
-            l->impact_t = t->start_t + num_or(o, "impact_time_s", NAN);
-            l->impact_lat_deg = num_or(o, "impact_lat_deg", NAN);
-            l->impact_lon_deg = num_or(o, "impact_lon_deg", NAN);
-        } else if (strcmp(type, "truth") == 0) {
-            if (t->num_pts == t->cap_pts) {
-                const size_t nc = t->cap_pts ? 2 * t->cap_pts : 4096;
-                void *nv = realloc(t->pts, nc * sizeof *t->pts);
-                if (!nv) {
-                    err = triad__fail(TRIAD_ENOMEM, "%s: out of memory", path);
-                    cJSON_Delete(o);
-                    break;
-                }
-                t->pts = nv;
-                t->cap_pts = nc;
-            }
-            triad__truth_point *p = &t->pts[t->num_pts];
-            copy_str(p->target, sizeof p->target, o, "target");
-            char kind[32];
-            copy_str(kind, sizeof kind, o, "kind");
-            p->ballistic = strcmp(kind, "ballistic") == 0;
-            p->t = line_time(o);
-            p->lat_deg = num_or(o, "lat_deg", NAN);
-            p->lon_deg = num_or(o, "lon_deg", NAN);
-            p->alt_m = num_or(o, "alt_m", NAN);
-            p->seen_by = (int)num_or(o, "seen_by", 0);
-            const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "ecef_m");
-            if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 3 || !isfinite(p->t))
-                err = triad__fail(TRIAD_EFORMAT, "%s: line %zu: a truth line needs time and ecef_m[3]",
-                                  path, line);
-            else {
-                for (int i = 0; i < 3; i++)
-                    p->ecef[i] = cJSON_GetArrayItem(e, i)->valuedouble;
-                t->num_pts++;
-            }
-        }
-        cJSON_Delete(o);
-    }
-    free(buf);
-    fclose(f);
-    if (err)
-        triad__truth_free(t);
+    triad__lines *r;
+    int err = triad__lines_open(&r, path, TRIAD__JSONL_MAX_LINE);
+    if (!err)
+        err = read_truth(r, t);
+    triad__lines_close(r);
+    return err;
+}
+
+int triad__truth_parse(const char *name, const char *buf, size_t len, triad__truth *t)
+{
+    memset(t, 0, sizeof *t);
+    triad__lines *r;
+    int err = triad__lines_from_memory(&r, buf, len, name, TRIAD__JSONL_MAX_LINE);
+    if (!err)
+        err = read_truth(r, t);
+    triad__lines_close(r);
     return err;
 }
 

@@ -27,6 +27,11 @@ typedef struct {
  * `triad process`, counters) are skipped; time is time_utc when it parses, else time_s.
  * Returns 0, TRIAD_EIO, TRIAD_EFORMAT (message: file, line, field), TRIAD_ENOMEM. */
 int triad__fjsonl_read_reports(const char *path, triad__fjsonl_reports *list);
+/* The same from buf[0..len); name is used in messages. Every numeric field is range-checked
+ * where it is read (the field is named in the error); lines are at most TRIAD__JSONL_MAX_LINE
+ * bytes; time_utc within [TRIAD__EPOCH_MIN_S, TRIAD__EPOCH_MAX_S], time_s within +-MAX. */
+int triad__fjsonl_parse_reports(const char *name, const char *buf, size_t len,
+                                triad__fjsonl_reports *list);
 /* Sort by time (stable); free. */
 void triad__fjsonl_sort(triad__fjsonl_reports *list);
 void triad__fjsonl_free(triad__fjsonl_reports *list);
@@ -63,6 +68,7 @@ typedef struct {
 } triad__truth;
 
 int triad__truth_read(const char *path, triad__truth *t);
+int triad__truth_parse(const char *name, const char *buf, size_t len, triad__truth *t);
 void triad__truth_free(triad__truth *t);
 
 /* One Track line / one Warning line. Return 0 or TRIAD_EIO (no message). */

@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "core/error_internal.h"
+#include "core/file.h"
+#include "core/limits.h"
 #include "share/bytes.h"
 
 static const char hash_key[] = ",\"hash\":\"";
@@ -197,32 +199,34 @@ static bool check_line(const char *line, size_t len, size_t n, const char *prev,
     return ok;
 }
 
-/* The chain of the stream f (read from its start); path names it in messages. */
-static int verify_stream(FILE *f, const char *path, const triad_share_trust *trust,
-                         triad_share_audit_report *rep)
+/* The chain of the lines of r (from its start). */
+static int verify_lines(triad__lines *r, const triad_share_trust *trust,
+                        triad_share_audit_report *rep)
 {
     memset(rep, 0, sizeof *rep);
     char prev[65];
     memcpy(prev, zero_hash, sizeof prev);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    int err = 0;
-    errno = 0;
-    while ((got = getline(&line, &cap, f)) > 0) {
+    triad__lines_keep_newlines(r);
+    const char *line;
+    size_t got;
+    int more, err = 0;
+    while ((more = triad__lines_next(r, &line, &got, NULL)) > 0) {
         const size_t n = rep->lines + 1;
-        if (!check_line(line, (size_t)got, n, prev, trust, rep, rep->why, sizeof rep->why)) {
+        if (!check_line(line, got, n, prev, trust, rep, rep->why, sizeof rep->why)) {
             rep->bad_line = n;
-            err = triad__fail(TRIAD_EFORMAT, "%s: line %zu: %s", path, n, rep->why);
+            err = triad__fail(TRIAD_EFORMAT, "%s: line %zu: %s", triad__lines_name(r), n,
+                              rep->why);
             break;
         }
-        hash_hex(line, (size_t)got, prev);
+        hash_hex(line, got, prev);
         rep->lines = n;
         memcpy(rep->head, prev, sizeof prev);
     }
-    if (!err && ferror(f))
-        err = triad__fail(TRIAD_EIO, "%s: read error: %s", path, strerror(errno));
-    free(line);
+    if (!err && more < 0) {
+        rep->bad_line = rep->lines + 1;
+        snprintf(rep->why, sizeof rep->why, "%s", triad_errmsg());
+        err = more;
+    }
     return err;
 }
 
@@ -235,11 +239,23 @@ int triad_share_audit_verify_signed(const char *path, const triad_share_trust *t
                                     triad_share_audit_report *rep)
 {
     memset(rep, 0, sizeof *rep);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return triad__fail(TRIAD_EIO, "%s: cannot open audit log: %s", path, strerror(errno));
-    const int err = verify_stream(f, path, trust, rep);
-    fclose(f);
+    triad__lines *r;
+    int err = triad__lines_open(&r, path, TRIAD__JSONL_MAX_LINE);
+    if (!err)
+        err = verify_lines(r, trust, rep);
+    triad__lines_close(r);
+    return err;
+}
+
+int triad_share_audit_verify_buffer(const char *buf, size_t len, const char *name,
+                                    const triad_share_trust *trust, triad_share_audit_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    triad__lines *r;
+    int err = triad__lines_from_memory(&r, buf, len, name, TRIAD__JSONL_MAX_LINE);
+    if (!err)
+        err = verify_lines(r, trust, rep);
+    triad__lines_close(r);
     return err;
 }
 
@@ -284,7 +300,11 @@ int triad_share_audit_open(triad_share_audit **pa, const char *path, bool sync)
                            rfd < 0 ? "not a regular file" : strerror(e));
     }
     triad_share_audit_report rep;
-    int err = verify_stream(rf, path, NULL, &rep);
+    triad__lines *lr;
+    int err = triad__lines_from_stream(&lr, rf, path, TRIAD__JSONL_MAX_LINE);
+    if (!err)
+        err = verify_lines(lr, NULL, &rep);
+    triad__lines_close(lr);
     fclose(rf);
     if (err) {
         triad_share_audit_close(a);

@@ -111,5 +111,8 @@ int triad_share_audit_verify(const char *path, triad_share_audit_report *rep);
  * chain at its line). */
 int triad_share_audit_verify_signed(const char *path, const triad_share_trust *trust,
                                     triad_share_audit_report *rep);
+/* The same on the log's bytes buf[0..len) (trust may be NULL); name is used in messages. */
+int triad_share_audit_verify_buffer(const char *buf, size_t len, const char *name,
+                                    const triad_share_trust *trust, triad_share_audit_report *rep);
 
 #endif

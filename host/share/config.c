@@ -85,9 +85,32 @@ static int link_member(const char *where, const char *dir, const cJSON *o,
     return err;
 }
 
+static int cfg_from_json(const char *path, cJSON *root, bool hub, triad__share_cfg *c);
+
+#define CFG_MAX_BYTES (1 << 20)
+
 int triad__share_cfg_load(const char *path, bool hub, triad__share_cfg *c)
 {
     memset(c, 0, sizeof *c);
+    cJSON *root = NULL;
+    int err = triad__json_load(path, CFG_MAX_BYTES, &root);
+    return err ? err : cfg_from_json(path, root, hub, c);
+}
+
+int triad__share_cfg_parse(const char *path, const char *text, size_t len, bool hub,
+                           triad__share_cfg *c)
+{
+    memset(c, 0, sizeof *c);
+    cJSON *root = NULL;
+    int err = len > CFG_MAX_BYTES ? triad__fail(TRIAD_EFORMAT, "%s: more than %d bytes", path,
+                                                CFG_MAX_BYTES)
+                                  : triad__json_parse(path, text, len, &root);
+    return err ? err : cfg_from_json(path, root, hub, c);
+}
+
+/* Takes root. */
+static int cfg_from_json(const char *path, cJSON *root, bool hub, triad__share_cfg *c)
+{
     char dir[TRIAD__SHARE_PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
@@ -95,10 +118,7 @@ int triad__share_cfg_load(const char *path, bool hub, triad__share_cfg *c)
         *slash = '\0';
     else
         dir[0] = '\0';
-    cJSON *root = NULL;
-    int err = triad__json_load(path, 1 << 20, &root);
-    if (err)
-        return err;
+    int err = 0;
     if (!cJSON_IsObject(root))
         err = triad__fail(TRIAD_EFORMAT, "%s: expected a JSON object", path);
     if (!err)

@@ -41,6 +41,9 @@ typedef struct {
 /* Read path as a hub's (hub true) or a node's configuration. Returns 0 or TRIAD_EIO /
  * TRIAD_EFORMAT / TRIAD_EINVAL naming the file and field. */
 int triad__share_cfg_load(const char *path, bool hub, triad__share_cfg *c);
+/* The same from text[0..len); relative paths in it are taken from path's folder. */
+int triad__share_cfg_parse(const char *path, const char *text, size_t len, bool hub,
+                           triad__share_cfg *c);
 
 /* Who we are and whom we trust: the secret key, the trust store (which must hold `must_trust`:
  * the hub itself, or a node's hub) and a verifier with the configuration's freshness limits

@@ -127,7 +127,8 @@ static int save_hex(const char *path, const uint8_t *key, size_t n, bool secret)
 
 static int load_hex(const char *path, uint8_t *key, size_t n, bool secret)
 {
-    const int fd = open(path, O_RDONLY | O_CLOEXEC | (secret ? O_NOFOLLOW : 0));
+    /* O_NONBLOCK: a FIFO in place of a key must not block the open (refused below) */
+    const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (secret ? O_NOFOLLOW : 0));
     if (fd < 0)
         return triad__fail(TRIAD_EIO, "%s: cannot open key file: %s", path, strerror(errno));
     struct stat st;

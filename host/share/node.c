@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/error_internal.h"
+#include "io/json_util.h"
 #include "share/config.h"
 #include "share/envelope.h"
 #include "share/link.h"
@@ -80,11 +81,10 @@ triad_share_node_stats triad_share_node_get_stats(const triad_share_node *n) { r
 
 int triad_share_node_publish_json(triad_share_node *n, const char *line, const char *where)
 {
-    cJSON *obj = cJSON_Parse(line);
-    if (!cJSON_IsObject(obj)) {
-        cJSON_Delete(obj);
-        return triad__fail(TRIAD_EFORMAT, "%s: not a JSON object", where);
-    }
+    cJSON *obj = NULL;
+    const int perr = triad__json_parse(where, line, strlen(line), &obj);
+    if (perr)
+        return perr;
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(obj, "type");
     if (!cJSON_IsString(t) || !triad_share_type_parse(t->valuestring)) {
         cJSON_Delete(obj);

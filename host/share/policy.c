@@ -153,9 +153,10 @@ static int read_rule(const char *file, const char *partner, const cJSON *obj, ru
 int triad_share_policy_parse(triad_share_policy **pp, const char *text, const char *name)
 {
     *pp = NULL;
-    cJSON *root = cJSON_Parse(text);
-    if (!root)
-        return triad__fail(TRIAD_EFORMAT, "%s: not valid JSON", name);
+    cJSON *root = NULL;
+    const int perr = triad__json_parse(name, text, strlen(text), &root);
+    if (perr)
+        return perr;
     int err = 0;
     triad_share_policy *p = calloc(1, sizeof *p);
     const cJSON *partners = cJSON_GetObjectItemCaseSensitive(root, "partners");

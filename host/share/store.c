@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "core/error_internal.h"
+#include "core/file.h"
+#include "core/limits.h"
 
 typedef struct {
     triad_share_envelope e;
@@ -158,8 +160,7 @@ static bool get_hex(const cJSON *o, const char *k, uint8_t *out, size_t n)
            sodium_hex2bin(out, n, j->valuestring, 2 * n, NULL, &got, NULL) == 0 && got == n;
 }
 
-/* One line back into an envelope; *why says what is wrong (NULL when it is fine). */
-static void line_to_env(const char *line, triad_share_envelope *e, const char **why)
+void triad__share_store_line_parse(const char *line, triad_share_envelope *e, const char **why)
 {
     memset(e, 0, sizeof *e);
     *why = NULL;
@@ -321,28 +322,25 @@ static int compact(triad_share_store *s)
 
 static int load(triad_share_store *s)
 {
-    FILE *f = fopen(s->path, "r");
-    if (!f) {
-        if (errno == ENOENT)
-            return 0;
-        return triad__fail(TRIAD_EIO, "%s: cannot open: %s", s->path, strerror(errno));
-    }
-    int err = 0;
-    char *line = NULL;
-    size_t cap = 0, n = 0;
-    ssize_t got;
+    /* the file exists: triad_share_store_open created it to lock it */
+    triad__lines *r;
+    int err = triad__lines_open(&r, s->path, TRIAD__JSONL_MAX_LINE);
+    if (err)
+        return err;
+    const char *line;
+    size_t got;
+    int more, had_nl;
     triad_share_envelope *e = malloc(sizeof *e);
     if (!e)
         err = triad__fail(TRIAD_ENOMEM, "share store: out of memory");
-    while (!err && (got = getline(&line, &cap, f)) > 0) {
-        n++;
-        const bool last = line[got - 1] != '\n';
+    while (!err && (more = triad__lines_next(r, &line, &got, &had_nl)) > 0) {
+        const size_t n = triad__lines_number(r);
         const char *why = NULL;
-        if (strlen(line) != (size_t)got)
+        if (strlen(line) != got)
             why = "contains a NUL byte";
         else
-            line_to_env(line, e, &why);
-        if (why && last) {
+            triad__share_store_line_parse(line, e, &why);
+        if (why && !had_nl) {
             fprintf(stderr, "triad: warning: %s: line %zu cut short (a crash while writing): "
                             "dropped\n", s->path, n);
             break;
@@ -357,11 +355,10 @@ static int load(triad_share_store *s)
         /* lines are in the order accepted: a later one is a newer version */
         err = put(s, e, id);
     }
-    if (!err && ferror(f))
-        err = triad__fail(TRIAD_EIO, "%s: read error", s->path);
+    if (!err && more < 0)
+        err = more;
     free(e);
-    free(line);
-    fclose(f);
+    triad__lines_close(r);
     return err;
 }
 

@@ -69,4 +69,8 @@ int triad_share_store_sync(triad_share_store *s);
 /* Instances held (active or not). */
 size_t triad_share_store_size(const triad_share_store *s);
 
+/* One store line (NUL-terminated, without its newline) back into an envelope, as the store
+ * reads its file; *why says what is wrong (NULL when it is fine). For tests and fuzzing. */
+void triad__share_store_line_parse(const char *line, triad_share_envelope *e, const char **why);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error_internal.h"
+#include "core/limits.h"
 #include "fusion/dynamics.h"
 #include "fusion/geo.h"
 #include "io/detections_jsonl.h"
@@ -91,6 +92,7 @@ static int load_site(const char *path, const cJSON *o, triad_scn_site *st)
     NUM(o, "alt_m", false, 0, &st->alt_m);
     RANGE("alt_m", st->alt_m, -500.0, 10000.0);
     NUM(o, "az_min_deg", false, 0, &st->az_min_deg);
+    RANGE("az_min_deg", st->az_min_deg, -360.0, 360.0);
     NUM(o, "az_max_deg", false, 360, &st->az_max_deg);
     RANGE("az_max_deg", st->az_max_deg - st->az_min_deg, -360.0, 360.0);
     NUM(o, "min_range_m", false, 1000, &st->min_range_m);
@@ -200,6 +202,7 @@ static int load_target(const char *path, const cJSON *o, triad_scn_target *tg, d
                 NUM(w, "lat_deg", true, 0, &p[0]);
                 RANGE("lat_deg", p[0], -89.0, 89.0);
                 NUM(w, "lon_deg", true, 0, &p[1]);
+                RANGE("lon_deg", p[1], -360.0, 360.0);
                 NUM(w, "alt_m", true, 0, &p[2]);
                 RANGE("alt_m", p[2], 0.0, 30000.0);
             }
@@ -207,9 +210,11 @@ static int load_target(const char *path, const cJSON *o, triad_scn_target *tg, d
             NUM(o, "lat_deg", true, 0, &tg->lat_deg);
             RANGE("lat_deg", tg->lat_deg, -89.0, 89.0);
             NUM(o, "lon_deg", true, 0, &tg->lon_deg);
+            RANGE("lon_deg", tg->lon_deg, -360.0, 360.0);
             NUM(o, "alt_m", true, 0, &tg->alt_m);
             RANGE("alt_m", tg->alt_m, 0.0, 30000.0);
             NUM(o, "heading_deg", true, 0, &tg->heading_deg);
+            RANGE("heading_deg", tg->heading_deg, -360.0, 360.0);
         }
     } else {
         err = triad__fail(TRIAD_EFORMAT, "%s: target '%s': field 'kind': '%s' is not ballistic "
@@ -219,12 +224,31 @@ done:
     return err;
 }
 
+#define SCENARIO_MAX_BYTES (4 << 20)
+
+static int scenario_from_json(const char *path, cJSON *root, triad_scenario *s);
+
 int triad_scenario_load(const char *path, triad_scenario *s)
 {
     cJSON *root = NULL;
-    int err = triad__json_load(path, 4 << 20, &root);
-    if (err)
-        return err;
+    int err = triad__json_load(path, SCENARIO_MAX_BYTES, &root);
+    return err ? err : scenario_from_json(path, root, s);
+}
+
+int triad_scenario_parse(const char *name, const char *text, size_t len, triad_scenario *s)
+{
+    cJSON *root = NULL;
+    int err = len > SCENARIO_MAX_BYTES
+                  ? triad__fail(TRIAD_EFORMAT, "%s: %zu bytes, more than the limit of %d for a "
+                                "scenario", name, len, SCENARIO_MAX_BYTES)
+                  : triad__json_parse(name, text, len, &root);
+    return err ? err : scenario_from_json(name, root, s);
+}
+
+/* Takes root. */
+static int scenario_from_json(const char *path, cJSON *root, triad_scenario *s)
+{
+    int err;
     memset(s, 0, sizeof *s);
     char utc[64];
     long long seed;
@@ -234,9 +258,9 @@ int triad_scenario_load(const char *path, triad_scenario *s)
         goto done;
     s->seed = (uint64_t)seed;
     s->start_epoch_s = utc[0] ? triad__parse_utc(utc) : triad__parse_utc("2026-11-23T00:00:00Z");
-    if (isnan(s->start_epoch_s)) {
+    if (!(s->start_epoch_s >= TRIAD__EPOCH_MIN_S && s->start_epoch_s <= TRIAD__EPOCH_MAX_S)) {
         err = triad__fail(TRIAD_EFORMAT, "%s: field 'start_utc': '%s' is not "
-                          "YYYY-MM-DDTHH:MM:SS[.f]Z", path, utc);
+                          "YYYY-MM-DDTHH:MM:SS[.f]Z from 1970 to 2200", path, utc);
         goto done;
     }
     NUM(root, "duration_s", true, 0, &s->duration_s);

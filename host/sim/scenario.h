@@ -71,6 +71,8 @@ typedef struct {
 /* Load and validate a scenario file. Returns 0, or TRIAD_EIO / TRIAD_EFORMAT / TRIAD_EINVAL
  * with a message naming the file, the field and the value. */
 int triad_scenario_load(const char *path, triad_scenario *s);
+/* The same from text[0..len) (at most 4 MiB, need not be NUL-terminated); name in messages. */
+int triad_scenario_parse(const char *name, const char *text, size_t len, triad_scenario *s);
 
 /* Run it: reports (one JSON line per site look, also empty ones, in time order) to reports,
  * truth (site lines, one line per target per truth_step_s, and per ballistic target its launch

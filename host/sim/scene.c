@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/error_internal.h"
+#include "core/limits.h"
+#include "io/detections_jsonl.h"
 #include "io/json_util.h"
 #include "triad/sim.h"
 
@@ -58,12 +60,14 @@ static int parse_radar(const char *file, const cJSON *radar, triad_scene *s)
                            "%s: field 'radar.datatype': value \"%s\" is not supported (cf32_le, "
                            "ci16_le)",
                            file, dt);
-    if ((err = triad__json_number(file, radar, "sample_rate_hz", false, r->sample_rate_hz,
-                                  &r->sample_rate_hz)) ||
-        (err = triad__json_number(file, radar, "carrier_hz", false, r->carrier_hz,
-                                  &r->carrier_hz)) ||
-        (err = triad__json_number(file, radar, "pri_s", false, r->pri_s, &r->pri_s)) ||
-        (err = triad__json_number(file, radar, "rx_delay_s", false, 0.0, &r->rx_delay_s)))
+    if ((err = triad__json_number_in(file, radar, "sample_rate_hz", false, r->sample_rate_hz,
+                                     1.0, 1e11, &r->sample_rate_hz)) ||
+        (err = triad__json_number_in(file, radar, "carrier_hz", false, r->carrier_hz, 1e5,
+                                     1e12, &r->carrier_hz)) ||
+        (err = triad__json_number_in(file, radar, "pri_s", false, r->pri_s, 1e-9, 10.0,
+                                     &r->pri_s)) ||
+        (err = triad__json_number_in(file, radar, "rx_delay_s", false, 0.0, 0.0, 1.0,
+                                     &r->rx_delay_s)))
         return err;
     if ((err = triad__json_count(file, radar, "samples_per_pulse", false,
                                  (long long)r->samples_per_pulse, 2, 1 << 24, &v)))
@@ -78,16 +82,23 @@ static int parse_radar(const char *file, const cJSON *radar, triad_scene *s)
     r->num_channels = (size_t)v;
     if ((err = triad__json_string(file, radar, "datetime", false, dt, sizeof dt)))
         return err;
-    if (dt[0])
+    if (dt[0]) {
+        const double t = triad__parse_utc(dt);
+        if (!(t >= TRIAD__EPOCH_MIN_S && t <= TRIAD__EPOCH_MAX_S))
+            return triad__fail(TRIAD_EINVAL,
+                               "%s: field 'radar.datetime': \"%s\" is not a time "
+                               "YYYY-MM-DDTHH:MM:SS[.f]Z from 1970 to 2200", file, dt);
         snprintf(r->datetime, sizeof r->datetime, "%s", dt);
+    }
     const cJSON *w;
     if ((err = triad__json_object(file, radar, "waveform", false, &w)))
         return err;
     if (w) {
         r->waveform.type = TRIAD_WAVEFORM_LFM;
-        if ((err = triad__json_number(file, w, "bandwidth_hz", true, 0, &r->waveform.bandwidth_hz)) ||
-            (err = triad__json_number(file, w, "pulse_width_s", true, 0,
-                                      &r->waveform.pulse_width_s)))
+        if ((err = triad__json_number_in(file, w, "bandwidth_hz", true, 0, 1e-3, 1e11,
+                                        &r->waveform.bandwidth_hz)) ||
+            (err = triad__json_number_in(file, w, "pulse_width_s", true, 0, 1e-12, 10.0,
+                                         &r->waveform.pulse_width_s)))
             return err;
     }
     const cJSON *site, *beam;
@@ -97,27 +108,47 @@ static int parse_radar(const char *file, const cJSON *radar, triad_scene *s)
     r->has_site = site != NULL;
     if (site &&
         ((err = triad__json_string(file, site, "id", true, r->site.id, sizeof r->site.id)) ||
-         (err = triad__json_number(file, site, "lat_deg", true, 0, &r->site.lat_deg)) ||
-         (err = triad__json_number(file, site, "lon_deg", true, 0, &r->site.lon_deg)) ||
-         (err = triad__json_number(file, site, "alt_m", false, 0, &r->site.alt_m))))
+         (err = triad__json_number_in(file, site, "lat_deg", true, 0, -90, 90, &r->site.lat_deg)) ||
+         (err = triad__json_number_in(file, site, "lon_deg", true, 0, -360, 360, &r->site.lon_deg)) ||
+         (err = triad__json_number_in(file, site, "alt_m", false, 0, -1e4, 1e8, &r->site.alt_m))))
         return err;
     r->has_beam = beam != NULL;
     if (beam &&
-        ((err = triad__json_number(file, beam, "azimuth_deg", true, 0, &r->beam_azimuth_deg)) ||
-         (err = triad__json_number(file, beam, "elevation_deg", true, 0,
-                                   &r->beam_elevation_deg))))
+        ((err = triad__json_number_in(file, beam, "azimuth_deg", true, 0, -360, 360,
+                                        &r->beam_azimuth_deg)) ||
+         (err = triad__json_number_in(file, beam, "elevation_deg", true, 0, -90, 90,
+                                      &r->beam_elevation_deg))))
         return err;
     return 0;
 }
 
+static int scene_from_json(const char *path, cJSON *root, triad_scene *s);
+
+#define SCENE_MAX_BYTES (1 << 20)
+
 int triad_scene_load(const char *path, triad_scene *s)
+{
+    cJSON *root;
+    int err = triad__json_load(path, SCENE_MAX_BYTES, &root);
+    return err ? err : scene_from_json(path, root, s);
+}
+
+int triad_scene_parse(const char *name, const char *text, size_t len, triad_scene *s)
+{
+    cJSON *root;
+    int err = len > SCENE_MAX_BYTES
+                  ? triad__fail(TRIAD_EFORMAT, "%s: %zu bytes, more than the limit of %d for a "
+                                "scene", name, len, SCENE_MAX_BYTES)
+                  : triad__json_parse(name, text, len, &root);
+    return err ? err : scene_from_json(name, root, s);
+}
+
+/* Takes root. */
+static int scene_from_json(const char *path, cJSON *root, triad_scene *s)
 {
     triad_scene_default(s);
     s->num_targets = 0;
-    cJSON *root;
-    int err = triad__json_load(path, 1 << 20, &root);
-    if (err)
-        return err;
+    int err;
     const cJSON *radar, *clutter;
     long long v;
     if ((err = triad__json_object(path, root, "radar", false, &radar)) ||
@@ -130,8 +161,10 @@ int triad_scene_load(const char *path, triad_scene *s)
     if ((err = triad__json_count(path, root, "seed", false, 1, 0, (1LL << 53), &v)))
         goto done;
     s->seed = (uint64_t)v;
-    if ((err = triad__json_number(path, root, "ci16_scale", false, 300.0, &s->ci16_scale)) ||
-        (err = triad__json_number(path, root, "noise_power", false, 1.0, &s->noise_power)))
+    if ((err = triad__json_number_in(path, root, "ci16_scale", false, 300.0, 1e-6, 32767,
+                                        &s->ci16_scale)) ||
+        (err = triad__json_number_in(path, root, "noise_power", false, 1.0, 0, 1e12,
+                                        &s->noise_power)))
         goto done;
     if (!(s->ci16_scale > 0.0)) {
         err = triad__json_bad(path, "ci16_scale", s->ci16_scale, "must be > 0");
@@ -155,9 +188,10 @@ int triad_scene_load(const char *path, triad_scene *s)
             goto done;
         }
         triad_sim_target *tg = &s->targets[s->num_targets++];
-        if ((err = triad__json_number(path, t, "range_m", true, 0, &tg->range_m)) ||
-            (err = triad__json_number(path, t, "velocity_mps", false, 0, &tg->velocity_mps)) ||
-            (err = triad__json_number(path, t, "snr_db", true, 0, &tg->snr_db)))
+        if ((err = triad__json_number_in(path, t, "range_m", true, 0, 0, 1e9, &tg->range_m)) ||
+            (err = triad__json_number_in(path, t, "velocity_mps", false, 0, -299792458.0,
+                                           299792458.0, &tg->velocity_mps)) ||
+            (err = triad__json_number_in(path, t, "snr_db", true, 0, -200, 200, &tg->snr_db)))
             goto done;
         if (!(tg->range_m >= 0.0)) {
             err = triad__json_bad(path, "targets[].range_m", tg->range_m, "must be >= 0");
@@ -167,11 +201,12 @@ int triad_scene_load(const char *path, triad_scene *s)
     if ((err = triad__json_object(path, root, "clutter", false, &clutter)))
         goto done;
     if (clutter &&
-        ((err = triad__json_number(path, clutter, "cnr_db", true, 0, &s->clutter_cnr_db)) ||
-         (err = triad__json_number(path, clutter, "range_min_m", true, 0,
-                                   &s->clutter_range_min_m)) ||
-         (err = triad__json_number(path, clutter, "range_max_m", true, 0,
-                                   &s->clutter_range_max_m))))
+        ((err = triad__json_number_in(path, clutter, "cnr_db", true, 0, -200, 200,
+                                           &s->clutter_cnr_db)) ||
+         (err = triad__json_number_in(path, clutter, "range_min_m", true, 0, 0, 1e9,
+                                      &s->clutter_range_min_m)) ||
+         (err = triad__json_number_in(path, clutter, "range_max_m", true, 0, 0, 1e9,
+                                      &s->clutter_range_max_m))))
         goto done;
 done:
     cJSON_Delete(root);

@@ -1,4 +1,5 @@
 /* Triad — scene simulator: writes a SigMF recording and its truth from a scene.
+ * Library: libtriad_sim (pkg-config triad-sim, CMake triad::sim).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_SIM_H
 #define TRIAD_SIM_H
@@ -38,6 +39,9 @@ void triad_scene_default(triad_scene *scene);
 
 /* Read a scene JSON file (testdata/scenes/, docs/FORMATS.md). */
 int triad_scene_load(const char *path, triad_scene *scene);
+/* The same from text[0..len) (at most 1 MiB; need not be NUL-terminated); name is used in
+ * messages. */
+int triad_scene_parse(const char *name, const char *text, size_t len, triad_scene *scene);
 
 /* Write OUT.sigmf-meta, OUT.sigmf-data and OUT.truth.json. */
 int triad_simulate(const triad_scene *scene, const char *out_base);
