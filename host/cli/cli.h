@@ -22,6 +22,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_hub(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_share(int argc, char **argv);
 
 /* Print "triad CMD: message" to stderr and return the exit status 2 (usage) or 1. */
 int cli_error(const char *cmd, int status, const char *fmt, ...)
@@ -33,6 +34,13 @@ enum { CHAIN_OPT_BASE = 1000 };
 extern const struct option cli_chain_options[];
 extern const char cli_chain_usage[];
 int cli_chain_option(const char *cmd, int opt, const char *arg, triad_chain_cfg *cfg);
+
+/* FFTW wisdom (--wisdom FILE|none, default the user's cache file): load before the chain is
+ * created (a named file that cannot be read: 1 after printing why; the cache: a warning), save
+ * after when planning learned something (failure: a warning). */
+extern const char *cli_wisdom;
+int cli_wisdom_load(const char *cmd);
+void cli_wisdom_save(const char *cmd);
 
 /* Strict number parsing: the whole text, finite, within [lo, hi]. */
 int cli_double(const char *cmd, const char *opt, const char *arg, double lo, double hi,
