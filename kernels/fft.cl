@@ -273,8 +273,8 @@ void fft_local(__global const float2 *in, __global float2 *out, __global const f
  * v stays in registers). T = n/R = 2^log2t butterflies per transform, p points combined so
  * far, twstep = n/(p R). in_conj/out_conj: -1 conjugates on load/store (the first and last
  * pass of an inverse), else 1. One work-item per butterfly, T batch of them. */
-TR_INLINE void tr_fft_pass(const uint R, __global const float2 *restrict in,
-                               __global float2 *restrict out, __global const float2 *restrict tw,
+TR_INLINE void tr_fft_pass(const uint R, __global const float2 *in,
+                               __global float2 *out, __global const float2 *tw,
                                uint log2t, uint p, uint twstep, uint in_stride, uint in_dist,
                                uint out_stride, uint out_dist, uint batch, uint bmajor,
                                float in_conj, float out_conj)

@@ -47,6 +47,7 @@
 #include "proc/backend.h"
 #include "proc/opencl/cl_util.h"
 #include "proc/opencl/fft_cl.h"
+#include "proc/opencl/traffic_cl.h"
 #include "triad/units.h"
 
 enum { TILE = 256 };      /* range bins per cfar_mean work-group */
@@ -130,14 +131,6 @@ typedef struct {
     span_rec hist[HIST];
     size_t hist_next;
 } cl_state;
-
-static size_t pow2_at_least(size_t n)
-{
-    size_t m = 1;
-    while (m < n)
-        m <<= 1;
-    return m;
-}
 
 static int is_pow2(size_t n) { return n && !(n & (n - 1)); }
 
@@ -388,7 +381,7 @@ static int cl_create(void **out, const triad__plan *p)
         return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
     s->plan = p;
     s->profiling = p->profile;
-    s->nfft = pow2_at_least(p->n + p->l - 1);
+    s->nfft = triad__cl_range_nfft(p->n, p->l);
     s->batch = batch_size(p);
     s->gmax = s->batch > 1 ? s->batch * p->c : 1;
     s->cpi_bytes = p->p * p->n * p->c * triad_format_bytes(p->format);
@@ -459,13 +452,13 @@ static int cl_create(void **out, const triad__plan *p)
     const int ci16 = p->format == TRIAD_FORMAT_CI16_LE;
     const char *rfused = getenv("TRIAD_OPENCL_RANGE_FUSED"); /* "0": separate kernels (tests) */
     if (rfused && strcmp(rfused, "0") == 0) {
-    } else if (s->nfft >= TRIAD__CLFFT_LOCAL_MIN_N && s->nfft <= TRIAD__CLFFT_LOCAL_MAX_N) {
+    } else if (triad__cl_range_design_of(s->nfft) == TRIAD__CL_RANGE_FUSED) {
         if ((err = make_kernel(s, &s->k_fused, ci16 ? "range_fused_ci16" : "range_fused_cf32")) ||
             (err = make_twiddles(s, &s->range_tw, s->nfft)) ||
             (err = keep_if_runs(s, &s->k_fused, 1)))
             goto fail;
-    } else if (s->nfft > TRIAD__CLFFT_LOCAL_MAX_N) {
-        s->log2n2 = (s->log2nfft + 1) / 2; /* N2 >= N1 >= 64: rows at least as long as columns */
+    } else if (triad__cl_range_design_of(s->nfft) == TRIAD__CL_RANGE_FOUR_STEP) {
+        s->log2n2 = triad__cl_four_step_log2n2(s->log2nfft);
         s->log2n1 = s->log2nfft - s->log2n2;
         if ((err = make_kernel(s, &s->k_four[0], ci16 ? "range_cols_fwd_ci16"
                                                       : "range_cols_fwd_cf32")) ||
@@ -480,8 +473,7 @@ static int cl_create(void **out, const triad__plan *p)
     /* the fused Doppler kernel where P pulses fit fft_local's layout with 4+ columns per
      * work-group; TRIAD_OPENCL_DOPPLER_FUSED=0 keeps the separate kernels (tests) */
     const char *dfused = getenv("TRIAD_OPENCL_DOPPLER_FUSED");
-    if (is_pow2(p->p) && p->p >= TRIAD__CLFFT_LOCAL_MIN_N && p->p <= 1024 &&
-        !(dfused && strcmp(dfused, "0") == 0)) {
+    if (triad__cl_doppler_fused(p->p) && !(dfused && strcmp(dfused, "0") == 0)) {
         for (s->log2p = 0; (1u << s->log2p) < p->p; s->log2p++) {}
         if ((err = make_kernel(s, &s->k_dfused, "doppler_fused")) ||
             (err = keep_if_runs(s, &s->k_dfused, 1)))
