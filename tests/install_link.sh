@@ -2,8 +2,10 @@
 # The installed package as a user sees it: `cmake --install` into a prefix inside the build
 # folder, then examples/ built against that prefix only (never the source tree): through
 # pkg-config (shared, and static with --static) and through find_package(triad) (triad::triad,
-# triad::triad_static); each program must run and find what it is written to find. Also checks
-# that the headers, triad.pc and the CMake package are where the README says.
+# triad::triad_static); each program must run and find what it is written to find. Every
+# installed header compiles alone as C and C++, and tests/cxx_api.cpp runs the chain from C++;
+# examples/live_stream.c takes `triad replay`'s stream and must find what `triad process` finds.
+# Also checks that the headers, triad.pc and the CMake package are where the README says.
 # usage: install_link.sh BUILD_DIR SOURCE_DIR TMP_DIR
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -eu
@@ -42,17 +44,94 @@ esac
 run() { # NAME PROGRAM...: run, keep the output, fail with it
     "${@:2}" > "$tmp/$1.out" 2>&1 || { cat "$tmp/$1.out" >&2; fail "$1 exited $?"; }
 }
-for ex in chain_buffer; do
+for ex in chain_buffer live_stream; do
     cc "${cflags[@]}" "$src/examples/$ex.c" -o "$tmp/$ex.pc" $(pkg-config --cflags --libs triad) -lm ||
         fail "$ex: pkg-config build"
-    run "$ex.pc" env LD_LIBRARY_PATH="$prefix/$libdir" "$tmp/$ex.pc"
+    [ "$ex" = chain_buffer ] && run "$ex.pc" env LD_LIBRARY_PATH="$prefix/$libdir" "$tmp/$ex.pc"
     LD_LIBRARY_PATH="$prefix/$libdir" ldd "$tmp/$ex.pc" | grep -q "$prefix/$libdir/libtriad.so" || fail "$ex.pc does not use the installed libtriad.so"
     cc "${cflags[@]}" "$src/examples/$ex.c" -o "$tmp/$ex.static" $(pkg-config --cflags triad) \
         -Wl,-Bstatic -ltriad -Wl,-Bdynamic $(pkg-config --static --libs triad | sed 's/-ltriad\b//') -lm ||
         fail "$ex: pkg-config --static build"
     ldd "$tmp/$ex.static" | grep -q libtriad && fail "$ex.static links libtriad.so"
-    run "$ex.static" "$tmp/$ex.static"
+    [ "$ex" = chain_buffer ] && run "$ex.static" "$tmp/$ex.static"
 done
+
+# live_stream (shared) against `triad replay` of a simulated recording: the detections its
+# callback prints must be those of `triad process` on the same recording (same chain).
+cat > "$tmp/scene.json" <<'SCENE'
+{"radar": {"datatype": "ci16_le", "sample_rate_hz": 10e6, "carrier_hz": 3e9, "pri_s": 200e-6,
+           "samples_per_pulse": 512, "pulses_per_cpi": 32, "num_channels": 2,
+           "waveform": {"bandwidth_hz": 5e6, "pulse_width_s": 5e-6}},
+ "cpis": 4, "seed": 5, "ci16_scale": 300,
+ "targets": [{"range_m": 3000, "velocity_mps": 30, "snr_db": 5},
+             {"range_m": 6000, "velocity_mps": -60, "snr_db": 0}]}
+SCENE
+triad=$prefix/bin/triad
+"$triad" simulate --scene "$tmp/scene.json" --out "$tmp/rec" > "$tmp/simulate.log" 2>&1 ||
+    fail "triad simulate: $(cat "$tmp/simulate.log")"
+"$triad" process "$tmp/rec.sigmf-meta" --backend fftw --fft-effort estimate --threads 1 --quiet \
+    --out "$tmp/proc.jsonl" 2> "$tmp/process.err" || fail "triad process: $(cat "$tmp/process.err")"
+python3 - "$tmp/proc.jsonl" > "$tmp/proc.txt" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    print("cpi %d channel %d range_bin %.4f doppler_bin %.4f snr_db %.2f"
+          % (d["cpi"], d["channel"], d["range_bin"], d["doppler_bin"], d["snr_db"]))
+PY
+[ -s "$tmp/proc.txt" ] || fail "triad process found nothing"
+live_ok=0
+for rate in 0.5 0.2 0.1; do # a loaded machine may drop packets: slower
+    : > "$tmp/live.err"
+    LD_LIBRARY_PATH="$prefix/$libdir" timeout -s KILL 60 "$tmp/live_stream.pc" "$tmp/rec.sigmf-meta" \
+        > "$tmp/live.out" 2> "$tmp/live.err" &
+    live_pid=$!
+    port=
+    for _ in $(seq 600); do
+        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$tmp/live.err")
+        [ -n "$port" ] && break
+        kill -0 $live_pid 2>/dev/null || break
+        sleep 0.05
+    done
+    [ -n "$port" ] || { cat "$tmp/live.err" >&2; fail "live_stream did not start"; }
+    "$triad" replay "$tmp/rec.sigmf-meta" --to "udp://127.0.0.1:$port" --rate $rate 2> "$tmp/replay.err" ||
+        fail "triad replay: $(cat "$tmp/replay.err")"
+    wait $live_pid || { cat "$tmp/live.err" >&2; fail "live_stream exited $?"; }
+    if cmp -s "$tmp/proc.txt" "$tmp/live.out"; then
+        live_ok=1
+        break
+    fi
+    # not loss (a degraded or a missing CPI): a real difference
+    grep -q degraded "$tmp/live.out" || [ "$(wc -l < "$tmp/live.out")" -lt "$(wc -l < "$tmp/proc.txt")" ] || break
+    echo "install_link: note: packets lost at --rate $rate; trying slower"
+done
+[ $live_ok = 1 ] || { diff "$tmp/proc.txt" "$tmp/live.out" >&2; fail "live_stream detections differ from triad process"; }
+echo "install_link: live_stream: $(wc -l < "$tmp/live.out") detections, as triad process"
+
+# Every installed public header on its own, as C99/C11 and as C++11/17 (self-contained,
+# no C-only types in C++), then tests/cxx_api.cpp built and run from C++.
+cxx=$(command -v c++ || command -v g++ || true)
+for h in "$prefix"/include/triad/*.h; do
+    printf '#include <triad/%s>\nint triad_header_check;\n' "$(basename "$h")" > "$tmp/header.c"
+    for std in c99 c11; do
+        cc -std=$std -Wall -Wextra -Werror -pedantic -fsyntax-only $(pkg-config --cflags triad) "$tmp/header.c" ||
+            fail "$(basename "$h") does not compile alone as $std"
+    done
+    if [ -n "$cxx" ]; then
+        cp "$tmp/header.c" "$tmp/header.cpp"
+        for std in c++11 c++17; do
+            "$cxx" -std=$std -Wall -Wextra -Werror -pedantic -fsyntax-only $(pkg-config --cflags triad) "$tmp/header.cpp" ||
+                fail "$(basename "$h") does not compile alone as $std"
+        done
+    fi
+done
+if [ -n "$cxx" ]; then
+    "$cxx" -std=c++11 -Wall -Wextra -Werror -pedantic ${TRIAD_SANITIZE:+-fsanitize=$TRIAD_SANITIZE} \
+        "$src/tests/cxx_api.cpp" -o "$tmp/cxx_api" $(pkg-config --cflags --libs triad) || fail "cxx_api: C++ build"
+    run cxx_api env LD_LIBRARY_PATH="$prefix/$libdir" "$tmp/cxx_api"
+    cat "$tmp/cxx_api.out"
+else
+    echo "install_link: no C++ compiler: the C++ header checks did not run"
+fi
 
 cmake_args=(-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release)
 [ -n "${TRIAD_SANITIZE:-}" ] && cmake_args+=("-DCMAKE_C_FLAGS=-fsanitize=$TRIAD_SANITIZE")

@@ -9,6 +9,10 @@
  *   replay        version 2 (good), then version 1 of the same event again (a replay)
  *   good          one good warning (the hub must relay it)
  * Prints "MODE EVENT_ID SEQ" per envelope sent. usage: share_inject NODE_CONFIG FIRST_EVENT
+ *
+ * A flood instead: share_inject NODE_CONFIG flood RATE SECONDS FIRST_EVENT publishes unsigned
+ * warnings (each its own instance, event ids from FIRST_EVENT) at RATE per second for SECONDS,
+ * in bursts every millisecond, and prints "flood SENT" (every write DDS took).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <inttypes.h>
 #include <stdio.h>
@@ -50,10 +54,45 @@ static int inject_one(triad_share_link *l, const char *mode, const triad_share_e
     return 0;
 }
 
+static double mono_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Unsigned envelopes at rate per second for seconds: what a sender inside the link without
+ * the origin's signing key can do. Returns how many DDS took. */
+static long flood(triad_share_link *l, const triad__share_cfg *c, double rate, double seconds,
+                  double ev0)
+{
+    triad_share_envelope *e = malloc(sizeof *e);
+    if (!e)
+        return 0;
+    uint64_t seq = (uint64_t)(triad_share_now_ns() / 1000) + 9000000;
+    long sent = 0;
+    const double t0 = mono_s();
+    for (double t = 0; t < seconds; t = mono_s() - t0) {
+        const long due = (long)(t * rate) + 1;
+        for (; sent < due; sent++) {
+            *e = make(c, c->id, ev0 + (double)sent, seq++, triad_share_now_ns(), 1);
+            if (triad_share_link_publish(l, e)) {
+                fprintf(stderr, "share_inject: flood: %s\n", triad_errmsg());
+                break;
+            }
+        }
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    free(e);
+    return sent;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: share_inject NODE_CONFIG FIRST_EVENT\n");
+    const bool flooding = argc == 6 && strcmp(argv[2], "flood") == 0;
+    if (argc != 3 && !flooding) {
+        fprintf(stderr, "usage: share_inject NODE_CONFIG FIRST_EVENT | NODE_CONFIG flood RATE "
+                        "SECONDS FIRST_EVENT\n");
         return 2;
     }
     triad__share_cfg c;
@@ -62,7 +101,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "share_inject: %s\n", triad_errmsg());
         return 1;
     }
-    const double ev0 = atof(argv[2]);
+    const double ev0 = atof(argv[flooding ? 5 : 2]);
     const triad_share_link_opts o = triad__share_link_opts(&c, 0, TRIAD_SHARE_LINK_NODE);
     triad_share_link *l = NULL;
     if (triad_share_link_open(&l, &o, "share_inject")) {
@@ -82,6 +121,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "share_inject: no hub on the link\n");
         triad_share_link_close(l);
         return 1;
+    }
+    if (flooding) {
+        const long sent = flood(l, &c, atof(argv[3]), atof(argv[4]), ev0);
+        printf("flood %ld\n", sent);
+        fflush(stdout);
+        triad_share_link_flush(l, 30);
+        triad_share_link_close(l);
+        return 0;
     }
     const int64_t now = triad_share_now_ns(), min10 = INT64_C(600000000000);
     uint64_t seq = (uint64_t)(now / 1000) + 5000000; /* above the node's own */

@@ -22,6 +22,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_hub(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_share(int argc, char **argv);
 
 /* Print "triad CMD: message" to stderr and return the exit status 2 (usage) or 1. */
 int cli_error(const char *cmd, int status, const char *fmt, ...)

@@ -1,31 +1,27 @@
 /* triad run --source vita49://ADDR:PORT --meta RADAR.sigmf-meta: a live VITA-49 stream ->
  * CPIs -> chain -> reports to every sink (JSON Lines file, DDS topic).
  *
- *   reader thread:  socket -> parse -> assemble (by sample index) -> bounded CPI queue
- *   this thread:    queue -> chain (streaming submit/collect) -> sinks, stats on stderr
+ *   triad_cpi_stream (include/triad/stream.h): its reader thread takes the socket, parses,
+ *                    assembles CPIs by sample index into a queue that drops its oldest
+ *   this thread:     stream read -> chain (streaming submit/collect) -> sinks, stats on stderr
  *
- * The reader never waits on processing: when the queue is full, the oldest CPI in it is
- * dropped (counted) to make room. Latency = detections ready - CPI complete in memory.
+ * Latency = detections ready - CPI complete in memory.
  * SPDX-License-Identifier: GPL-2.0-or-later */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
-#include "io/cpi_assembler.h"
 #include "io/dds/dds_sink.h"
 #include "io/detections_jsonl.h"
 #include "io/jsonl_sink.h"
 #include "io/sink.h"
 #include "io/vita49.h"
-#include "proc/backend.h"
 #include "triad/recording.h"
+#include "triad/stream.h"
 
 static const char usage_text[] =
     "usage: triad run --source vita49://ADDR:PORT --meta RADAR.sigmf-meta [options]\n"
@@ -76,209 +72,6 @@ static void on_signal(int sig)
     g_signal = sig;
 }
 
-/* ---- latency: log-spaced histogram, 50 bins a decade from 1 us to 1000 s ---------------- */
-
-enum { LAT_BINS = 450 };
-typedef struct {
-    uint64_t n[LAT_BINS], count;
-} lat_hist;
-
-static void lat_add(lat_hist *h, double s)
-{
-    int b = s > 1e-6 ? (int)(50.0 * log10(s / 1e-6)) : 0;
-    b = b < 0 ? 0 : b >= LAT_BINS ? LAT_BINS - 1 : b;
-    h->n[b]++;
-    h->count++;
-}
-
-static double lat_pct(const lat_hist *h, double q)
-{
-    if (!h->count)
-        return NAN;
-    const uint64_t want = (uint64_t)ceil(q * (double)h->count);
-    uint64_t sum = 0;
-    for (int b = 0; b < LAT_BINS; b++)
-        if ((sum += h->n[b]) >= want)
-            return 1e-6 * pow(10.0, (b + 0.5) / 50.0); /* the bin's centre */
-    return NAN;
-}
-
-/* ---- the CPI queue between the reader and the processing ------------------------------ */
-
-typedef struct {
-    void *buf;
-    uint64_t cpi;
-    uint64_t *missing; /* [C] */
-    double complete_s, epoch_s;
-} cpi_item;
-
-typedef struct {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    size_t channels, cpi_bytes;
-    cpi_item *items;        /* [cap + 1]: the queue's, and one being copied out */
-    cpi_item **ring, **free_items;
-    size_t cap, head, len, nfree;
-    uint64_t dropped;
-    bool eof;               /* the reader has stopped */
-    int reader_err;         /* its error, 0 if it stopped cleanly */
-    char reader_msg[512];
-    triad_cpi_asm_stats st; /* the reader's counters, published after every batch */
-} cpi_queue;
-
-static void queue_free(cpi_queue *q)
-{
-    if (q->items)
-        for (size_t i = 0; i < q->cap + 1; i++) {
-            free(q->items[i].buf);
-            free(q->items[i].missing);
-        }
-    free(q->items);
-    free(q->ring);
-    free(q->free_items);
-}
-
-static int queue_init(cpi_queue *q, size_t cap, size_t channels, size_t cpi_bytes)
-{
-    memset(q, 0, sizeof *q);
-    q->cap = cap;
-    q->channels = channels;
-    q->cpi_bytes = cpi_bytes;
-    q->items = calloc(cap + 1, sizeof *q->items);
-    q->ring = calloc(cap, sizeof *q->ring);
-    q->free_items = calloc(cap + 1, sizeof *q->free_items);
-    if (!q->items || !q->ring || !q->free_items)
-        return -1;
-    for (size_t i = 0; i < cap + 1; i++) {
-        q->items[i].buf = malloc(cpi_bytes);
-        q->items[i].missing = calloc(channels, sizeof(uint64_t));
-        if (!q->items[i].buf || !q->items[i].missing)
-            return -1;
-        q->free_items[q->nfree++] = &q->items[i];
-    }
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&q->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    return 0;
-}
-
-/* The assembler's emit (reader thread): queue the CPI, hand back a free buffer. Never
- * waits: a full queue loses its oldest CPI. */
-static void *queue_emit(void *user, const triad_cpi_info *info, void *buf)
-{
-    cpi_queue *q = user;
-    pthread_mutex_lock(&q->mu);
-    if (q->len == q->cap) {
-        q->free_items[q->nfree++] = q->ring[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->len--;
-        q->dropped++;
-    }
-    cpi_item *it = q->free_items[--q->nfree]; /* cap + 1 items: one is always free here */
-    void *next = it->buf;
-    it->buf = buf;
-    it->cpi = info->cpi;
-    memcpy(it->missing, info->missing, q->channels * sizeof *it->missing);
-    it->complete_s = info->complete_s;
-    it->epoch_s = info->stream_epoch_s;
-    q->ring[(q->head + q->len) % q->cap] = it;
-    q->len++;
-    pthread_cond_signal(&q->cv);
-    pthread_mutex_unlock(&q->mu);
-    return next;
-}
-
-/* Take the oldest CPI, waiting up to wait_s for one. NULL: none (or eof). */
-static cpi_item *queue_pop(cpi_queue *q, double wait_s)
-{
-    pthread_mutex_lock(&q->mu);
-    if (q->len == 0 && !q->eof && wait_s > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        const double end = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec + wait_s;
-        ts.tv_sec = (time_t)end;
-        ts.tv_nsec = (long)((end - (double)ts.tv_sec) * 1e9);
-        while (q->len == 0 && !q->eof)
-            if (pthread_cond_timedwait(&q->cv, &q->mu, &ts) == ETIMEDOUT)
-                break;
-    }
-    cpi_item *it = NULL;
-    if (q->len) {
-        it = q->ring[q->head];
-        q->head = (q->head + 1) % q->cap;
-        q->len--;
-    }
-    pthread_mutex_unlock(&q->mu);
-    return it;
-}
-
-static void queue_release(cpi_queue *q, cpi_item *it)
-{
-    pthread_mutex_lock(&q->mu);
-    q->free_items[q->nfree++] = it;
-    pthread_mutex_unlock(&q->mu);
-}
-
-/* ---- the reader thread --------------------------------------------------------------- */
-
-typedef struct {
-    triad_udp_rx *rx;
-    triad_cpi_asm *assembler;
-    cpi_queue *q;
-    double idle_timeout_s;
-    atomic_bool *stop;
-} reader_ctx;
-
-static void publish(reader_ctx *r, bool eof, int err)
-{
-    pthread_mutex_lock(&r->q->mu);
-    triad_cpi_asm_stats_get(r->assembler, &r->q->st);
-    if (eof) {
-        r->q->eof = true;
-        r->q->reader_err = err;
-        if (err)
-            snprintf(r->q->reader_msg, sizeof r->q->reader_msg, "%s", triad_errmsg());
-        pthread_cond_broadcast(&r->q->cv);
-    }
-    pthread_mutex_unlock(&r->q->mu);
-}
-
-static void *reader_main(void *arg)
-{
-    reader_ctx *r = arg;
-    double last_valid = triad__now();
-    uint64_t packets = 0;
-    int err = 0;
-    while (!g_signal && !atomic_load(r->stop)) {
-        const int n = triad_udp_rx_recv(r->rx, 20);
-        if (n < 0) {
-            err = n;
-            break;
-        }
-        const double now = triad__now();
-        for (int i = 0; i < n; i++)
-            triad_cpi_asm_datagram(r->assembler, triad_udp_rx_data(r->rx, (size_t)i),
-                                   triad_udp_rx_len(r->rx, (size_t)i), now);
-        triad_cpi_asm_poll(r->assembler, now);
-        triad_cpi_asm_stats st;
-        triad_cpi_asm_stats_get(r->assembler, &st);
-        if (st.packets != packets) {
-            packets = st.packets;
-            last_valid = now;
-        }
-        if (r->idle_timeout_s > 0 && now - last_valid >= r->idle_timeout_s) {
-            triad_cpi_asm_flush(r->assembler, now); /* end of stream: what is open goes on */
-            break;
-        }
-        publish(r, false, 0);
-    }
-    publish(r, true, err);
-    return NULL;
-}
-
 /* ---- processing ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -289,26 +82,25 @@ typedef struct {
 
 typedef struct {
     uint64_t processed, degraded;
-    lat_hist all, interval;
+    triad_latency all, interval;
     double t0, last_stats;
 } proc_stats;
 
-static void print_stats(const char *label, cpi_queue *q, proc_stats *ps, const lat_hist *h)
+static void print_stats(const char *label, const triad_cpi_stream *stream, const proc_stats *ps,
+                        const triad_latency *h)
 {
-    pthread_mutex_lock(&q->mu);
-    const triad_cpi_asm_stats st = q->st;
-    const uint64_t dropped = q->dropped;
-    pthread_mutex_unlock(&q->mu);
+    triad_cpi_stream_stats st;
+    triad_cpi_stream_stats_get(stream, &st);
     fprintf(stderr,
             "triad run: %s%.1f s: packets %llu lost %llu late %llu ahead %llu malformed %llu | "
             "CPIs processed %llu degraded %llu dropped %llu skipped %llu | latency p50 %.2f ms "
             "p99 %.2f ms\n",
-            label, triad__now() - ps->t0, (unsigned long long)st.packets,
+            label, triad_clock_s() - ps->t0, (unsigned long long)st.packets,
             (unsigned long long)st.lost, (unsigned long long)st.late,
             (unsigned long long)st.ahead, (unsigned long long)st.malformed,
             (unsigned long long)ps->processed, (unsigned long long)ps->degraded,
-            (unsigned long long)dropped, (unsigned long long)st.cpis_skipped,
-            lat_pct(h, 0.50) * 1e3, lat_pct(h, 0.99) * 1e3);
+            (unsigned long long)st.cpis_dropped, (unsigned long long)st.cpis_skipped,
+            triad_latency_percentile(h, 0.50) * 1e3, triad_latency_percentile(h, 0.99) * 1e3);
 }
 
 /* UTC nanoseconds of time_s after the epoch (INT64_MIN: no epoch). */
@@ -357,25 +149,19 @@ static int write_reports(triad_sink **sinks, size_t nsinks, const triad_recordin
 static int run(const run_opts *o, triad_chain_cfg *cfg)
 {
     triad_recording_meta meta;
-    float complex *ref = NULL;
+    triad_cf32 *ref = NULL;
     triad_chain *chain = NULL;
-    triad_cpi_asm *assembler = NULL;
-    triad_udp_rx *rx = NULL;
+    triad_cpi_stream *stream = NULL;
     triad_detection *dets = NULL;
     triad_sink *sinks[4] = {NULL};
     size_t nsinks = 0;
     in_flight fl[TRIAD_CHAIN_MAX_SLOTS] = {{0}};
-    cpi_queue q = {0};
-    bool queue_ok = false, reader_started = false;
-    atomic_bool stop = false;
-    pthread_t reader;
-    reader_ctx rc;
     int status = 1;
 
-    char host[256], port[16];
     const char *scheme = "vita49://";
     if (strncmp(o->source, scheme, strlen(scheme)) != 0)
         return cli_error("run", 2, "--source %s: expected vita49://ADDR:PORT", o->source);
+    char host[256], port[16];
     if (triad_udp_split(o->source + strlen(scheme), host, sizeof host, port, sizeof port))
         return cli_error("run", 2, "--source: %s", triad_errmsg());
     size_t ref_len = 0;
@@ -383,9 +169,7 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
         triad_recording_waveform(&meta, &ref, &ref_len))
         return cli_error("run", 1, "%s", triad_errmsg());
     triad_recording_chain_cfg(&meta, ref, ref_len, cfg);
-    cfg->format = TRIAD_FORMAT_CI16_LE; /* what the assembler writes, whatever the meta says */
-    const size_t cpi_bytes =
-        meta.pulses_per_cpi * meta.samples_per_pulse * meta.num_channels * 4;
+    cfg->format = TRIAD_FORMAT_CI16_LE; /* what the stream delivers, whatever the meta says */
 
     /* a stop asked for during the set-up below ends the run cleanly once it starts */
     struct sigaction sa = {.sa_handler = on_signal};
@@ -393,44 +177,22 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    /* the chain first (FFTW planning takes a while), then the socket: nothing arrives
-     * before we can take it */
+    /* the chain first (FFTW planning takes a while), then the sinks, then the socket:
+     * nothing arrives before we can take it */
     if (triad_chain_create(&chain, cfg)) {
         cli_error("run", 1, "%s: %s", o->meta_path, triad_errmsg());
         goto done;
     }
     dets = malloc(cfg->max_detections * meta.num_channels * sizeof *dets);
-    if (!dets || queue_init(&q, (size_t)o->queue, meta.num_channels, cpi_bytes)) {
-        if (!dets)
-            cli_error("run", 1, "out of memory");
-        else
-            cli_error("run", 1, "out of memory for a queue of %ld CPIs of %zu bytes", o->queue,
-                      cpi_bytes);
-        queue_free(&q);
+    if (!dets) {
+        cli_error("run", 1, "out of memory");
         goto done;
     }
-    queue_ok = true;
     for (size_t s = 0; s < TRIAD_CHAIN_MAX_SLOTS; s++)
         if (!(fl[s].missing = calloc(meta.num_channels, sizeof(uint64_t)))) {
             cli_error("run", 1, "out of memory");
             goto done;
         }
-
-    triad_cpi_asm_cfg acfg = triad_cpi_asm_cfg_default();
-    acfg.samples_per_pulse = meta.samples_per_pulse;
-    acfg.pulses_per_cpi = meta.pulses_per_cpi;
-    acfg.num_channels = meta.num_channels;
-    acfg.stream_id = (uint32_t)o->stream_id;
-    acfg.reorder_samples = o->reorder_samples;
-    acfg.timeout_s = o->cpi_timeout_s;
-    acfg.pri_s = meta.pri_s;
-    acfg.sample_rate_hz = meta.sample_rate_hz;
-    acfg.emit = queue_emit;
-    acfg.user = &q;
-    if (triad_cpi_asm_create(&assembler, &acfg)) {
-        cli_error("run", 2, "%s", triad_errmsg());
-        goto done;
-    }
 
     /* sinks compose: every report goes to each; JSON Lines on stdout when none was asked for */
     if (o->out_path || !o->dds) {
@@ -452,59 +214,72 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
         nsinks++;
     }
 
-    if (triad_udp_rx_open(&rx, host, port, (int)o->rcvbuf, 64)) {
-        cli_error("run", 1, "--source %s: %s", o->source, triad_errmsg());
+    triad_cpi_stream_cfg scfg = triad_cpi_stream_cfg_default();
+    scfg.address = o->source + strlen(scheme);
+    scfg.rcvbuf_bytes = (int)o->rcvbuf;
+    scfg.samples_per_pulse = meta.samples_per_pulse;
+    scfg.pulses_per_cpi = meta.pulses_per_cpi;
+    scfg.num_channels = meta.num_channels;
+    scfg.stream_id = (uint32_t)o->stream_id;
+    scfg.pri_s = meta.pri_s;
+    scfg.sample_rate_hz = meta.sample_rate_hz;
+    scfg.reorder_samples = o->reorder_samples;
+    scfg.cpi_timeout_s = o->cpi_timeout_s;
+    scfg.idle_timeout_s = o->idle_timeout_s;
+    scfg.queue_cpis = (size_t)o->queue;
+    const int serr = triad_cpi_stream_create(&stream, &scfg);
+    if (serr) {
+        cli_error("run", serr == TRIAD_EINVAL ? 2 : 1, "--source %s: %s", o->source,
+                  triad_errmsg());
         goto done;
     }
     fprintf(stderr,
             "triad run: listening on %s (receive buffer %d bytes): %zu pulses x %zu samples x "
             "%zu channels per CPI, stream IDs %ld..%ld, backend %s\n",
-            triad_udp_rx_address(rx), triad_udp_rx_rcvbuf(rx), meta.pulses_per_cpi,
-            meta.samples_per_pulse, meta.num_channels, o->stream_id,
+            triad_cpi_stream_address(stream), triad_cpi_stream_rcvbuf(stream),
+            meta.pulses_per_cpi, meta.samples_per_pulse, meta.num_channels, o->stream_id,
             o->stream_id + (long)meta.num_channels - 1, triad_chain_backend(chain));
-
-    rc = (reader_ctx){.rx = rx, .assembler = assembler, .q = &q,
-                      .idle_timeout_s = o->idle_timeout_s, .stop = &stop};
-    if (pthread_create(&reader, NULL, reader_main, &rc) != 0) {
-        cli_error("run", 1, "cannot start the reader thread");
+    if (triad_cpi_stream_activate(stream)) {
+        cli_error("run", 1, "%s", triad_errmsg());
         goto done;
     }
-    reader_started = true;
 
     /* test hook (tests/live_loopback.sh): seconds of extra work per CPI, so that processing
      * falls behind the stream and the queue must drop */
     const char *delay_env = getenv("TRIAD_TEST_RUN_DELAY_S");
     const double test_delay_s = delay_env ? atof(delay_env) : 0.0;
-    proc_stats ps = {.t0 = triad__now()};
+    proc_stats ps = {.t0 = triad_clock_s()};
     ps.last_stats = ps.t0;
     const size_t slots = triad_chain_slots(chain);
     uint64_t submitted = 0, collected = 0;
-    bool failed = false;
+    bool failed = false, ended = false, stop = false;
     for (;;) {
-        const bool stopping = g_signal || atomic_load(&stop) || failed;
+        const bool stopping = g_signal || stop || failed;
         if (stopping && submitted == collected)
             break;
-        /* fill the chain's slots; wait for a CPI only when nothing is in flight */
+        /* fill the chain's slots, reading each CPI straight into its slot's input; wait for
+         * a CPI only when nothing is in flight */
         while (!stopping && submitted - collected < slots &&
                (!o->max_cpis || submitted < o->max_cpis)) {
             double wait = 0.0;
             if (submitted == collected) {
                 wait = 0.1;
                 if (o->stats_s > 0) {
-                    const double due = ps.last_stats + o->stats_s - triad__now();
+                    const double due = ps.last_stats + o->stats_s - triad_clock_s();
                     wait = due < wait ? (due > 0.001 ? due : 0.001) : wait;
                 }
             }
-            cpi_item *it = queue_pop(&q, wait);
-            if (!it)
-                break;
             const size_t slot = (size_t)(submitted % slots);
-            memcpy(triad_chain_input(chain, slot), it->buf, cpi_bytes);
-            fl[slot].cpi = it->cpi;
-            memcpy(fl[slot].missing, it->missing, meta.num_channels * sizeof(uint64_t));
-            fl[slot].complete_s = it->complete_s;
-            fl[slot].epoch_s = it->epoch_s;
-            queue_release(&q, it);
+            triad_cpi_stream_info info;
+            const int got =
+                triad_cpi_stream_read(stream, triad_chain_input(chain, slot), &info, wait);
+            ended |= got == 0;
+            if (got != 1)
+                break;
+            fl[slot].cpi = info.cpi;
+            memcpy(fl[slot].missing, info.missing, meta.num_channels * sizeof(uint64_t));
+            fl[slot].complete_s = info.complete_s;
+            fl[slot].epoch_s = info.stream_epoch_s;
             if (triad_chain_submit(chain, slot, fl[slot].cpi)) {
                 cli_error("run", 1, "CPI %llu: %s", (unsigned long long)fl[slot].cpi,
                           triad_errmsg());
@@ -524,9 +299,9 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
                 failed = true;
                 continue;
             }
-            const double latency = triad__now() - fl[slot].complete_s;
-            lat_add(&ps.all, latency);
-            lat_add(&ps.interval, latency);
+            const double latency = triad_clock_s() - fl[slot].complete_s;
+            triad_latency_add(&ps.all, latency);
+            triad_latency_add(&ps.interval, latency);
             bool degraded = false;
             for (size_t c = 0; c < meta.num_channels; c++)
                 degraded |= fl[slot].missing[c] != 0;
@@ -546,26 +321,21 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
                 nanosleep(&ts, NULL);
             }
             if (o->max_cpis && ps.processed >= o->max_cpis)
-                atomic_store(&stop, true);
-        } else {
-            pthread_mutex_lock(&q.mu);
-            const bool done_reading = q.eof && q.len == 0;
-            pthread_mutex_unlock(&q.mu);
-            if (done_reading)
-                break;
+                stop = true;
+        } else if (ended) {
+            break;
         }
-        if (o->stats_s > 0 && triad__now() - ps.last_stats >= o->stats_s) {
-            print_stats("", &q, &ps, &ps.interval);
-            memset(&ps.interval, 0, sizeof ps.interval);
-            ps.last_stats = triad__now();
+        if (o->stats_s > 0 && triad_clock_s() - ps.last_stats >= o->stats_s) {
+            print_stats("", stream, &ps, &ps.interval);
+            triad_latency_reset(&ps.interval);
+            ps.last_stats = triad_clock_s();
         }
     }
-    atomic_store(&stop, true);
-    pthread_join(reader, NULL);
-    reader_started = false;
-    print_stats("final ", &q, &ps, &ps.all);
-    if (q.reader_err) {
-        cli_error("run", 1, "--source %s: %s", o->source, q.reader_msg);
+    triad_cpi_stream_deactivate(stream);
+    print_stats("final ", stream, &ps, &ps.all);
+    char reader_msg[512];
+    if (triad_cpi_stream_error(stream, reader_msg, sizeof reader_msg)) {
+        cli_error("run", 1, "--source %s: %s", o->source, reader_msg);
         goto done;
     }
     if (failed)
@@ -574,19 +344,9 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
         fprintf(stderr, "triad run: stopped by signal %d\n", (int)g_signal);
     status = 0;
 done:
-    if (reader_started) {
-        atomic_store(&stop, true);
-        pthread_join(reader, NULL);
-    }
+    triad_cpi_stream_destroy(stream);
     for (size_t s = 0; s < nsinks; s++)
         sinks[s]->destroy(sinks[s]);
-    triad_udp_rx_close(rx);
-    triad_cpi_asm_destroy(assembler);
-    if (queue_ok) {
-        pthread_mutex_destroy(&q.mu);
-        pthread_cond_destroy(&q.cv);
-        queue_free(&q);
-    }
     for (size_t s = 0; s < TRIAD_CHAIN_MAX_SLOTS; s++)
         free(fl[s].missing);
     triad_chain_destroy(chain);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/file.h"
@@ -16,6 +17,7 @@
 #include "fusion/tracker.h"
 #include "io/dds/fusion_dds.h"
 #include "io/fusion_jsonl.h"
+#include "share/deploy.h"
 #include "share/envelope.h"
 #include "share/hub.h"
 #include "share/node.h"
@@ -103,7 +105,7 @@ int cmd_hub(int argc, char **argv)
 
 static const char node_usage[] =
     "usage: triad node --config FILE [--input FILE|- | --from-dds DOMAIN [--from-dds-config X]]\n"
-    "                  [--rate HZ] [--wait S] [--out FILE] [--count N] [--timeout S]\n"
+    "                  [--rate HZ] [--wait S] [--out FILE] [--count N] [--timeout S] [--idle S]\n"
     "A partner's gateway: sign and publish the nation's Warning and Track lines (JSON Lines\n"
     "of triad fuse) to the hub, and print what the hub relays from the other partners, one\n"
     "JSON line per message after both signatures, freshness and version are checked (each\n"
@@ -121,7 +123,8 @@ static const char node_usage[] =
     "  --rate HZ            at most HZ input lines per second (default: as fast as they come)\n"
     "  --out FILE           the delivered messages (default stdout)\n"
     "  --count N            stop after N messages delivered (status 1 if not reached in time)\n"
-    "  --timeout S          stop after S seconds\n";
+    "  --timeout S          stop after S seconds\n"
+    "  --idle S             stop S seconds after the last delivery (once one came)\n";
 
 typedef struct {
     triad_share_node *node;
@@ -294,12 +297,13 @@ int cmd_node(int argc, char **argv)
         {"from-dds", required_argument, NULL, 'd'}, {"from-dds-config", required_argument, NULL, 'C'},
         {"rate", required_argument, NULL, 'r'},     {"out", required_argument, NULL, 'o'},
         {"count", required_argument, NULL, 'n'},    {"timeout", required_argument, NULL, 'T'},
-        {"wait", required_argument, NULL, 'w'},     {"help", no_argument, NULL, 'h'},
+        {"wait", required_argument, NULL, 'w'},     {"idle", required_argument, NULL, 'I'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *config = NULL, *out_path = NULL;
     node_input in = {.from_dds = -1, .wait_s = 30};
     long count = 0;
-    double timeout_s = 0;
+    double timeout_s = 0, idle_s = 0;
     opterr = 0;
     for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
         int bad = 0;
@@ -313,6 +317,7 @@ int cmd_node(int argc, char **argv)
         case 'n': bad = cli_long("node", "--count", optarg, 1, 1000000000L, &count); break;
         case 'T': bad = cli_double("node", "--timeout", optarg, 1e-3, 1e7, &timeout_s); break;
         case 'w': bad = cli_double("node", "--wait", optarg, 0.1, 86400, &in.wait_s); break;
+        case 'I': bad = cli_double("node", "--idle", optarg, 0.1, 86400, &idle_s); break;
         case 'h': fputs(node_usage, stdout); return 0;
         default: return cli_bad_option("node", argv);
         }
@@ -327,7 +332,7 @@ int cmd_node(int argc, char **argv)
         return cli_error("node", 2, "--input and --from-dds: give one source");
     if (in.from_dds_config && in.from_dds < 0)
         return cli_error("node", 2, "--from-dds-config without --from-dds");
-    in.stay = count > 0 || timeout_s > 0;
+    in.stay = count > 0 || timeout_s > 0 || idle_s > 0;
     int err = triad_share_node_create(&in.node, config);
     if (err)
         return cli_error("node", err == TRIAD_EINVAL || err == TRIAD_EFORMAT ? 2 : 1, "%s",
@@ -346,7 +351,7 @@ int cmd_node(int argc, char **argv)
         triad_share_node_destroy(in.node);
         return cli_error("node", 1, "cannot start the input thread");
     }
-    const int run = triad_share_node_run(in.node, &share_stop, out, count, timeout_s);
+    const int run = triad_share_node_run(in.node, &share_stop, out, count, timeout_s, idle_s);
     int status = 0;
     if (run < 0)
         status = cli_error("node", 1, "%s", triad_errmsg());
@@ -404,23 +409,88 @@ int cmd_keygen(int argc, char **argv)
         return cli_error("keygen", 2, "--id ID and --dir DIR are required (triad keygen --help)");
     if (!triad_share_id_ok(id))
         return cli_error("keygen", 2, "--id '%s': 1..63 of [A-Za-z0-9._-]", id);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return cli_error("keygen", 1, "%s: cannot create: %s", dir, strerror(errno));
-    char sec[4096], pub[4096], trust[4096];
-    snprintf(sec, sizeof sec, "%s/%s.key", dir, id);
-    snprintf(pub, sizeof pub, "%s/%s.pub", dir, id);
-    snprintf(trust, sizeof trust, "%s/trust.json", dir);
-    uint8_t pk[32], sk[64];
-    int err = triad_share_keypair(pk, sk);
-    if (!err)
-        err = triad_share_key_save_secret(sec, sk);
-    if (!err)
-        err = triad_share_key_save_public(pub, pk);
-    if (err)
+    if (triad_share_keygen(dir, id, stdout))
         return cli_error("keygen", 1, "%s", triad_errmsg());
-    err = triad_share_trust_add_to_file(trust, id, pk);
+    return 0;
+}
+
+/* ---- triad share init ---- */
+
+static const char share_usage[] =
+    "usage: triad share init DIR [--domain-ac X] [--domain-bc Y] [--insecure]\n"
+    "Write a working sharing deployment for this host into DIR (created): the DDS Security\n"
+    "PKI of host/share/pki/make-deployment.sh --loopback in DIR/dep, signing keys of A, B and\n"
+    "the hub in DIR/keys (with keys/trust.json), policy.json, hub.json, nodeA.json and\n"
+    "nodeB.json (docs/FORMATS.md, \"Sharing\"). Existing configuration files are never\n"
+    "overwritten; existing keys are kept. Then, in DIR:\n"
+    "  triad hub --config hub.json &   triad node --config nodeB.json --out from_A.jsonl &\n"
+    "  triad node --config nodeA.json --input tracks.jsonl\n"
+    "  --domain-ac X   domain id of link A-C (default 41)\n"
+    "  --domain-bc Y   domain id of link B-C (default 42)\n"
+    "  --insecure      no PKI: the links are plain loopback, without DDS Security (where\n"
+    "                  openssl or Cyclone's security plugins are missing)\n"
+    "make-deployment.sh is looked for in $TRIAD_PKI_DIR, then where triad is installed, then\n"
+    "in the source tree it was built from.\n";
+
+/* make-deployment.sh: $TRIAD_PKI_DIR, the installed copy, the source tree's. */
+static const char *find_pki_script(char *buf, size_t n)
+{
+    const char *dirs[] = {getenv("TRIAD_PKI_DIR"), TRIAD_PKI_INSTALL_DIR, TRIAD_PKI_SOURCE_DIR};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        if (!dirs[i] || !dirs[i][0])
+            continue;
+        snprintf(buf, n, "%s/make-deployment.sh", dirs[i]);
+        if (access(buf, R_OK) == 0)
+            return buf;
+    }
+    return NULL;
+}
+
+int cmd_share(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(share_usage, stdout);
+        return 0;
+    }
+    if (argc < 2 || strcmp(argv[1], "init") != 0) {
+        fputs(share_usage, stderr);
+        return 2;
+    }
+    static const struct option opts[] = {{"domain-ac", required_argument, NULL, 'a'},
+                                         {"domain-bc", required_argument, NULL, 'b'},
+                                         {"insecure", no_argument, NULL, 'i'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    long ac = 41, bc = 42;
+    bool insecure = false;
+    opterr = 0;
+    optind = 2;
+    for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
+        int bad = 0;
+        switch (c) {
+        case 'a': bad = cli_long("share init", "--domain-ac", optarg, 0, 230, &ac); break;
+        case 'b': bad = cli_long("share init", "--domain-bc", optarg, 0, 230, &bc); break;
+        case 'i': insecure = true; break;
+        case 'h': fputs(share_usage, stdout); return 0;
+        default: return cli_bad_option("share init", argv);
+        }
+        if (bad)
+            return bad;
+    }
+    if (optind != argc - 1)
+        return cli_error("share init", 2, "one DIR is required (triad share --help)");
+    char script[4096];
+    const triad_share_deploy_opts o = {.dir = argv[optind],
+                                       .domain_ac = (uint32_t)ac,
+                                       .domain_bc = (uint32_t)bc,
+                                       .insecure = insecure,
+                                       .pki_script = find_pki_script(script, sizeof script),
+                                       .log = stdout};
+    const int err = triad_share_deploy(&o);
     if (err)
-        return cli_error("keygen", 1, "%s", triad_errmsg());
-    printf("made %s (secret), %s; %s now trusts %s\n", sec, pub, trust, id);
+        return cli_error("share init", err == TRIAD_EINVAL ? 2 : 1, "%s", triad_errmsg());
+    printf("share init: a deployment for this host in %s (links A-C on domain %ld, B-C on %ld, "
+           "%s): cd %s; triad hub --config hub.json &\n", argv[optind], ac, bc,
+           insecure ? "no DDS Security" : "DDS Security", argv[optind]);
     return 0;
 }

@@ -20,6 +20,7 @@ static const struct {
     {"listen", cmd_listen, "print the detection reports published on DDS (JSON Lines)"},
     {"hub", cmd_hub, "relay warnings and tracks between partner links (signed, audited)"},
     {"node", cmd_node, "a partner's gateway: publish national warnings, print relayed ones"},
+    {"share", cmd_share, "share init DIR: write a working sharing deployment for this host"},
     {"keygen", cmd_keygen, "make a node's Ed25519 signing key and add it to a trust store"},
     {"audit", cmd_audit, "verify the hash chain of a hub's audit log"},
 #ifdef TRIAD_FUSION_CLI

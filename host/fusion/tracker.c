@@ -64,6 +64,7 @@
 
 #include "core/error_internal.h"
 #include "fusion/assign.h"
+#include "fusion/launch_fit.h"
 #include "fusion/warning.h"
 
 #define N TRIAD_STATE_DIM
@@ -76,6 +77,7 @@
 /* or climbing faster than any airliner this high: a missile in early boost */
 #define CLIMB_MIN_ALT_M 8000.0
 #define CLIMB_SPEED_MPS 100.0
+#define HIST_MIN_ALT_M 3000.0 /* tracks born higher keep their early positions (launch fit) */
 #define RR_MIN_HITS 2
 #define MANOEUVRE_MPS2 40.0
 #define NIS_ALPHA 0.1
@@ -100,6 +102,8 @@ typedef struct {
     int burnout_count;
     double nis_avg; /* BALLISTIC: running mean of d^2 (exponential, NIS_ALPHA) */
     triad__warning_state warn;
+    triad__boost_history *hist; /* measured early positions (tracks born high): launch fit */
+    int hist_frozen;            /* burnt out: the boost is over */
 } trk;
 
 struct triad_tracker {
@@ -245,6 +249,8 @@ void triad_tracker_destroy(triad_tracker *t)
 {
     if (!t)
         return;
+    for (size_t i = 0; i < t->n; i++)
+        free(t->trk[i].hist);
     free(t->trk);
     free(t->out);
     free(t->cost);
@@ -637,6 +643,11 @@ static void manage_model(const triad_tracker_cfg *c, trk *k, double d2)
             p->ballistic = 1;
             k->nis_avg = 4.0;
             decouple_thrust(p);
+            if (k->hist && !k->hist_frozen) { /* the boost is over: its last points coasted */
+                if (k->hist->n < TRIAD__BOOST_HIST)
+                    k->hist->n = k->hist->n > BURNOUT_UPDATES ? k->hist->n - BURNOUT_UPDATES : 0;
+                k->hist_frozen = 1;
+            }
         }
     }
 }
@@ -697,10 +708,30 @@ static int start_track(triad_tracker *t, const triad_fusion_report *r, const dou
     decouple_thrust(p);
     triad_ecef_to_geo(p->x, &p->position);
     k->created_s = k->last_hit_s = r->time_s;
+    if (p->position.alt_m > HIST_MIN_ALT_M && (k->hist = calloc(1, sizeof *k->hist)))
+        triad__boost_history_add(k->hist, r->time_s, pos, cov); /* no memory: no fit */
     add_site(p, r->site_id);
     t->n++;
     record_look(&t->cfg, k, 1);
     return 0;
+}
+
+/* A hit's measured position (and covariance) into the track's early history. */
+static void remember_position(triad__boost_history *h, const triad_fusion_report *r,
+                              const double z[4], const double rv[4])
+{
+    triad_polar_meas m = {.range_m = z[0],
+                          .azimuth_rad = z[1],
+                          .elevation_rad = z[2],
+                          .range_rate_mps = z[3],
+                          .var_range_m2 = rv[0],
+                          .var_azimuth_rad2 = rv[1],
+                          .var_elevation_rad2 = rv[2],
+                          .var_range_rate_m2s2 = rv[3],
+                          .has_range_rate = 1};
+    double pos[3], cov[3][3];
+    triad_meas_to_ecef(&r->site, &m, pos, cov);
+    triad__boost_history_add(h, r->time_s, pos, cov);
 }
 
 /* Costs of track i against every detection of r (row i of t->cost); marks gated detections.
@@ -876,6 +907,11 @@ static void merge_duplicates(triad_tracker *t, double now_s)
             a->pub.misses = a->pub.misses < b->pub.misses ? a->pub.misses : b->pub.misses;
             for (size_t q = 0; q < b->pub.num_sites; q++)
                 add_site(&a->pub, b->pub.sites[q]);
+            if (!a->hist && b->hist) { /* the younger one saw the boost */
+                a->hist = b->hist;
+                a->hist_frozen = b->hist_frozen;
+                b->hist = NULL;
+            }
             if (b->warn.active && !a->warn.active)
                 a->warn = b->warn; /* the event goes on under the surviving number */
             else
@@ -1000,9 +1036,12 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
 
     /* Tracks deleted by the previous update have been shown once: drop them. */
     size_t w = 0;
-    for (size_t i = 0; i < t->n; i++)
+    for (size_t i = 0; i < t->n; i++) {
         if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
             t->trk[w++] = t->trk[i];
+        else
+            free(t->trk[i].hist);
+    }
     t->n = w;
     int rc = 0;
     size_t nt = t->n, nd = r->num_dets;
@@ -1084,6 +1123,8 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
                 ekf_update(&k->pub, &o);
                 triad_ecef_to_geo(k->pub.x, &k->pub.position);
                 k->last_hit_s = r->time_s;
+                if (k->hist && !k->hist_frozen)
+                    remember_position(k->hist, r, z, rv);
                 add_site(&k->pub, r->site_id);
                 record_look(c, k, 1);
                 manage_model(c, k, o.d2);
@@ -1130,8 +1171,8 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
         t->out[t->n_out++] = k->pub;
         if (k->pub.status == TRIAD_TRACK_DELETED)
             continue;
-        triad__warning_step(&k->warn, &k->pub, r->time_s - k->created_s, c, &t->next_event,
-                            t->on_warning, t->user);
+        triad__warning_step(&k->warn, &k->pub, k->hist, r->time_s - k->created_s, c,
+                            &t->next_event, t->on_warning, t->user);
     }
     return 0;
 }

@@ -260,7 +260,27 @@ static void send(triad__warning_state *s, const triad_track *trk, triad_warning 
         fn(user, w);
 }
 
-void triad__warning_step(triad__warning_state *s, const triad_track *trk, double age_s,
+/* The launch from the boost fit, refitted only when the history grew. */
+static void apply_launch_fit(triad__warning_state *s, const triad__boost_history *h,
+                             triad_warning *w)
+{
+    if (!h)
+        return;
+    if (h->n != s->fit_n) {
+        s->fit_n = h->n;
+        s->fit_ok = triad__launch_fit(h, &s->fit_launch, &s->fit_ellipse, &s->fit_time_s,
+                                      &s->fit_time_sigma_s) == 0;
+    }
+    if (!s->fit_ok)
+        return;
+    w->launch = s->fit_launch;
+    w->launch_ellipse = s->fit_ellipse;
+    w->launch_time_s = s->fit_time_s;
+    w->launch_time_sigma_s = s->fit_time_sigma_s;
+}
+
+void triad__warning_step(triad__warning_state *s, const triad_track *trk,
+                         const triad__boost_history *hist, double age_s,
                          const triad_tracker_cfg *cfg, uint64_t *next_event, triad_warning_fn fn,
                          void *user)
 {
@@ -280,6 +300,7 @@ void triad__warning_step(triad__warning_state *s, const triad_track *trk, double
         if ((ballistic_ok ? triad__warning_predict(trk->x, trk->p, trk->time_s, &w)
                           : triad__warning_predict_boost(trk->x, trk->p, trk->time_s, &w)) != 0)
             return;
+        apply_launch_fit(s, hist, &w);
         s->last_eval_s = trk->time_s;
         s->active = 1;
         s->event_id = (*next_event)++;
@@ -313,6 +334,7 @@ void triad__warning_step(triad__warning_state *s, const triad_track *trk, double
     if ((in_boost ? triad__warning_predict_boost(trk->x, trk->p, trk->time_s, &w)
                   : triad__warning_predict(trk->x, trk->p, trk->time_s, &w)) != 0)
         return;
+    apply_launch_fit(s, hist, &w);
     s->last_eval_s = trk->time_s;
     double ecef[3];
     triad_geo_to_ecef(&w.impact, ecef);

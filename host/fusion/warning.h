@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "fusion/launch_fit.h"
 #include "fusion/tracker.h"
 
 /* One track's warning: whether one is out, its event id and version, and what was last sent. */
@@ -22,6 +23,11 @@ typedef struct {
     double thrust_since_s; /* thrusting again after free flight since (NAN: not) */
     int dismissed;        /* cancelled as not ballistic: no boost NEW again */
     triad_warning last;   /* the last NEW / UPDATE */
+    size_t fit_n;         /* history points of the cached launch fit (0: none) */
+    int fit_ok;
+    triad_geodetic fit_launch;
+    triad_ellipse fit_ellipse;
+    double fit_time_s, fit_time_sigma_s;
 } triad__warning_state;
 
 /* Launch and impact of the ballistic state x [7] with covariance p [7][7] at time_s: 13 sigma
@@ -41,14 +47,16 @@ int triad__warning_predict_boost(const double x[TRIAD_STATE_DIM],
  * confirmed track has been rising and accelerating for TRIAD__WARNING_BOOST_EVIDENCE updates,
  * or NEW (phase BALLISTIC) once it is confirmed, ballistic and cfg->warning_min_track_s old;
  * then UPDATE when the impact point moves more than TRIAD__WARNING_MOVE_M, the phase changes or
- * TRIAD__WARNING_REFRESH_S has passed. CANCEL (NOT_BALLISTIC) only when it thrusts on for more
+ * TRIAD__WARNING_REFRESH_S has passed. The launch comes from the fit of the early track (hist,
+ * launch_fit.h) when it succeeds, else from flying the track back. CANCEL (NOT_BALLISTIC) only when it thrusts on for more
  * than TRIAD__WARNING_MANOEUVRE_S after a ballistic phase. next_event supplies event ids. */
 #define TRIAD__WARNING_MOVE_M 1000.0
 #define TRIAD__WARNING_REFRESH_S 10.0
 #define TRIAD__WARNING_BOOST_EVIDENCE 3
 #define TRIAD__WARNING_MANOEUVRE_S 30.0
 #define TRIAD__WARNING_OVER_S 10.0
-void triad__warning_step(triad__warning_state *s, const triad_track *trk, double age_s,
+void triad__warning_step(triad__warning_state *s, const triad_track *trk,
+                         const triad__boost_history *hist, double age_s,
                          const triad_tracker_cfg *cfg, uint64_t *next_event, triad_warning_fn fn,
                          void *user);
 

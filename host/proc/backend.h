@@ -8,6 +8,7 @@
 #include <complex.h>
 #include <stddef.h>
 
+#include "core/clock.h"
 #include "triad/chain.h"
 
 typedef struct {
@@ -77,7 +78,6 @@ extern const triad__backend_ops triad__backend_opencl;
  * these). */
 size_t triad__fft_good_size(size_t n);
 
-/* Seconds on a monotonic clock. */
-double triad__now(void);
+/* triad__now(): seconds on a monotonic clock (core/clock.h, included for the backends). */
 
 #endif

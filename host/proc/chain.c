@@ -12,6 +12,7 @@
 
 #include "core/error_internal.h"
 #include "proc/backend.h"
+#include "proc/chain_internal.h"
 #include "triad/units.h"
 
 struct triad_chain {
@@ -28,14 +29,9 @@ struct triad_chain {
     uint64_t slot_cpi[TRIAD_CHAIN_MAX_SLOTS];
     int slot_busy[TRIAD_CHAIN_MAX_SLOTS];
     void *own_input[TRIAD_CHAIN_MAX_SLOTS];
+    /* copies of cfg.backend and cfg.device: the caller's strings are not kept */
+    char *backend_name, *device_name;
 };
-
-double triad__now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 size_t triad_format_bytes(triad_format format)
 {
@@ -438,6 +434,11 @@ int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg)
     ch->cfg = *cfg;
     ch->cfg.waveform = NULL; /* copied into the plan; the caller's buffer is not kept */
     ch->ops = ops;
+    if ((cfg->backend && !(ch->cfg.backend = ch->backend_name = strdup(cfg->backend))) ||
+        (cfg->device && !(ch->cfg.device = ch->device_name = strdup(cfg->device)))) {
+        triad_chain_destroy(ch);
+        return triad__fail(TRIAD_ENOMEM, "chain: out of memory");
+    }
     err = build_plan(&ch->plan, cfg);
     if (!err) {
         ch->bins = malloc(cfg->num_channels * cfg->max_detections * sizeof *ch->bins);
@@ -446,7 +447,7 @@ int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg)
             err = triad__fail(TRIAD_ENOMEM, "chain: out of memory");
     }
     if (!err) {
-        ch->plan.device = cfg->device;
+        ch->plan.device = ch->cfg.device;
         ch->plan.gpu_only = is_auto(cfg->backend) && !cfg->device;
         ch->plan.profile = cfg->profile_device;
         err = create_backend(ch);
@@ -482,6 +483,8 @@ void triad_chain_destroy(triad_chain *chain)
         free(chain->own_input[i]);
     free(chain->bins);
     free(chain->counts);
+    free(chain->backend_name);
+    free(chain->device_name);
     free(chain);
 }
 
@@ -583,6 +586,13 @@ int triad_chain_execute(triad_chain *chain, const void *raw, uint64_t cpi_index,
 }
 
 size_t triad_chain_slots(const triad_chain *chain) { return chain->num_slots; }
+
+const triad_chain_cfg *triad__chain_cfg(const triad_chain *chain) { return &chain->cfg; }
+
+bool triad__chain_slot_busy(const triad_chain *chain, size_t slot)
+{
+    return chain->slot_busy[slot] != 0;
+}
 
 void *triad_chain_input(triad_chain *chain, size_t slot)
 {

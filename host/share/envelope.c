@@ -60,6 +60,8 @@ const char *triad_share_reason_name(int err)
         return "duplicate";
     case TRIAD_SHARE_EWRONG_LINK:
         return "wrong_link";
+    case TRIAD_SHARE_EDDS_AUTH:
+        return "dds_security";
     case TRIAD_EFORMAT:
         return "malformed";
     default:

@@ -43,7 +43,8 @@
     X(RELAYED, -107, "already relayed")                                                            \
     X(NO_POLICY, -108, "no release policy")                                                        \
     X(DUPLICATE, -109, "duplicate of a message already accepted")                                  \
-    X(WRONG_LINK, -110, "origin not entitled on this link")
+    X(WRONG_LINK, -110, "origin not entitled on this link")                                       \
+    X(DDS_AUTH, -111, "refused by DDS Security")
 
 typedef enum {
 #define TRIAD__SHARE_ENUM(name, code, text) TRIAD_SHARE_E##name = code,

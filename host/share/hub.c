@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#define _GNU_SOURCE /* memmem */
 #include "share/hub.h"
 
+#include <dds/ddsrt/log.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -23,6 +25,7 @@ enum {
     TAKE_PER_LINK = 32,   /* per link per round of a batch: a busy link cannot crowd out another */
     CTL_MAX = 64,         /* link events waiting for the relay thread, per link */
     SHOW_MAX = 3,         /* refusals audited in full per link, reason and summary interval */
+    OUT_FACTOR = 4,       /* releases waiting per link: this many times the input queue */
     NUM_REASONS = 16,
     STATE_LEN = 16
 };
@@ -36,7 +39,9 @@ typedef struct {
 
 /* A refusal to audit in full. */
 typedef struct {
-    triad_share_envelope head; /* origin, seq, time_ns only (msg not copied) */
+    char origin[TRIAD_SHARE_ID_MAX];
+    uint64_t seq;
+    int64_t time_ns;
     int reason;
     char why[300];
 } refusal;
@@ -76,6 +81,13 @@ typedef struct {
     refusal rej[SHOW_MAX * 4];
     size_t rej_head, rej_count;
     tally t[NUM_REASONS];
+    /* releases waiting for this link's sender thread (under h->mu) */
+    triad_share_envelope *out;
+    size_t out_head, out_count;
+    pthread_cond_t out_cv, out_room;
+    pthread_t sender;
+    bool sender_started;
+    uint64_t out_dropped, out_dropped_told;
     /* the relay thread's view of the link */
     char state[STATE_LEN];
     bool matched, alive_seen;
@@ -95,7 +107,8 @@ struct triad_share_hub {
     link_rt rt[TRIAD__SHARE_LINKS_MAX];
     pthread_mutex_t mu;
     pthread_cond_t work, room; /* work: something for the relay thread; room: a ring has space */
-    volatile int stopping;
+    volatile int stopping;         /* readers and heartbeats */
+    volatile int senders_stopping; /* senders: once their queues are empty */
     pthread_t hb_thread;
     bool hb_started;
     item *batch;
@@ -107,6 +120,7 @@ struct triad_share_hub {
     triad_share_hub_stats stats;
     triad_share_withheld wh[TRIAD_SHARE_MAX_FIELDS];
     triad_share_msg probe_in, probe_out;
+    triad_share_envelope rejected_env; /* a refusal's header, for its audit line */
 };
 
 static int64_t now_ns(void) { return triad_share_now_ns(); }
@@ -118,6 +132,9 @@ static int reason_slot(int reason)
 }
 
 static int slot_reason(int k) { return k == NUM_REASONS - 1 ? TRIAD_EFORMAT : -100 - k; }
+
+static bool prefilter(void *arg, const char *origin, bool signed_by_origin, bool countersigned,
+                      uint64_t seq, int64_t time_ns);
 
 /* The policy may not withhold or change what identifies an instance (a warning's event_id, a
  * track's track_id): a partner would merge or lose instances. Probed once per partner. */
@@ -158,6 +175,11 @@ void triad_share_hub_destroy(triad_share_hub *h)
         triad_share_waiter_destroy(h->rt[i].waiter);
         triad_share_verifier_destroy(h->rt[i].verifier);
         free(h->rt[i].ring);
+        free(h->rt[i].out);
+        if (h->rt[i].h) { /* initialised */
+            pthread_cond_destroy(&h->rt[i].out_cv);
+            pthread_cond_destroy(&h->rt[i].out_room);
+        }
     }
     triad_share_store_close(h->store);
     triad_share_audit_close(h->audit);
@@ -207,12 +229,17 @@ int triad_share_hub_create(triad_share_hub **out, const char *config_path)
         link_rt *r = &h->rt[i];
         r->h = h;
         r->i = i;
+        pthread_cond_init(&r->out_cv, NULL);
+        pthread_cond_init(&r->out_room, NULL);
         snprintf(r->state, sizeof r->state, "down");
         char who[160];
         snprintf(who, sizeof who, "hub: link %s (domain %u)", c->links[i].partner,
                  (unsigned)c->links[i].domain);
-        const triad_share_link_opts lo = triad__share_link_opts(c, i, TRIAD_SHARE_LINK_HUB);
-        if (!(r->ring = calloc(c->queue, sizeof *r->ring)))
+        triad_share_link_opts lo = triad__share_link_opts(c, i, TRIAD_SHARE_LINK_HUB);
+        lo.prefilter = prefilter;
+        lo.prefilter_arg = r;
+        if (!(r->ring = calloc(c->queue, sizeof *r->ring)) ||
+            !(r->out = calloc(OUT_FACTOR * c->queue, sizeof *r->out)))
             err = triad__fail(TRIAD_ENOMEM, "hub: out of memory for the queue of link %s",
                               c->links[i].partner);
         if (!err)
@@ -246,7 +273,8 @@ triad_share_hub_stats triad_share_hub_get_stats(const triad_share_hub *h)
 
 /* Count a refusal on r's link; the first SHOW_MAX per reason and interval are kept to be
  * audited (and printed) in full, the rest only counted for the summary. */
-static void refuse(link_rt *r, const triad_share_envelope *e, int reason, const char *why)
+static void refuse(link_rt *r, const char *origin, uint64_t seq, int64_t time_ns, int reason,
+                   const char *why)
 {
     triad_share_hub *h = r->h;
     __atomic_add_fetch(&h->stats.rejected, 1, __ATOMIC_RELAXED);
@@ -260,15 +288,48 @@ static void refuse(link_rt *r, const triad_share_envelope *e, int reason, const 
     if (k->shown < SHOW_MAX && r->rej_count < cap) {
         k->shown++;
         refusal *f = &r->rej[(r->rej_head + r->rej_count++) % cap];
-        memset(&f->head, 0, sizeof f->head);
-        snprintf(f->head.origin, sizeof f->head.origin, "%.*s", TRIAD_SHARE_ID_MAX - 1, e->origin);
-        f->head.seq = e->seq;
-        f->head.time_ns = e->time_ns;
+        snprintf(f->origin, sizeof f->origin, "%.*s", TRIAD_SHARE_ID_MAX - 1, origin);
+        f->seq = seq;
+        f->time_ns = time_ns;
         f->reason = reason;
         snprintf(f->why, sizeof f->why, "%s", why);
         pthread_cond_signal(&h->work);
     }
     pthread_mutex_unlock(&h->mu);
+}
+
+static void refuse_env(link_rt *r, const triad_share_envelope *e, int reason, const char *why)
+{
+    refuse(r, e->origin, e->seq, e->time_ns, reason, why);
+}
+
+/* On Cyclone's receive thread, before anything is stored: the checks that need nothing but
+ * the sample's header (share/link.h). */
+static bool prefilter(void *arg, const char *origin, bool signed_by_origin, bool countersigned,
+                      uint64_t seq, int64_t time_ns)
+{
+    link_rt *r = arg;
+    const char *partner = r->h->cfg.links[r->i].partner;
+    char why[300];
+    if (strncmp(origin, partner, TRIAD_SHARE_ID_MAX) != 0) {
+        snprintf(why, sizeof why, "origin %.63s seq %" PRIu64 " on the link of %s: a partner "
+                 "may only originate its own messages", origin, seq, partner);
+        refuse(r, origin, seq, time_ns, TRIAD_SHARE_EWRONG_LINK, why);
+        return false;
+    }
+    if (countersigned) {
+        snprintf(why, sizeof why, "origin %.63s seq %" PRIu64 ": countersigned: a hub takes "
+                 "messages from their origin only", origin, seq);
+        refuse(r, origin, seq, time_ns, TRIAD_SHARE_EWRONG_LINK, why);
+        return false;
+    }
+    if (!signed_by_origin) {
+        snprintf(why, sizeof why, "share: origin %.63s seq %" PRIu64 " rejected (unsigned): no "
+                 "origin signature", origin, seq);
+        refuse(r, origin, seq, time_ns, TRIAD_SHARE_EUNSIGNED, why);
+        return false;
+    }
+    return true;
 }
 
 /* Wait for a verification token (the link's rate limit): a link sending more signed
@@ -301,19 +362,19 @@ static void admit(link_rt *r, triad_share_link_event *ev)
     char why[300];
     if (ev->kind == TRIAD_SHARE_EV_MALFORMED) {
         snprintf(why, sizeof why, "malformed envelope on the link of %s: %s", partner, ev->detail);
-        refuse(r, e, TRIAD_EFORMAT, why);
+        refuse_env(r, e, TRIAD_EFORMAT, why);
         return;
     }
     if (strncmp(e->origin, partner, TRIAD_SHARE_ID_MAX) != 0) {
         snprintf(why, sizeof why, "origin %.63s seq %" PRIu64 " on the link of %s: a partner "
                  "may only originate its own messages", e->origin, e->seq, partner);
-        refuse(r, e, TRIAD_SHARE_EWRONG_LINK, why);
+        refuse_env(r, e, TRIAD_SHARE_EWRONG_LINK, why);
         return;
     }
     if (e->has_hub_sig) {
         snprintf(why, sizeof why, "origin %.63s seq %" PRIu64 ": countersigned by '%.63s': a hub "
                  "takes messages from their origin only", e->origin, e->seq, e->hub);
-        refuse(r, e, TRIAD_SHARE_EWRONG_LINK, why);
+        refuse_env(r, e, TRIAD_SHARE_EWRONG_LINK, why);
         return;
     }
     /* freshness on arrival: time spent in the hub's own queue never makes a message stale */
@@ -323,7 +384,7 @@ static void admit(link_rt *r, triad_share_link_event *ev)
         code = triad_share_verify(r->verifier, e, now_ns());
     }
     if (code) {
-        refuse(r, e, code, triad_errmsg());
+        refuse_env(r, e, code, triad_errmsg());
         return;
     }
     pthread_mutex_lock(&h->mu);
@@ -482,6 +543,72 @@ static int status_to_all(triad_share_hub *h, const char *subject, const char *st
     return 0;
 }
 
+/* A countersigned release into link q's queue for its sender thread: a partner that is slow
+ * to acknowledge holds up its own link only. Full for 200 ms (the partner not keeping up):
+ * dropped and counted (it gets the current version of every instance when it rematches). */
+static bool hand_to_sender(triad_share_hub *h, size_t q, const triad_share_envelope *o)
+{
+    link_rt *r = &h->rt[q];
+    const size_t cap = OUT_FACTOR * h->cfg.queue;
+    pthread_mutex_lock(&h->mu);
+    if (r->out_count == cap) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200000000;
+        until.tv_sec += until.tv_nsec / 1000000000;
+        until.tv_nsec %= 1000000000;
+        while (r->out_count == cap &&
+               pthread_cond_timedwait(&r->out_room, &h->mu, &until) != ETIMEDOUT)
+            ;
+    }
+    const bool room = r->out_count < cap;
+    if (room) {
+        r->out[(r->out_head + r->out_count++) % cap] = *o;
+        pthread_cond_signal(&r->out_cv);
+    } else {
+        r->out_dropped++;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return room;
+}
+
+/* A link's sender thread: its releases in order, each write retried while the partner is
+ * there but slow (reliable writes wait up to 1 s for its acknowledgements). */
+static void *sender_main(void *arg)
+{
+    link_rt *r = arg;
+    triad_share_hub *h = r->h;
+    const size_t cap = OUT_FACTOR * h->cfg.queue;
+    triad_share_envelope *e = malloc(sizeof *e);
+    if (!e) {
+        fprintf(stderr, "triad hub: link %s: out of memory for its sender\n",
+                h->cfg.links[r->i].partner);
+        return NULL;
+    }
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        while (!r->out_count && !h->senders_stopping)
+            pthread_cond_wait(&r->out_cv, &h->mu);
+        if (!r->out_count) {
+            pthread_mutex_unlock(&h->mu);
+            break;
+        }
+        *e = r->out[r->out_head];
+        r->out_head = (r->out_head + 1) % cap;
+        r->out_count--;
+        pthread_cond_signal(&r->out_room);
+        pthread_mutex_unlock(&h->mu);
+        for (int tries = 1; triad_share_link_publish(r->link, e) != 0; tries++)
+            if (tries >= (h->senders_stopping ? 1 : 5)) {
+                fprintf(stderr, "triad hub: %s (release dropped: the partner gets the current "
+                                "version when it rematches)\n", triad_errmsg());
+                break;
+            }
+    }
+    free(e);
+    return NULL;
+}
+
 /* Release item it (verified, held) to partner it->q: one step of it. */
 static int release_step(triad_share_hub *h, item *it)
 {
@@ -516,10 +643,8 @@ static int release_step(triad_share_hub *h, item *it)
     case ST_PUBLISH:
         if ((err = triad_share_countersign(o, h->cfg.id, now_ns(), h->sk)))
             return err;
-        if (triad_share_link_publish(h->links[it->q], o) != 0) {
-            /* the partner is not acknowledging: it gets this instance again when it rematches */
-            fprintf(stderr, "triad hub: %s\n", triad_errmsg());
-            it->st = ST_DONE;
+        if (!hand_to_sender(h, it->q, o)) {
+            it->st = ST_DONE; /* counted; the partner gets the current version on rematch */
             return 0;
         }
         h->stats.released++;
@@ -557,7 +682,7 @@ static int release_all(triad_share_hub *h, item *it)
 /* A refusal by the relay thread itself (replayed, duplicate), counted like the readers'. */
 static void refuse_here(triad_share_hub *h, size_t from, const triad_share_envelope *e, int code)
 {
-    refuse(&h->rt[from], e, code, triad_errmsg());
+    refuse_env(&h->rt[from], e, code, triad_errmsg());
 }
 
 /* Stage ST_STORE and ST_RECEIVED of it. */
@@ -671,7 +796,7 @@ static void set_state(triad_share_hub *h, size_t q, const char *detail)
     status_to_all(h, h->cfg.links[q].partner, s, detail, q);
 }
 
-static int alarm(triad_share_hub *h, size_t q, const char *state, const char *detail)
+static int link_alarm(triad_share_hub *h, size_t q, const char *state, const char *detail)
 {
     h->stats.alarms++;
     fprintf(stderr, "triad hub: link %s (domain %u): %s: %s\n", h->cfg.links[q].partner,
@@ -686,7 +811,7 @@ static int on_ctl(triad_share_hub *h, size_t q, const ctl_event *c)
     switch (c->kind) {
     case TRIAD_SHARE_EV_MATCHED:
         r->matched = true;
-        err = alarm(h, q, "matched", c->detail);
+        err = link_alarm(h, q, "matched", c->detail);
         /* the newcomer hears the other links' states, then gets every current instance */
         for (size_t k = 0; k < h->cfg.num_links; k++)
             if (k != q)
@@ -698,23 +823,23 @@ static int on_ctl(triad_share_hub *h, size_t q, const ctl_event *c)
         break;
     case TRIAD_SHARE_EV_UNMATCHED:
         r->matched = c->count > 0;
-        err = alarm(h, q, "unmatched", c->detail);
+        err = link_alarm(h, q, "unmatched", c->detail);
         break;
     case TRIAD_SHARE_EV_ALIVE:
     case TRIAD_SHARE_EV_LOST:
         r->alive_seen = true;
         r->alive = c->count;
-        err = alarm(h, q, c->kind == TRIAD_SHARE_EV_ALIVE ? "alive" : "lost", c->detail);
+        err = link_alarm(h, q, c->kind == TRIAD_SHARE_EV_ALIVE ? "alive" : "lost", c->detail);
         break;
     case TRIAD_SHARE_EV_DEADLINE:
         r->silent = true;
-        err = alarm(h, q, "deadline_missed", c->detail);
+        err = link_alarm(h, q, "deadline_missed", c->detail);
         break;
     case TRIAD_SHARE_EV_HEARTBEAT:
         r->silent = false;
         break;
     case TRIAD_SHARE_EV_INCOMPATIBLE:
-        err = alarm(h, q, "incompatible", c->detail);
+        err = link_alarm(h, q, "incompatible", c->detail);
         break;
     default:
         break;
@@ -752,7 +877,11 @@ static int take_control(triad_share_hub *h)
                 err = on_ctl(h, q, &c);
             else if (have_f) {
                 fprintf(stderr, "triad hub: rejected: %s\n", f.why);
-                err = WRITE(h, triad_share_audit_rejected(h->audit, &f.head, f.reason, f.why));
+                triad_share_envelope *e = &h->rejected_env;
+                snprintf(e->origin, sizeof e->origin, "%s", f.origin);
+                e->seq = f.seq;
+                e->time_ns = f.time_ns;
+                err = WRITE(h, triad_share_audit_rejected(h->audit, e, f.reason, f.why));
             } else
                 break;
             if (err)
@@ -785,6 +914,19 @@ static int summarise(triad_share_hub *h)
                                                         slot_reason(k), t.count, t.shown,
                                                         t.first_ns, t.last_ns));
         }
+    for (size_t q = 0; !err && q < h->cfg.num_links; q++) {
+        pthread_mutex_lock(&h->mu);
+        const uint64_t dropped = h->rt[q].out_dropped, told = h->rt[q].out_dropped_told;
+        h->rt[q].out_dropped_told = dropped;
+        pthread_mutex_unlock(&h->mu);
+        if (dropped == told)
+            continue;
+        char d[160];
+        snprintf(d, sizeof d, "%" PRIu64 " releases dropped: the partner does not keep up (it "
+                 "gets the current versions when it rematches)", dropped - told);
+        err = link_alarm(h, q, "overloaded", d);
+        any = true;
+    }
     if (!err && any)
         err = WRITE(h, triad_share_audit_checkpoint(h->audit, "summary"));
     return err;
@@ -815,6 +957,34 @@ static void fill_batch(triad_share_hub *h)
     pthread_mutex_unlock(&h->mu);
 }
 
+/* Cyclone's log, which is where a refused DDS Security handshake or a participant that is
+ * not allowed shows (nothing else reports it): printed as Cyclone would, and the security
+ * ones counted and audited as refusals on the link of their domain. Process-wide: one hub. */
+static triad_share_hub *log_hub;
+
+static void on_cyclone_log(void *arg, const dds_log_data_t *d)
+{
+    (void)arg;
+    fprintf(stderr, "%.*s", (int)d->size, d->message);
+    triad_share_hub *h = __atomic_load_n(&log_hub, __ATOMIC_ACQUIRE);
+    static const char *const security[] = {"handshake", "not allowed", "authenticat",
+                                           "certificate", "Certificate", "permission"};
+    bool sec = false;
+    for (size_t i = 0; i < sizeof security / sizeof security[0] && !sec; i++)
+        sec = memmem(d->message, d->size, security[i], strlen(security[i])) != NULL;
+    if (!h || !sec)
+        return;
+    for (size_t q = 0; q < h->cfg.num_links; q++)
+        if (h->cfg.links[q].domain == d->domid) {
+            char why[300];
+            snprintf(why, sizeof why, "link %s (domain %u): Cyclone: %.*s",
+                     h->cfg.links[q].partner, (unsigned)d->domid,
+                     (int)(d->size && d->message[d->size - 1] == '\n' ? d->size - 1 : d->size),
+                     d->message);
+            refuse(&h->rt[q], "", 0, 0, TRIAD_SHARE_EDDS_AUTH, why);
+        }
+}
+
 static void stop_threads(triad_share_hub *h)
 {
     pthread_mutex_lock(&h->mu);
@@ -828,6 +998,19 @@ static void stop_threads(triad_share_hub *h)
         pthread_join(h->hb_thread, NULL);
 }
 
+/* The senders write what is queued, then end. */
+static void stop_senders(triad_share_hub *h)
+{
+    pthread_mutex_lock(&h->mu);
+    h->senders_stopping = 1;
+    for (size_t q = 0; q < h->cfg.num_links; q++)
+        pthread_cond_broadcast(&h->rt[q].out_cv);
+    pthread_mutex_unlock(&h->mu);
+    for (size_t q = 0; q < h->cfg.num_links; q++)
+        if (h->rt[q].sender_started)
+            pthread_join(h->rt[q].sender, NULL);
+}
+
 static bool work_waiting(triad_share_hub *h)
 {
     for (size_t q = 0; q < h->cfg.num_links; q++)
@@ -839,10 +1022,19 @@ static bool work_waiting(triad_share_hub *h)
 int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double stats_s)
 {
     int err = 0;
+    __atomic_store_n(&log_hub, h, __ATOMIC_RELEASE);
+    dds_set_log_sink(on_cyclone_log, NULL);
     h->hb_started = pthread_create(&h->hb_thread, NULL, heartbeat_main, h) == 0;
     if (!h->hb_started)
         err = triad__fail(TRIAD_ENOMEM, "hub: cannot start the heartbeat thread");
     for (size_t q = 0; !err && q < h->cfg.num_links; q++) {
+        h->rt[q].sender_started =
+            pthread_create(&h->rt[q].sender, NULL, sender_main, &h->rt[q]) == 0;
+        if (!h->rt[q].sender_started) {
+            err = triad__fail(TRIAD_ENOMEM, "hub: cannot start the sender of link %s",
+                              h->cfg.links[q].partner);
+            break;
+        }
         h->rt[q].started = pthread_create(&h->rt[q].thread, NULL, reader_main, &h->rt[q]) == 0;
         if (!h->rt[q].started)
             err = triad__fail(TRIAD_ENOMEM, "hub: cannot start the reader of link %s",
@@ -929,5 +1121,8 @@ int triad_share_hub_run(triad_share_hub *h, volatile sig_atomic_t *stop, double 
     if (!err && cerr && h->fault)
         err = triad__fail(TRIAD_EIO, "hub: stopped with the audit log unwritable: %s",
                           h->fault_detail);
+    stop_senders(h);
+    dds_set_log_sink(NULL, NULL);
+    __atomic_store_n(&log_hub, NULL, __ATOMIC_RELEASE);
     return err;
 }

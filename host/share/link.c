@@ -20,7 +20,7 @@
 /* Versions kept per instance in flight (reliable: a version is only dropped when 64 newer ones
  * of the same instance are waiting); for a late joiner, a durable writer keeps 1: what a
  * restarting hub gets from a node is the latest version of each instance */
-enum { DEPTH = 64 };
+enum { DEPTH = 64, FLOW_EVERY = 32 };
 /* The hub's envelope reader holds at most this many samples not yet taken: beyond it, reliable
  * delivery waits (the writer is slowed), so a flooded link costs bounded memory. */
 enum { READER_MAX_SAMPLES = 4096 };
@@ -58,7 +58,7 @@ static int dds_failed(dds_return_t rc, const char *who, const char *what)
  * two sides match whatever their settings, as long as a heartbeat period is not over three
  * of the reader's. */
 static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kind_t durability,
-                      double deadline_s)
+                      double deadline_s, bool keep_all)
 {
     dds_qos_t *q = dds_create_qos();
     if (!q)
@@ -74,9 +74,27 @@ static dds_qos_t *qos(const triad_share_link *l, bool writer, dds_durability_kin
     dds_qset_ignorelocal(q, DDS_IGNORELOCAL_PARTICIPANT);
     if (deadline_s > 0)
         dds_qset_deadline(q, triad__dds_duration(deadline_s));
-    if (!writer && l->o.role == TRIAD_SHARE_LINK_HUB)
-        dds_qset_resource_limits(q, READER_MAX_SAMPLES, DDS_LENGTH_UNLIMITED, DEPTH);
+    if (keep_all) {
+        /* every version kept until taken or acknowledged (none overwritten by the next while
+         * the other side is busy); a reader holds at most READER_MAX_SAMPLES, beyond which
+         * delivery waits: the writer is slowed, memory stays bounded */
+        dds_qset_history(q, DDS_HISTORY_KEEP_ALL, 0);
+        if (!writer)
+            dds_qset_resource_limits(q, READER_MAX_SAMPLES, DDS_LENGTH_UNLIMITED,
+                                     READER_MAX_SAMPLES);
+    }
     return q;
+}
+
+static bool all_zero(const uint8_t *p, size_t n);
+
+/* The hub's prefilter, on the raw sample. */
+static bool prefilter(const void *sample, void *arg)
+{
+    const triad_share_link *l = arg;
+    const triad_share_Envelope *s = sample;
+    return l->o.prefilter(l->o.prefilter_arg, s->origin, !all_zero(s->origin_sig, 64),
+                          s->hub[0] || !all_zero(s->hub_sig, 64), s->seq, s->time_ns);
 }
 
 static int make(triad_share_link *l, dds_entity_t *out, bool writer, const dds_topic_descriptor_t *desc,
@@ -84,7 +102,11 @@ static int make(triad_share_link *l, dds_entity_t *out, bool writer, const dds_t
                 uint32_t mask)
 {
     char what[128];
-    dds_qos_t *q = qos(l, writer, durability, deadline_s);
+    /* envelopes: keep-all, except a node's durable writer (keep-last: its history is what a
+     * restarting hub gets, the latest versions; flow control in publish() loses none) */
+    const bool keep_all = desc == &triad_share_Envelope_desc &&
+                          !(writer && l->o.role == TRIAD_SHARE_LINK_NODE);
+    dds_qos_t *q = qos(l, writer, durability, deadline_s, keep_all);
     if (!q)
         return triad__fail(TRIAD_ENOMEM, "%s: out of memory", l->who);
     dds_entity_t t = dds_create_topic(l->participant, desc, topic, NULL, NULL);
@@ -92,6 +114,14 @@ static int make(triad_share_link *l, dds_entity_t *out, bool writer, const dds_t
         dds_delete_qos(q);
         snprintf(what, sizeof what, "topic '%s'", topic);
         return dds_failed(t, l->who, what);
+    }
+    /* the topic entity is this reader's alone: the filter is set before the reader exists */
+    if (!writer && desc == &triad_share_Envelope_desc && l->o.prefilter) {
+        const dds_return_t rc = dds_set_topic_filter_and_arg(t, prefilter, l);
+        if (rc < 0) {
+            dds_delete_qos(q);
+            return dds_failed(rc, l->who, "setting the envelope filter");
+        }
     }
     *out = writer ? dds_create_writer(l->participant, t, q, NULL)
                   : dds_create_reader(l->participant, t, q, NULL);
@@ -249,7 +279,12 @@ int triad_share_link_publish(triad_share_link *l, const triad_share_envelope *e)
     const dds_return_t rc = dds_write(l->env_writer, s);
     if (rc < 0)
         return dds_failed(rc, l->who, "publishing an envelope");
-    __atomic_add_fetch(&l->sent, 1, __ATOMIC_RELAXED);
+    /* a node waits for the hub's acknowledgement every FLOW_EVERY envelopes: never more
+     * versions of one instance unacknowledged than its writer keeps (DEPTH), so none is lost
+     * to a faster successor while the hub is busy */
+    const uint64_t sent = __atomic_add_fetch(&l->sent, 1, __ATOMIC_RELAXED);
+    if (l->o.role == TRIAD_SHARE_LINK_NODE && sent % FLOW_EVERY == 0)
+        return triad_share_link_flush(l, 10);
     return 0;
 }
 

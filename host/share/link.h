@@ -32,6 +32,13 @@
 
 typedef enum { TRIAD_SHARE_LINK_NODE, TRIAD_SHARE_LINK_HUB } triad_share_link_role;
 
+/* Hub: a check run on every envelope as DDS receives it, before it is stored in the reader
+ * (a refused one never takes memory there, not even as an instance): origin as sent, whether
+ * it carries an origin signature and a hub countersignature, seq and time. Returns true to
+ * keep it. Runs on Cyclone's receive thread: cheap, thread-safe. */
+typedef bool (*triad_share_link_prefilter)(void *arg, const char *origin, bool signed_by_origin,
+                                           bool countersigned, uint64_t seq, int64_t time_ns);
+
 typedef struct {
     triad_share_link_role role;
     uint32_t domain_id;
@@ -40,6 +47,8 @@ typedef struct {
     const char *self;     /* our node id, in our heartbeats */
     double heartbeat_s;   /* 0: 1 s */
     double lease_s;       /* liveliness lease; 0: 3 s */
+    triad_share_link_prefilter prefilter; /* hub: NULL, or the check above */
+    void *prefilter_arg;
 } triad_share_link_opts;
 
 typedef struct triad_share_link triad_share_link;

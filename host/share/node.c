@@ -54,7 +54,8 @@ int triad_share_node_create(triad_share_node **out, const char *config_path)
     if (!err)
         err = triad__share_identity(c, config_path, c->hub, true, n->sk, &n->trust, &n->verifier);
     if (!err)
-        err = triad_share_store_open(&n->received, c->state[0] ? c->state : NULL, c->sync);
+        /* group commit: synced once per batch of deliveries, before they are printed */
+        err = triad_share_store_open(&n->received, c->state[0] ? c->state : NULL, false);
     if (!err)
         err = triad__share_check_store(n->received, n->trust, true, c->state);
     if (!err)
@@ -151,7 +152,6 @@ static int print_delivery(FILE *out, const triad_share_envelope *e, int64_t now)
         return triad__fail(TRIAD_ENOMEM, "node: out of memory");
     fprintf(out, "%s\n", s);
     cJSON_free(s);
-    fflush(out);
     return 0;
 }
 
@@ -261,8 +261,9 @@ int triad_share_node_flush(triad_share_node *n, double timeout_s)
 }
 
 int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE *out, long count,
-                         double timeout_s)
+                         double timeout_s, double idle_s)
 {
+    double last_delivery = -1; /* seconds since start of the last delivery, -1: none yet */
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     int err = 0;
@@ -274,18 +275,39 @@ int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE 
         const double elapsed = (double)(t.tv_sec - t0.tv_sec) + 1e-9 * (double)(t.tv_nsec - t0.tv_nsec);
         if (timeout_s > 0 && elapsed >= timeout_s)
             break;
+        if (idle_s > 0 && last_delivery >= 0 && elapsed - last_delivery >= idle_s)
+            break;
         const int64_t now = triad_share_now_ns();
         err = triad_share_link_heartbeat(n->link, now);
         if (!err && now >= next_prune) {
             next_prune = now + keep_ns;
             triad_share_store_prune(n->received, now, keep_ns);
         }
-        while (!err) {
+        /* a batch of deliveries: kept in the state file, synced once, then printed */
+        char *batch = NULL;
+        size_t batch_len = 0;
+        FILE *pending = open_memstream(&batch, &batch_len);
+        if (!pending)
+            err = triad__fail(TRIAD_ENOMEM, "node: out of memory");
+        for (int k = 0; !err && k < 256; k++) {
             err = triad_share_link_poll(n->link, &n->ev);
             if (err || n->ev.kind == TRIAD_SHARE_EV_NONE)
                 break;
-            err = on_event(n, out, &n->ev);
+            err = on_event(n, pending, &n->ev);
         }
+        if (pending && fclose(pending) != 0 && !err)
+            err = triad__fail(TRIAD_ENOMEM, "node: out of memory");
+        if (batch_len)
+            last_delivery = elapsed;
+        if (!err && batch_len && n->cfg.sync)
+            err = triad_share_store_sync(n->received);
+        if (!err && batch_len) {
+            fwrite(batch, 1, batch_len, out);
+            fflush(out);
+        }
+        free(batch);
+        if (!err && batch_len)
+            continue; /* more may be waiting */
         if (!err)
             err = triad_share_waiter_wait(n->waiter, n->cfg.heartbeat_s / 4);
     }

@@ -44,11 +44,12 @@ int triad_share_node_wait_hub(triad_share_node *n, double timeout_s, volatile si
  * TRIAD_EIO (not acknowledged in time). */
 int triad_share_node_flush(triad_share_node *n, double timeout_s);
 
-/* Deliver until *stop, count deliveries (count > 0) or timeout_s (> 0) of run time: one JSON
- * line per delivered message on out (flushed), alarms and rejections on stderr. Returns 0,
- * 1 when --count was not reached in time, or a negative triad_err. */
+/* Deliver until *stop, count deliveries (count > 0), timeout_s (> 0) of run time or idle_s
+ * (> 0) without a delivery after the first: one JSON line per delivered message on out (in
+ * groups: the state file synced first, then printed and flushed), alarms and rejections on
+ * stderr. Returns 0, 1 when --count was not reached in time, or a negative triad_err. */
 int triad_share_node_run(triad_share_node *n, volatile sig_atomic_t *stop, FILE *out, long count,
-                         double timeout_s);
+                         double timeout_s, double idle_s);
 triad_share_node_stats triad_share_node_get_stats(const triad_share_node *n);
 
 #endif

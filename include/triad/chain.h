@@ -7,11 +7,14 @@
  *     -> power -> CFAR -> detection extraction (one per target, sub-bin interpolation)
  *
  * The chain runs on a backend from a small table (fftw, opencl); it does not know which.
+ * Ownership: the chain keeps nothing the caller passes in: configs are copied by create (the
+ * waveform and the backend and device strings too), buffers are read or written during the
+ * call only. Library: libtriad.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_CHAIN_H
 #define TRIAD_CHAIN_H
 
-#include <complex.h>
+#include "triad/complex.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,8 +52,9 @@ typedef struct {
     double carrier_hz;        /* f0, for lambda = c / f0 */
     double pri_s;             /* pulse repetition interval */
     double rx_delay_s;        /* time of sample 0 after transmit start */
-    /* reference pulse (unwindowed), copied at create: [size: waveform_len] */
-    const float complex *waveform;
+    /* reference pulse (unwindowed): [size: waveform_len]; read and copied by create, not kept
+     * (the caller may free it once create returns) */
+    const triad_cf32 *waveform;
     size_t waveform_len;      /* L, 1 <= L <= N */
     /* processing */
     triad_window range_window;   /* applied to the matched-filter reference */
@@ -60,9 +64,10 @@ typedef struct {
     size_t max_detections;       /* per channel per CPI; extras are counted and dropped */
     /* execution */
     const char *backend;         /* "fftw", "opencl" or "auto"; NULL = "auto". auto takes an
-                                    OpenCL GPU when there is one, else FFTW (one warning) */
+                                    OpenCL GPU when there is one, else FFTW (one warning).
+                                    Copied by create (the chain keeps its own copy) */
     const char *device;          /* OpenCL device: index or name substring; NULL = first GPU,
-                                    else the first device */
+                                    else the first device. Copied by create */
     int threads;                 /* 0 = all online cores */
     triad_fft_effort fft_effort;
     bool keep_compressed;        /* keep every channel's compressed pulses for inspection */
@@ -104,7 +109,9 @@ triad_chain_cfg triad_chain_cfg_default(void);
  * TRIAD_EBACKEND. *chain is NULL on failure. */
 int triad_chain_create(triad_chain **chain, const triad_chain_cfg *cfg);
 
-/* Process one CPI. raw: [P x N x C] samples in cfg.format (not retained).
+/* Process one CPI. raw: [P x N x C] samples in cfg.format, the C channels of a sample side by
+ * side (sample n of pulse m, channel c at element (m N + n) C + c): a cf32_le CPI is an array
+ * of triad_cf32 in that order. Read during the call, not retained.
  * dets: caller's array of cfg.max_detections * C entries; detections are sorted by
  * channel, then range. cpi_index sets cpi and time_s. Never allocates. Not thread-safe
  * per chain. Returns 0 or a negative triad_err. */
@@ -130,6 +137,37 @@ int triad_chain_submit(triad_chain *chain, size_t slot, uint64_t cpi_index);
 int triad_chain_collect(triad_chain *chain, size_t slot, triad_detection *dets,
                         triad_chain_stats *stats);
 
+/* Input layouts other than the chain's own (FFTW's plan_many idea: describe the buffer
+ * instead of copying it into ours first). Sample n of pulse m of channel c is the element
+ *   channels ? channels[c] + m pulse_stride + n sample_stride
+ *            : base + c channel_stride + m pulse_stride + n sample_stride
+ * counted in samples of cfg.format (8 bytes cf32, 4 bytes ci16), not bytes. Examples:
+ *   interleaved [P x N x C] (the chain's own):  base, channel 1, sample C, pulse N C
+ *   channel-major [C x P x N]:                  base, channel P N, sample 1, pulse N
+ *   one buffer [P x N] per channel:             channels[C], sample 1, pulse N
+ *   pulses of N0 >= N samples (a guard tail):   pulse N0 (C N0 interleaved)
+ * The buffers are read during the call only. */
+typedef struct {
+    const void *base;             /* one buffer holding every channel, or NULL */
+    const void *const *channels;  /* [size: C] one buffer per channel (when base is NULL) */
+    ptrdiff_t channel_stride, sample_stride, pulse_stride;
+} triad_cpi_layout;
+
+/* The layout of the chain's own input for cfg's geometry (interleaved) on buffer base. */
+triad_cpi_layout triad_cpi_layout_interleaved(const triad_chain_cfg *cfg, const void *base);
+
+/* Gather one CPI described by layout into the input of a free slot (triad_chain_input), for
+ * triad_chain_submit. Returns 0 or TRIAD_EINVAL (slot in flight or out of range, no buffer,
+ * a zero stride). Never allocates. */
+int triad_chain_load(triad_chain *chain, size_t slot, const triad_cpi_layout *layout);
+
+/* triad_chain_execute on a described layout: gathered into slot 0's input, submitted and
+ * collected (so not while CPIs are in flight). Plan once (create), execute on any number of
+ * buffers. */
+int triad_chain_execute_layout(triad_chain *chain, const triad_cpi_layout *layout,
+                               uint64_t cpi_index, triad_detection *dets,
+                               triad_chain_stats *stats);
+
 /* Copy the last CPI's range-Doppler power map of one channel into map:
  * [size: P Doppler rows x N range bins], row 0 = most negative Doppler, row P/2 = zero
  * velocity; linear power, unit-power input noise reads 1. While streaming, "last" is the
@@ -139,7 +177,7 @@ int triad_chain_power_map(const triad_chain *chain, size_t channel, float *map);
 /* Copy the last CPI's pulse-compressed samples of one channel: [size: P x N]
  * y[m][n] = sum_k x[m][n+k] * conj(h[k]), h the windowed reference scaled to unit energy.
  * Needs keep_compressed (it costs a copy of every CPI). */
-int triad_chain_compressed(const triad_chain *chain, size_t channel, float complex *out);
+int triad_chain_compressed(const triad_chain *chain, size_t channel, triad_cf32 *out);
 
 /* Device work since create, summed over CPIs: filled when the chain was created with
  * profile_device on a backend that times its device (opencl), else available is false. */

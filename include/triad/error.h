@@ -16,7 +16,8 @@ extern "C" {
     X(UNSUPPORTED, -5, "unsupported feature")                                 \
     X(BACKEND, -6, "backend failure")                                         \
     X(NODEVICE, -7, "no usable device")                                       \
-    X(TRUNCATED, -8, "input shorter than expected")
+    X(TRUNCATED, -8, "input shorter than expected")                           \
+    X(TIMEOUT, -9, "timed out")
 
 typedef enum {
     TRIAD_OK = 0,

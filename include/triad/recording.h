@@ -3,7 +3,7 @@
 #ifndef TRIAD_RECORDING_H
 #define TRIAD_RECORDING_H
 
-#include <complex.h>
+#include "triad/complex.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -130,11 +130,11 @@ size_t triad_recording_cpi_bytes(const triad_recording_meta *meta);
 /* Build the reference pulse: *ref is malloc'd [size: *len], caller frees.
  * LFM: s(t) = exp(j*pi*(B/Tp)*t^2 - j*pi*B*t), t = k/fs, 0 <= t < Tp.
  * SAMPLES: read from the file. */
-int triad_recording_waveform(const triad_recording_meta *meta, float complex **ref, size_t *len);
+int triad_recording_waveform(const triad_recording_meta *meta, triad_cf32 **ref, size_t *len);
 
 /* Fill the geometry and waveform fields of a chain configuration from a recording.
  * ref must stay alive until triad_chain_create() returns. */
-void triad_recording_chain_cfg(const triad_recording_meta *meta, const float complex *ref,
+void triad_recording_chain_cfg(const triad_recording_meta *meta, const triad_cf32 *ref,
                                size_t ref_len, triad_chain_cfg *cfg);
 
 /* Write a meta file for the given description (used by the simulator). */

@@ -1,4 +1,5 @@
 /* Triad — scene simulator: writes a SigMF recording and its truth from a scene.
+ * Library: libtriad_sim (pkg-config triad-sim, CMake triad::sim).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_SIM_H
 #define TRIAD_SIM_H

@@ -1,11 +1,16 @@
-/* Triad — the whole public API. SPDX-License-Identifier: GPL-2.0-or-later */
+/* Triad — the whole public API, usable from C and C++. Everything is in libtriad
+ * (pkg-config triad, CMake triad::triad) except sim.h, which is libtriad_sim (triad-sim,
+ * triad::sim). SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_TRIAD_H
 #define TRIAD_TRIAD_H
 #include "triad/cfar.h"
 #include "triad/chain.h"
+#include "triad/complex.h"
+#include "triad/devices.h"
 #include "triad/error.h"
 #include "triad/recording.h"
 #include "triad/sim.h"
+#include "triad/stream.h"
 #include "triad/units.h"
 #include "triad/version.h"
 #include "triad/window.h"
