@@ -35,6 +35,13 @@ extern const struct option cli_chain_options[];
 extern const char cli_chain_usage[];
 int cli_chain_option(const char *cmd, int opt, const char *arg, triad_chain_cfg *cfg);
 
+/* FFTW wisdom (--wisdom FILE|none, default the user's cache file): load before the chain is
+ * created (a named file that cannot be read: 1 after printing why; the cache: a warning), save
+ * after when planning learned something (failure: a warning). */
+extern const char *cli_wisdom;
+int cli_wisdom_load(const char *cmd);
+void cli_wisdom_save(const char *cmd);
+
 /* Strict number parsing: the whole text, finite, within [lo, hi]. */
 int cli_double(const char *cmd, const char *opt, const char *arg, double lo, double hi,
                double *out);

@@ -77,10 +77,13 @@ static int run(const char *meta_path, const process_opts *o, triad_chain_cfg *cf
         triad_recording_waveform(&meta, &ref, &ref_len))
         return cli_error("process", 1, "%s", triad_errmsg());
     triad_recording_chain_cfg(&meta, ref, ref_len, cfg);
+    if (cli_wisdom_load("process"))
+        goto done;
     if (triad_chain_create(&chain, cfg)) {
         cli_error("process", 1, "%s: %s", meta_path, triad_errmsg());
         goto done;
     }
+    cli_wisdom_save("process");
     const size_t cpi_bytes = triad_recording_cpi_bytes(&meta);
     raw = malloc(cpi_bytes);
     dets = malloc(cfg->max_detections * meta.num_channels * sizeof *dets);

@@ -179,10 +179,13 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
 
     /* the chain first (FFTW planning takes a while), then the sinks, then the socket:
      * nothing arrives before we can take it */
+    if (cli_wisdom_load("run"))
+        goto done;
     if (triad_chain_create(&chain, cfg)) {
         cli_error("run", 1, "%s: %s", o->meta_path, triad_errmsg());
         goto done;
     }
+    cli_wisdom_save("run");
     dets = malloc(cfg->max_detections * meta.num_channels * sizeof *dets);
     if (!dets) {
         cli_error("run", 1, "out of memory");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "triad/wisdom.h"
 #include "triad/error.h"
 
 int cli_error(const char *cmd, int status, const char *fmt, ...)
@@ -60,6 +61,7 @@ enum {
     OPT_MAX_DETECTIONS,
     OPT_FFT_EFFORT,
     OPT_DEVICE,
+    OPT_WISDOM,
 };
 
 const struct option cli_chain_options[] = {
@@ -76,6 +78,7 @@ const struct option cli_chain_options[] = {
     {"max-detections", required_argument, NULL, OPT_MAX_DETECTIONS},
     {"fft-effort", required_argument, NULL, OPT_FFT_EFFORT},
     {"device", required_argument, NULL, OPT_DEVICE},
+    {"wisdom", required_argument, NULL, OPT_WISDOM},
     {NULL, 0, NULL, 0},
 };
 
@@ -95,7 +98,10 @@ const char cli_chain_usage[] =
     "  --mti 0|2|3                  pulse canceller before Doppler (default 0, off)\n"
     "  --threads N                  CPU threads (default: all cores)\n"
     "  --max-detections N           per channel per CPI (default 256)\n"
-    "  --fft-effort estimate|measure|patient   FFTW planning (default measure)\n";
+    "  --fft-effort estimate|measure|patient   FFTW planning (default measure)\n"
+    "  --wisdom FILE|none           FFTW wisdom read before planning and updated after\n"
+    "                               (default $XDG_CACHE_HOME/triad/fftw-wisdom, else\n"
+    "                               ~/.cache/triad/fftw-wisdom; none: neither)\n";
 
 int cli_bad_option(const char *cmd, char **argv)
 {
@@ -133,6 +139,37 @@ static int pair(const char *cmd, const char *opt, const char *arg, int *a, int *
 bad:
     return cli_error(cmd, 2, "option %s: '%s' is not RANGE,DOPPLER cell counts (0..1024)", opt,
                      arg);
+}
+
+const char *cli_wisdom;
+
+/* The wisdom file in use: --wisdom's, else the user's cache; NULL for none. */
+static const char *wisdom_path(char *buf, size_t len)
+{
+    if (cli_wisdom)
+        return strcmp(cli_wisdom, "none") == 0 ? NULL : cli_wisdom;
+    return triad_fft_wisdom_default_path(buf, len) == 0 ? buf : NULL;
+}
+
+int cli_wisdom_load(const char *cmd)
+{
+    char buf[4096];
+    const char *path = wisdom_path(buf, sizeof buf);
+    if (!path || triad_fft_wisdom_load(path, NULL) == 0)
+        return 0;
+    if (cli_wisdom) /* named: a file that cannot be read is an error */
+        return cli_error(cmd, 1, "--wisdom: %s", triad_errmsg());
+    fprintf(stderr, "triad %s: warning: %s; planning without it\n", cmd, triad_errmsg());
+    return 0;
+}
+
+void cli_wisdom_save(const char *cmd)
+{
+    char buf[4096];
+    const char *path = wisdom_path(buf, sizeof buf);
+    if (path && triad_fft_wisdom_changed() && triad_fft_wisdom_save(path) != 0)
+        fprintf(stderr, "triad %s: warning: %s (the next run plans again)\n", cmd,
+                triad_errmsg());
 }
 
 int cli_chain_option(const char *cmd, int opt, const char *arg, triad_chain_cfg *cfg)
@@ -186,6 +223,11 @@ int cli_chain_option(const char *cmd, int opt, const char *arg, triad_chain_cfg 
         return 0;
     case OPT_DEVICE:
         cfg->device = arg;
+        return 0;
+    case OPT_WISDOM:
+        if (!arg[0])
+            return cli_error(cmd, 2, "option --wisdom: empty file name (none turns it off)");
+        cli_wisdom = arg;
         return 0;
     case OPT_FFT_EFFORT:
         if (strcmp(arg, "estimate") == 0)

@@ -33,6 +33,8 @@ typedef struct {
     size_t max_detections;
     int threads;
     triad_fft_effort fft_effort;
+    int fft_fallback;    /* FFTW as the auto backend's mid-stream fallback: plans from wisdom
+                            or at FFTW_ESTIMATE, never measured there */
     int keep_compressed;
     const char *device;  /* OpenCL device spec (NULL: first GPU, else first device) */
     int gpu_only;        /* OpenCL: refuse devices that are not GPUs (backend auto) */
@@ -77,6 +79,14 @@ extern const triad__backend_ops triad__backend_opencl;
 /* Smallest 2^a 3^b 5^c 7^d >= n: the FFTW backend's range FFT length (FFTW is fastest on
  * these). */
 size_t triad__fft_good_size(size_t n);
+
+/* FFTW wisdom as text (proc/fftw/backend_fftw.c; files: io/fft_wisdom.c). import returns 0 or
+ * TRIAD_EFORMAT; export returns fftwf_malloc'ed text (free with triad__fftw_free) or NULL. */
+int triad__fftw_wisdom_import(const char *text);
+char *triad__fftw_wisdom_export(void);
+void triad__fftw_free(void *p);
+/* Whether planning added wisdom since the last import or export. */
+int triad__fftw_wisdom_changed(void);
 
 /* triad__now(): seconds on a monotonic clock (core/clock.h, included for the backends). */
 

@@ -33,6 +33,9 @@ struct triad__cfar {
     float *rows;      /* per thread: ROW_ARRAYS rows of row_len floats (Doppler sums, window
                          sums, scratch), padded so that index go + r is range bin r */
     size_t row_len;
+    const float **span; /* per thread: the rows of a Doppler span [size: threads x span_len] */
+    float *span_level;  /* OS, per thread: their levels in a column block [size: same] */
+    size_t span_len;
     float *inv_all, *inv_lead, *inv_lag; /* 1 / training cells per range bin: all, halves */
     float *pad_lead, *pad_lag; /* GO/SO: a half the range edge removes (+inf for SO, 0 for GO) */
     float *os_level;  /* OS: a level per tile of LEVEL_ROWS x COLUMN_BLOCK cells, below the
@@ -89,6 +92,9 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
     /* zeroed: the pads of the Doppler sums stay 0 */
     cf->rows = calloc((size_t)cf->threads * ROW_ARRAYS * cf->row_len, sizeof *cf->rows);
     cf->inv_all = malloc(5 * rb * sizeof *cf->inv_all);
+    cf->span_len = span;
+    cf->span = malloc((size_t)cf->threads * span * sizeof *cf->span);
+    cf->span_level = malloc((size_t)cf->threads * span * sizeof *cf->span_level);
     cf->mask = malloc(cells);
     cf->stack = malloc(cells * sizeof *cf->stack);
     cf->row_above = calloc(plan->p, sizeof *cf->row_above);
@@ -103,7 +109,7 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
         cf->os_k_float = malloc(rb * sizeof *cf->os_k_float);
         cf->os_buf = malloc((size_t)cf->threads * cf->os_max * sizeof *cf->os_buf);
     }
-    if (!cf->rows || !cf->inv_all || !cf->mask || !cf->stack || !cf->row_above ||
+    if (!cf->rows || !cf->inv_all || !cf->span || !cf->span_level || !cf->mask || !cf->stack || !cf->row_above ||
         (f->type == TRIAD_CFAR_OS && (!cf->os_buf || !cf->os_level || !cf->os_k_float))) {
         triad__cfar_destroy(cf);
         return triad__fail(TRIAD_ENOMEM, "cfar: out of memory for %zu cells", cells);
@@ -131,6 +137,8 @@ void triad__cfar_destroy(triad__cfar *cf)
         return;
     free(cf->rows);
     free(cf->inv_all);
+    free(cf->span);
+    free(cf->span_level);
     free(cf->os_buf);
     free(cf->os_level);
     free(cf->os_k_float);
@@ -274,22 +282,61 @@ DEFINE_WINDOW_OP(window_min, MIN_OP)
 /* Sums over the Doppler span of row d for range bins 0..rb-1, each of non-negative terms:
  * vt over the training rows (dg < |dd| <= dgo), vg over the guard rows (|dd| <= dg). Blocks
  * of columns keep the sums in L1 while the span's rows stream by. */
-TRIAD_HOT static void doppler_sums(const triad__plan *p, const float *map, size_t d,
-                                   float *restrict vt, float *restrict vg)
+/* acc[i] = (first ? 0 : acc[i]) + rows[0][c0 + i] + ... for the n rows, four at a time. */
+TRIAD_HOT static void add_rows(float *restrict acc, const float *const *rows, size_t nrows,
+                               size_t c0, size_t w)
 {
-    const size_t rb = p->range_bins, n = p->n;
+    if (nrows == 0) {
+        memset(acc, 0, w * sizeof *acc);
+        return;
+    }
+    for (size_t k = 0; k < nrows; k += 4) {
+        const float *restrict r0 = rows[k] + c0;
+        const float *restrict r1 = k + 1 < nrows ? rows[k + 1] + c0 : NULL;
+        const float *restrict r2 = k + 2 < nrows ? rows[k + 2] + c0 : NULL;
+        const float *restrict r3 = k + 3 < nrows ? rows[k + 3] + c0 : NULL;
+        const int first = k == 0;
+        if (r3)
+            for (size_t i = 0; i < w; i++)
+                acc[i] = (first ? 0.0f : acc[i]) + ((r0[i] + r1[i]) + (r2[i] + r3[i]));
+        else if (r2)
+            for (size_t i = 0; i < w; i++)
+                acc[i] = (first ? 0.0f : acc[i]) + ((r0[i] + r1[i]) + r2[i]);
+        else if (r1)
+            for (size_t i = 0; i < w; i++)
+                acc[i] = (first ? 0.0f : acc[i]) + (r0[i] + r1[i]);
+        else
+            for (size_t i = 0; i < w; i++)
+                acc[i] = (first ? 0.0f : acc[i]) + r0[i];
+    }
+}
+
+/* The rows of the Doppler span of row d: training rows first (dg < |dd| <= dgo), then the
+ * guard rows (|dd| <= dg). Returns the number of training rows. */
+static size_t span_rows(const triad__plan *p, const float *map, size_t d, const float **rows)
+{
     const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
+    size_t nt = 0, ng = 0;
+    const size_t t_rows = (size_t)(2 * p->cfar.train_doppler);
+    for (long dd = -dgo; dd <= dgo; dd++) {
+        const float *row = map + wrap((long)d + dd, p->p) * p->n;
+        if (labs(dd) > dg)
+            rows[nt++] = row;
+        else
+            rows[t_rows + ng++] = row;
+    }
+    return nt;
+}
+
+TRIAD_HOT static void doppler_sums(const triad__plan *p, const float *map, size_t d,
+                                   float *restrict vt, float *restrict vg, const float **rows)
+{
+    const size_t rb = p->range_bins;
+    const size_t nt = span_rows(p, map, d, rows), ng = (size_t)(2 * p->cfar.guard_doppler + 1);
     for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
         const size_t w = rb - c0 < COLUMN_BLOCK ? rb - c0 : COLUMN_BLOCK;
-        float *restrict ot = vt + c0, *restrict og = vg + c0;
-        for (size_t i = 0; i < w; i++)
-            ot[i] = og[i] = 0.0f;
-        for (long dd = -dgo; dd <= dgo; dd++) {
-            const float *restrict row = map + wrap((long)d + dd, p->p) * n + c0;
-            float *restrict acc = labs(dd) <= dg ? og : ot;
-            for (size_t i = 0; i < w; i++)
-                acc[i] += row[i];
-        }
+        add_rows(vt + c0, rows, nt, c0, w);
+        add_rows(vg + c0, rows + nt, ng, c0, w);
     }
 }
 
@@ -379,28 +426,47 @@ static void os_levels(triad__cfar *cf, const float *map, size_t tile)
     cf->os_level[tile] = sample[(size_t)(cf->os_level_quantile * (float)(ns - 1))];
 }
 
+/* acc[i] = (first ? 0 : acc[i]) + how many of rows[k][c0 + i] lie under level[k], the rows
+ * two at a time. */
+TRIAD_HOT static void count_rows(float *restrict acc, const float *const *rows,
+                                 const float *level, size_t nrows, size_t c0, size_t w)
+{
+    if (nrows == 0) {
+        memset(acc, 0, w * sizeof *acc);
+        return;
+    }
+    for (size_t k = 0; k < nrows; k += 2) {
+        const float *restrict r0 = rows[k] + c0, l0 = level[k];
+        const int first = k == 0;
+        if (k + 1 < nrows) {
+            const float *restrict r1 = rows[k + 1] + c0, l1 = level[k + 1];
+            for (size_t i = 0; i < w; i++)
+                acc[i] = (first ? 0.0f : acc[i]) + ((r0[i] < l0 ? 1.0f : 0.0f) +
+                                                    (r1[i] < l1 ? 1.0f : 0.0f));
+        } else {
+            for (size_t i = 0; i < w; i++)
+                acc[i] = (first ? 0.0f : acc[i]) + (r0[i] < l0 ? 1.0f : 0.0f);
+        }
+    }
+}
+
 /* OS: per range column of row d, how many cells of its Doppler span lie under their tile's
  * level: vt over the training rows, vg over the guard rows (as doppler_sums). */
-TRIAD_HOT static void doppler_counts(const triad__cfar *cf, const float *map, size_t d,
-                                     float *restrict vt, float *restrict vg)
+static void doppler_counts(const triad__cfar *cf, const float *map, size_t d,
+                           float *restrict vt, float *restrict vg, const float **rows,
+                           float *level)
 {
     const triad__plan *p = cf->plan;
-    const size_t rb = p->range_bins, n = p->n;
-    const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
+    const size_t rb = p->range_bins, span = cf->span_len;
+    const size_t nt = span_rows(p, map, d, rows), ng = span - nt;
     for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
         const size_t w = rb - c0 < COLUMN_BLOCK ? rb - c0 : COLUMN_BLOCK;
-        float *restrict ot = vt + c0, *restrict og = vg + c0;
-        for (size_t i = 0; i < w; i++)
-            ot[i] = og[i] = 0.0f;
-        for (long dd = -dgo; dd <= dgo; dd++) {
-            const size_t row_d = wrap((long)d + dd, p->p);
-            const float *restrict row = map + row_d * n + c0;
-            const float level = cf->os_level[row_d / LEVEL_ROWS * cf->level_tiles +
-                                             c0 / COLUMN_BLOCK];
-            float *restrict acc = labs(dd) <= dg ? og : ot;
-            for (size_t i = 0; i < w; i++)
-                acc[i] += row[i] < level ? 1.0f : 0.0f;
+        for (size_t k = 0; k < span; k++) {
+            const size_t row_d = (size_t)(rows[k] - map) / p->n;
+            level[k] = cf->os_level[row_d / LEVEL_ROWS * cf->level_tiles + c0 / COLUMN_BLOCK];
         }
+        count_rows(vt + c0, rows, level, nt, c0, w);
+        count_rows(vg + c0, rows + nt, level + nt, ng, c0, w);
     }
 }
 
@@ -432,26 +498,27 @@ TRIAD_HOT static size_t os_candidates(const triad__cfar *cf, const float *restri
  * under alpha x lambda cannot exceed alpha times its k-th value. That rules out almost every
  * cell in a few vector passes; the rest are decided exactly (os_exceeds), so the mask is the
  * one a selection for every cell gives. */
-static size_t os_row(const triad__cfar *cf, const float *map, size_t d, float *const *a)
+static size_t os_row(const triad__cfar *cf, const float *map, size_t d, float *const *a,
+                     const float **rows, float *level)
 {
     const triad__plan *p = cf->plan;
     const triad_cfar_cfg *f = &p->cfar;
     const size_t rb = p->range_bins, go = (size_t)(f->guard_range + f->train_range);
     float *vt = a[0], *vg = a[1], *a_sum = a[2], *b_sum = a[3], *t1 = a[4], *t2 = a[5];
     float *u = a[6], *bound = a[7];
-    doppler_counts(cf, map, d, vt + go, vg + go);
+    doppler_counts(cf, map, d, vt + go, vg + go, rows, level);
     ring_windows(p, vt, vg, a_sum, b_sum, t1, t2);
     /* the least level over the ring's rows per column, then over its columns */
     const long dgo = f->guard_doppler + f->train_doppler;
     for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
         const size_t w = rb - c0 < COLUMN_BLOCK ? rb - c0 : COLUMN_BLOCK, t = c0 / COLUMN_BLOCK;
-        float level = INFINITY;
+        float least = INFINITY;
         for (long dd = -dgo; dd <= dgo; dd++) {
             const float l = cf->os_level[wrap((long)d + dd, p->p) / LEVEL_ROWS * cf->level_tiles + t];
-            level = l < level ? l : level;
+            least = l < least ? l : least;
         }
         for (size_t i = 0; i < w; i++)
-            u[go + c0 + i] = level;
+            u[go + c0 + i] = least;
     }
     window_min(u, rb, 2 * go + 1, bound, t1, t2);
     uint8_t *mask = cf->mask + d * rb;
@@ -615,13 +682,15 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
             for (size_t t = 0; t < cf->level_bands * cf->level_tiles; t++)
                 os_levels(cf, map, t);
         }
+        const float **span = cf->span + (size_t)tid * cf->span_len;
+        float *level = cf->span_level + (size_t)tid * cf->span_len;
         const size_t d0 = p->p * (size_t)tid / nt, d1 = p->p * ((size_t)tid + 1) / nt;
         for (size_t d = d0; d < d1; d++) {
             size_t row;
             if (p->cfar.type == TRIAD_CFAR_OS) {
-                row = os_row(cf, map, d, arr);
+                row = os_row(cf, map, d, arr, span, level);
             } else {
-                doppler_sums(p, map, d, arr[0] + go, arr[1] + go);
+                doppler_sums(p, map, d, arr[0] + go, arr[1] + go, span);
                 row = test_row(cf, map + d * p->n, d, arr[0], arr[1], arr[2], arr[3], arr[4],
                                arr[5]);
             }

@@ -545,6 +545,7 @@ static int fall_back(triad_chain *chain, uint64_t cpi_index)
     chain->ops->destroy(chain->state);
     chain->state = NULL;
     chain->ops = &triad__backend_fftw;
+    chain->plan.fft_fallback = 1; /* mid-stream: no measuring (wisdom or estimate) */
     return chain->ops->create(&chain->state, &chain->plan);
 }
 

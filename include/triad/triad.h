@@ -14,4 +14,5 @@
 #include "triad/units.h"
 #include "triad/version.h"
 #include "triad/window.h"
+#include "triad/wisdom.h"
 #endif

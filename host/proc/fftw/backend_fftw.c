@@ -37,8 +37,59 @@ enum { DOPPLER_BLOCK = 64 };
 #define TRIAD_HOT
 #endif
 
-/* FFTW's planner is not thread-safe; execute is. */
+/* FFTW's planner is not thread-safe; execute is. Wisdom import and export take the lock too. */
 static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Set when a plan was made by measuring (not from wisdom, not estimated): a save has news. */
+static int wisdom_news;
+
+int triad__fftw_wisdom_import(const char *text)
+{
+    pthread_mutex_lock(&planner_lock);
+    const int ok = fftwf_import_wisdom_from_string(text);
+    pthread_mutex_unlock(&planner_lock);
+    return ok ? 0 : TRIAD_EFORMAT;
+}
+
+char *triad__fftw_wisdom_export(void)
+{
+    pthread_mutex_lock(&planner_lock);
+    char *text = fftwf_export_wisdom_to_string();
+    wisdom_news = 0;
+    pthread_mutex_unlock(&planner_lock);
+    return text;
+}
+
+void triad__fftw_free(void *p) { fftwf_free(p); }
+
+int triad__fftw_wisdom_changed(void)
+{
+    pthread_mutex_lock(&planner_lock);
+    const int news = wisdom_news;
+    pthread_mutex_unlock(&planner_lock);
+    return news;
+}
+
+/* A plan from wisdom when there is some for these flags (planning then takes microseconds),
+ * else by the flags themselves; news noted when FFTW had to measure. fallback (the auto
+ * backend's switch to FFTW mid-stream): never measure there: wisdom, else estimate. */
+static fftwf_plan plan_many(int n, int howmany, fftwf_complex *in, fftwf_complex *out,
+                            int stride, int dist, int sign, unsigned flags, int fallback,
+                            int *estimated)
+{
+    fftwf_plan pl = fftwf_plan_many_dft(1, &n, howmany, in, NULL, stride, dist, out, NULL, stride,
+                                        dist, sign, flags | FFTW_WISDOM_ONLY);
+    if (pl || flags == FFTW_ESTIMATE)
+        return pl ? pl : fftwf_plan_many_dft(1, &n, howmany, in, NULL, stride, dist, out, NULL,
+                                             stride, dist, sign, FFTW_ESTIMATE);
+    if (fallback) {
+        *estimated = 1;
+        flags = FFTW_ESTIMATE;
+    } else {
+        wisdom_news = 1;
+    }
+    return fftwf_plan_many_dft(1, &n, howmany, in, NULL, stride, dist, out, NULL, stride, dist,
+                               sign, flags);
+}
 
 typedef struct {
     const triad__plan *plan;
@@ -91,19 +142,27 @@ static int make_plans(fftw_state *s)
     const int nfft = (int)p->nfft, np = (int)p->p;
     const int block = p->n < DOPPLER_BLOCK ? (int)p->n : DOPPLER_BLOCK;
     const int tail = (int)(p->n % (size_t)block);
+    const int fb = p->fft_fallback;
+    int estimated = 0;
     pthread_mutex_lock(&planner_lock);
-    s->range_fwd = fftwf_plan_dft_1d(nfft, s->pulse_buf[0], s->pulse_buf[0], FFTW_FORWARD, flags);
+    s->range_fwd = plan_many(nfft, 1, s->pulse_buf[0], s->pulse_buf[0], 1, nfft, FFTW_FORWARD,
+                             flags, fb, &estimated);
     /* inverse straight into the pulse's row of the work buffer (rows are Nfft long) */
-    s->range_inv = fftwf_plan_dft_1d(nfft, s->pulse_buf[0], s->work[0], FFTW_BACKWARD, flags);
-    s->doppler = fftwf_plan_many_dft(1, &np, block, s->work[0], NULL, nfft, 1, s->work[0], NULL,
-                                     nfft, 1, FFTW_FORWARD, flags);
+    s->range_inv = plan_many(nfft, 1, s->pulse_buf[0], s->work[0], 1, nfft, FFTW_BACKWARD, flags,
+                             fb, &estimated);
+    s->doppler = plan_many(np, block, s->work[0], s->work[0], nfft, 1, FFTW_FORWARD, flags, fb,
+                           &estimated);
     if (tail)
-        s->doppler_tail = fftwf_plan_many_dft(1, &np, tail, s->work[0], NULL, nfft, 1, s->work[0],
-                                              NULL, nfft, 1, FFTW_FORWARD, flags);
+        s->doppler_tail = plan_many(np, tail, s->work[0], s->work[0], nfft, 1, FFTW_FORWARD,
+                                    flags, fb, &estimated);
     /* the reference spectrum, planned once and thrown away */
     fftwf_plan ref = fftwf_plan_dft_1d(nfft, s->spectrum, s->spectrum, FFTW_FORWARD,
                                        FFTW_ESTIMATE);
     pthread_mutex_unlock(&planner_lock);
+    if (estimated)
+        triad__warn("fftw: no wisdom for these transforms (%zu and %zu points): planned at "
+                    "FFTW_ESTIMATE rather than measuring mid-stream; transforms may run slower",
+                    p->nfft, p->p);
     if (!s->range_fwd || !s->range_inv || !s->doppler || (tail && !s->doppler_tail) || !ref) {
         if (ref) fftwf_destroy_plan(ref);
         return triad__fail(TRIAD_EBACKEND, "fftw: could not plan transforms of %zu and %zu points",
