@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "io/detections_jsonl.h"
 #include "io/rdmap_png.h"
-#include "proc/backend.h"
 #include "triad/recording.h"
 #include "triad/units.h"
 

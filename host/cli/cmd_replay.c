@@ -11,9 +11,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "io/detections_jsonl.h"
 #include "io/vita49.h"
-#include "proc/backend.h"
 #include "triad/recording.h"
 
 static const char usage_text[] =

@@ -16,7 +16,7 @@
 #include "core/error_internal.h"
 #include "core/file.h"
 #include "io/detections_jsonl.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
 #include "triad/recording.h"
 #include "triad/units.h"
 
