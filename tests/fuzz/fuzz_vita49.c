@@ -12,13 +12,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const triad_vita49_status st = triad_vita49_parse(data, size, &pkt);
     FUZZ_CHECK(st >= TRIAD_VITA49_OK && st < TRIAD_VITA49_NSTATUS);
     FUZZ_CHECK(triad_vita49_status_name(st) != NULL);
-    if (st != TRIAD_VITA49_OK)
-        return 0;
-    const size_t hdr = triad_vita49_header_words(pkt.has_utc) * 4;
+    if (st != TRIAD_VITA49_OK || pkt.type != TRIAD_VITA49_DATA)
+        return 0; /* context packets: parsed inside the datagram is all there is to check */
+    const size_t hdr = triad_vita49_header_words(&pkt) * 4;
     FUZZ_CHECK(pkt.payload == data + hdr);
-    FUZZ_CHECK(hdr + pkt.num_samples * 4 == size);
+    FUZZ_CHECK(hdr + pkt.num_samples * 4 + (pkt.has_trailer ? 4 : 0) == size);
     FUZZ_CHECK(pkt.num_samples > 0);
-    FUZZ_CHECK(pkt.sample_index + pkt.num_samples <= TRIAD_VITA49_INDEX_LIMIT);
+    FUZZ_CHECK(pkt.tsf != TRIAD_VITA49_TSF_FREE_RUNNING ||
+               pkt.frac_ts + pkt.num_samples <= TRIAD_VITA49_INDEX_LIMIT);
     /* the payload, host order, then encoded again: the datagram comes back */
     int16_t *iq = malloc(pkt.num_samples * 4);
     uint8_t *again = malloc(size);
@@ -33,8 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     triad_vita49_packet back;
     FUZZ_CHECK(n == size && triad_vita49_parse(again, n, &back) == TRIAD_VITA49_OK);
     FUZZ_CHECK(back.stream_id == pkt.stream_id && back.packet_count == pkt.packet_count &&
-               back.has_utc == pkt.has_utc && (!pkt.has_utc || back.utc_s == pkt.utc_s) &&
-               back.sample_index == pkt.sample_index && back.num_samples == pkt.num_samples &&
+               back.tsi == pkt.tsi && back.tsf == pkt.tsf && back.int_ts == pkt.int_ts &&
+               back.frac_ts == pkt.frac_ts && back.has_class_id == pkt.has_class_id &&
+               back.oui == pkt.oui && back.packet_class == pkt.packet_class &&
+               back.has_trailer == pkt.has_trailer && back.trailer == pkt.trailer &&
+               back.num_samples == pkt.num_samples &&
                memcmp(back.payload, pkt.payload, 4 * pkt.num_samples) == 0);
     uint8_t *le = malloc(pkt.num_samples * 4);
     FUZZ_CHECK(le);

@@ -78,8 +78,9 @@ static void vita49_seeds(void)
     for (int i = 0; i < 128; i++)
         iq[i] = (int16_t)(i * 517 - 30000);
     for (int utc = 0; utc < 2; utc++) {
-        const triad_vita49_packet p = {.stream_id = 0x100, .packet_count = 3, .has_utc = utc,
-                                       .utc_s = 1795392000u, .sample_index = 96, .num_samples = 32};
+        const triad_vita49_packet p = {.stream_id = 0x100, .packet_count = 3, .tsi = utc ? 1 : 0,
+                                       .int_ts = 1795392000u, .tsf = TRIAD_VITA49_TSF_FREE_RUNNING,
+                                       .frac_ts = 96, .num_samples = 32};
         const size_t n = triad_vita49_encode(buf, sizeof buf, &p, iq, 1);
         if (!n)
             die("vita49 encode");
@@ -104,7 +105,8 @@ static void cpi_seeds(void)
             const int kk = c ? 1 - k : k;
             const triad_vita49_packet p = {.stream_id = 0x100 + (uint32_t)c,
                                            .packet_count = (unsigned)kk,
-                                           .sample_index = (uint64_t)kk * 16,
+                                           .tsf = TRIAD_VITA49_TSF_FREE_RUNNING,
+                                           .frac_ts = (uint64_t)kk * 16,
                                            .num_samples = 16};
             const size_t len = triad_vita49_encode(out + n + 2, sizeof out - n - 2, &p, iq, 1);
             out[n] = (uint8_t)(len >> 8);
