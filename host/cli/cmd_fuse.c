@@ -352,6 +352,8 @@ static int summary(fuse_ctx *c, const triad__fjsonl_reports *in, const triad__tr
                     at[k]->impact_sigma_major_km, at[k]->version);
         }
     }
+    fprintf(stderr, "summary: tracked_targets=%zu of %zu ids_per_target=%.2f\n", sc.tracked_targets,
+            sc.num_targets, sc.ids_per_target);
     fprintf(stderr, "summary: never_tracked=%zu", sc.num_never_tracked);
     for (size_t i = 0; i < sc.num_never_tracked; i++)
         fprintf(stderr, "%s%s", i ? "," : " (", sc.never_tracked[i]);
@@ -963,7 +965,7 @@ int cmd_fuse(int argc, char **argv)
     const double mean = in.n ? t_sum / (double)in.n : 0;
     fprintf(stderr,
             "summary: fusion_us_per_report_mean=%.2f fusion_us_per_report_max=%.2f "
-            "reports_per_s_one_core=%.0f (need 1000: 20 radars x 50 reports/s)\n",
+            "reports_per_s_one_core=%.0f (target 10000)\n",
             mean * 1e6, t_max * 1e6, mean > 0 ? 1.0 / mean : 0.0);
     fprintf(stderr, "summary: warnings_new=%zu warnings_update=%zu warnings_cancel=%zu\n", nnew,
             nupd, ncan);

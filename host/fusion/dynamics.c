@@ -250,8 +250,15 @@ double triad_propagate_model_to_altitude(triad_motion model, double x[TRIAD_STAT
     const double d0 = altitude(cur) - alt_m;
     if (d0 == 0.0)
         return 0.0;
+    double dc = d0;
     while (t < max_s) {
-        const double h = fmin(coarse_s, max_s - t);
+        /* Far from alt_m the step can be longer: no crossing is possible while
+         * speed h + acc h^2 / 2 stays under the height gap (acc: gravity, Coriolis and thrust
+         * bounded generously), so a long step there misses nothing. */
+        const double v = sqrt(cur[3] * cur[3] + cur[4] * cur[4] + cur[5] * cur[5]);
+        const double acc = 11.0 + (model == TRIAD_MOTION_BOOST ? fabs(cur[6]) : 0.0);
+        const double safe = (-v + sqrt(v * v + 2.0 * acc * 0.9 * fabs(dc))) / acc;
+        const double h = fmin(fmax(coarse_s, safe), max_s - t);
         double next[N];
         memcpy(next, cur, sizeof next);
         rk4(model, next, sign * h, NULL);
@@ -259,18 +266,38 @@ double triad_propagate_model_to_altitude(triad_motion model, double x[TRIAD_STAT
         if (!isfinite(d1))
             return NAN;
         if ((d0 > 0.0) != (d1 > 0.0) || d1 == 0.0) {
-            /* Bisect the time inside [0, h] from cur, to well under a microsecond. */
-            double lo = 0.0, hi = h;
-            for (int it = 0; it < 60 && hi - lo > 1e-9; it++) {
-                const double mid = 0.5 * (lo + hi);
+            /* The crossing time inside [0, h] from cur by regula falsi (Illinois: the kept
+             * end's value halved), to 0.1 microsecond; lo keeps cur's side, hi the far side. */
+            double lo = 0.0, hi = h, flo = dc, fhi = d1;
+            int side = 0;
+            for (int it = 0; it < 60 && hi - lo > 1e-7; it++) {
+                double mid = flo != fhi ? hi - fhi * (hi - lo) / (fhi - flo) : 0.5 * (lo + hi);
+                if (!(mid > lo && mid < hi))
+                    mid = 0.5 * (lo + hi);
                 double m[N];
                 memcpy(m, cur, sizeof m);
                 rk4(model, m, sign * mid, NULL);
                 const double dm = altitude(m) - alt_m;
-                if ((dm > 0.0) == (d0 > 0.0) && dm != 0.0)
+                if ((dm > 0.0) == (d0 > 0.0) && dm != 0.0) {
                     lo = mid;
-                else
+                    flo = dm;
+                    if (side == -1)
+                        fhi *= 0.5;
+                    side = -1;
+                } else {
                     hi = mid;
+                    fhi = dm;
+                    if (dm == 0.0)
+                        break;
+                    if (side == 1)
+                        flo *= 0.5;
+                    side = 1;
+                }
+                if (fabs(dm) < 1e-6) { /* within a micrometre of alt_m: done */
+                    if ((dm > 0.0) == (d0 > 0.0) && dm != 0.0)
+                        hi = mid;
+                    break;
+                }
             }
             double best[N]; /* at hi: on (or just past) the crossing */
             memcpy(best, cur, sizeof best);
@@ -279,6 +306,7 @@ double triad_propagate_model_to_altitude(triad_motion model, double x[TRIAD_STAT
             return sign * (t + hi);
         }
         memcpy(cur, next, sizeof cur);
+        dc = d1;
         t += h;
     }
     return NAN;

@@ -156,7 +156,7 @@ int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, tri
     double par[NP], cov[NP][NP];
     /* coarse grid, then golden section around the best */
     double best_t = NAN, best = INFINITY;
-    for (double tl = -SEARCH_S; tl <= -MIN_LEAD_S; tl += 4.0) {
+    for (double tl = -SEARCH_S; tl <= -MIN_LEAD_S; tl += 6.0) {
         const double c2 = solve_at(&d, tl, par, cov);
         if (c2 < best) {
             best = c2;
@@ -165,11 +165,11 @@ int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, tri
     }
     if (!isfinite(best))
         return -1;
-    double lo = fmax(-SEARCH_S, best_t - 4.0), hi = fmin(-MIN_LEAD_S, best_t + 4.0);
+    double lo = fmax(-SEARCH_S, best_t - 6.0), hi = fmin(-MIN_LEAD_S, best_t + 6.0);
     const double g = 0.5 * (sqrt(5.0) - 1.0);
     double x1 = hi - g * (hi - lo), x2 = lo + g * (hi - lo);
     double f1 = solve_at(&d, x1, par, cov), f2 = solve_at(&d, x2, par, cov);
-    for (int it = 0; it < 30; it++) {
+    for (int it = 0; it < 24; it++) {
         if (f1 < f2) {
             hi = x2;
             x2 = x1;

@@ -251,6 +251,43 @@ int triad_score_run(const triad__truth *truth, const triad__fjsonl_reports *in,
         if (!hit && out->num_never_tracked < 16)
             memcpy(out->never_tracked[out->num_never_tracked++], tg[k].name, 64);
     }
+    /* track numbers per target: each track to the target it was near most often */
+    size_t *ids = calloc(ntg + 1, sizeof *ids), *votes = calloc(ntg + 1, sizeof *votes);
+    if (!ids || !votes) {
+        free(ids);
+        free(votes);
+        free(tg);
+        free(ev_launch);
+        return triad__fail(TRIAD_ENOMEM, "score: out of memory");
+    }
+    for (size_t i = 0; i < ntr;) {
+        size_t j = i;
+        memset(votes, 0, (ntg + 1) * sizeof *votes);
+        for (; j < ntr && tr[j].id == tr[i].id; j++)
+            for (size_t k = 0; k < ntg; k++) {
+                double p[3];
+                if (triad_score_truth_at(truth, &tg[k], tr[j].t, p, NULL) &&
+                    dist3(p, tr[j].ecef) < TRIAD_SCORE_NEAR_M) {
+                    votes[k]++;
+                    break;
+                }
+            }
+        size_t best = ntg;
+        for (size_t k = 0; k < ntg; k++)
+            if (2 * votes[k] > j - i)
+                best = k;
+        if (best < ntg)
+            ids[best]++;
+        i = j;
+    }
+    size_t sum = 0;
+    for (size_t k = 0; k < ntg; k++) {
+        out->tracked_targets += ids[k] > 0;
+        sum += ids[k];
+    }
+    out->ids_per_target = out->tracked_targets ? (double)sum / (double)out->tracked_targets : NAN;
+    free(ids);
+    free(votes);
     for (size_t i = 0; i < ntr;) {
         size_t j = i, near = 0;
         for (; j < ntr && tr[j].id == tr[i].id; j++)

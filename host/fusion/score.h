@@ -57,6 +57,9 @@ typedef struct {
     char never_tracked[16][64]; /* truth targets no confirmed track came near (first 16) */
     size_t num_never_tracked;
     size_t confirmed_tracks, false_tracks;
+    size_t tracked_targets;   /* truth targets with at least one track number on them */
+    double ids_per_target;    /* track numbers per tracked target (each track to the target it
+                                 followed for more than half its updates) */
     double false_tracks_per_hour, span_s;
 } triad_score;
 

@@ -77,6 +77,7 @@
 /* or climbing faster than any airliner this high: a missile in early boost */
 #define CLIMB_MIN_ALT_M 8000.0
 #define CLIMB_SPEED_MPS 100.0
+#define MISS_MIN_AGE_S 2.0
 #define HIST_MIN_ALT_M 3000.0 /* tracks born higher keep their early positions (launch fit) */
 #define RR_MIN_HITS 2
 #define MANOEUVRE_MPS2 40.0
@@ -741,12 +742,31 @@ static int gate_row(triad_tracker *t, const triad_fusion_report *r, const double
 {
     size_t nd = r->num_dets;
     int gated = 0;
+    /* The range alone first: its marginal Mahalanobis distance never exceeds the full one, so a
+     * detection outside the gate in range is outside the gate (and costs no angles). */
+    const triad_track *k = &t->trk[i].pub;
+    double u[3], rng2 = 0.0;
+    for (int a = 0; a < 3; a++) {
+        u[a] = k->x[a] - site_ecef[a];
+        rng2 += u[a] * u[a];
+    }
+    const double rng = sqrt(rng2);
+    double s_rr = 0.0;
+    if (rng > 0.0)
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++)
+                s_rr += u[a] * k->p[a][b] * u[b] / rng2;
     for (size_t j = 0; j < nd; j++) {
         double z[4], rv[4];
         innov o;
         det_to_meas(&r->dets[j], z, rv);
         double cost = TRIAD_ASSIGN_FORBIDDEN;
-        if (innovation(&r->site, site_ecef, &t->trk[i].pub, z, rv, &o) == 0 && o.d2 <= t->gate_d2) {
+        const double dr = z[0] - rng;
+        if (rng > 0.0 && dr * dr > 1.0001 * t->gate_d2 * (s_rr + rv[0])) {
+            t->cost[i * nd + j] = cost;
+            continue;
+        }
+        if (innovation(&r->site, site_ecef, k, z, rv, &o) == 0 && o.d2 <= t->gate_d2) {
             cost = o.d2 + o.logdet;
             t->det_used[j] = 1; /* inside some gate: never seeds a new track */
             gated++;
@@ -837,8 +857,7 @@ static int spd_inv(int n, const double a[N][N], double inv[N][N])
 
 #define MERGE_D2 27.86 /* chi-square, 6 dof, 0.9999: the same object beyond reasonable doubt */
 
-/* Track-to-track: two live confirmed tracks of which one is a BOOST or BALLISTIC (or warned)
- * track, whose (position, velocity) agree within MERGE_D2 under the sum of their covariances,
+/* Track-to-track: two live confirmed tracks whose (position, velocity) agree within MERGE_D2 under the sum of their covariances,
  * are one object. The older number survives with its warning; the younger one's state is fused
  * into it as a measurement (H = [I 0]) and it is dropped; a warning only the younger one had
  * moves to the survivor (same event id), a second warning ends (CANCEL duplicate). */
@@ -852,11 +871,17 @@ static void merge_duplicates(triad_tracker *t, double now_s)
             trk *b = &t->trk[j];
             if (j == i || b->pub.status != TRIAD_TRACK_CONFIRMED || b->pub.id < a->pub.id)
                 continue;
-            const int a_missile = a->pub.model != TRIAD_MOTION_CV || a->warn.active;
-            const int b_missile = b->pub.model != TRIAD_MOTION_CV || b->warn.active;
-            if (!a_missile && !b_missile)
-                continue;
             if (a->pub.time_s != b->pub.time_s)
+                continue;
+            /* cheap first: the position's distance against the trace bound (a marginal
+             * Mahalanobis distance never exceeds the full one, nor |y|^2 / trace) */
+            double dp2 = 0.0, tr = 0.0;
+            for (int q = 0; q < 3; q++) {
+                const double dq = b->pub.x[q] - a->pub.x[q];
+                dp2 += dq * dq;
+                tr += a->pub.p[q][q] + b->pub.p[q][q];
+            }
+            if (dp2 > MERGE_D2 * tr)
                 continue;
             double s[N][N], si[N][N], y[6];
             for (int r = 0; r < 6; r++) {
@@ -1037,10 +1062,10 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
     /* Tracks deleted by the previous update have been shown once: drop them. */
     size_t w = 0;
     for (size_t i = 0; i < t->n; i++) {
-        if (t->trk[i].pub.status != TRIAD_TRACK_DELETED)
-            t->trk[w++] = t->trk[i];
-        else
+        if (t->trk[i].pub.status == TRIAD_TRACK_DELETED)
             free(t->trk[i].hist);
+        else if (w++ != i) /* no self-copies: a track is large */
+            t->trk[w - 1] = t->trk[i];
     }
     t->n = w;
     int rc = 0;
@@ -1143,8 +1168,12 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
             continue;
         /* A warned track coasts on (misses, coverage gaps, handovers) until its event is over:
          * a warning is cancelled on evidence, never because the radars lost it. */
+        /* Misses alone kill only a track also unseen for MISS_MIN_AGE_S: with many radars
+         * reporting often, a few looks in a row from sites whose coverage it has left are not
+         * evidence that it is gone. */
         int dead = k->warn.active ? triad__warning_over(&k->warn, r->time_s)
-                                  : (int)p->misses >= c->delete_misses ||
+                                  : ((int)p->misses >= c->delete_misses &&
+                                     r->time_s - k->last_hit_s > MISS_MIN_AGE_S) ||
                                         r->time_s - k->last_hit_s > c->delete_age_s;
         /* One-shot M of N: still tentative after N looks (record_look confirms) -> gone. */
         if (p->status == TRIAD_TRACK_TENTATIVE && k->looks >= c->confirm_n)

@@ -139,14 +139,30 @@ static int fly_to_ground(triad_motion model, const double x[TRIAD_STATE_DIM],
     return 0;
 }
 
+static int predict_ballistic(const double x[TRIAD_STATE_DIM],
+                             const double p[TRIAD_STATE_DIM][TRIAD_STATE_DIM], double time_s,
+                             int with_launch, triad_warning *w);
+static int predict_boost(const double x[TRIAD_STATE_DIM],
+                         const double p[TRIAD_STATE_DIM][TRIAD_STATE_DIM], double time_s,
+                         int with_launch, triad_warning *w);
+
 int triad__warning_predict(const double x[TRIAD_STATE_DIM],
                            const double p[TRIAD_STATE_DIM][TRIAD_STATE_DIM], double time_s,
                            triad_warning *w)
 {
+    return predict_ballistic(x, p, time_s, 1, w);
+}
+
+/* with_launch 0: the impact only (the launch comes from the boost fit) */
+static int predict_ballistic(const double x[TRIAD_STATE_DIM],
+                             const double p[TRIAD_STATE_DIM][TRIAD_STATE_DIM], double time_s,
+                             int with_launch, triad_warning *w)
+{
     if (fly_to_ground(TRIAD_MOTION_BALLISTIC, x, p, time_s, 0, MAX_FLIGHT_S, &w->impact,
                       &w->impact_ellipse, &w->impact_time_s, &w->impact_time_sigma_s) ||
-        fly_to_ground(TRIAD_MOTION_BALLISTIC, x, p, time_s, 1, MAX_FLIGHT_S, &w->launch,
-                      &w->launch_ellipse, &w->launch_time_s, &w->launch_time_sigma_s))
+        (with_launch &&
+         fly_to_ground(TRIAD_MOTION_BALLISTIC, x, p, time_s, 1, MAX_FLIGHT_S, &w->launch,
+                       &w->launch_ellipse, &w->launch_time_s, &w->launch_time_sigma_s)))
         return -1;
     w->phase = TRIAD_PHASE_BALLISTIC;
     return 0;
@@ -161,6 +177,13 @@ int triad__warning_predict_boost(const double x[TRIAD_STATE_DIM],
                                  const double p[TRIAD_STATE_DIM][TRIAD_STATE_DIM],
                                  double time_s, triad_warning *w)
 {
+    return predict_boost(x, p, time_s, 1, w);
+}
+
+static int predict_boost(const double x[TRIAD_STATE_DIM],
+                         const double p[TRIAD_STATE_DIM][TRIAD_STATE_DIM], double time_s,
+                         int with_launch, triad_warning *w)
+{
     triad_warning lo, hi;
     memset(&lo, 0, sizeof lo);
     memset(&hi, 0, sizeof hi);
@@ -173,10 +196,16 @@ int triad__warning_predict_boost(const double x[TRIAD_STATE_DIM],
     triad_propagate(TRIAD_MOTION_BOOST, xb, BOOST_MORE_S, NULL);
     triad_geodetic gb;
     triad_ecef_to_geo(xb, &gb);
-    if (!(gb.alt_m > 0.0) ||
-        fly_to_ground(TRIAD_MOTION_BALLISTIC, xb, p, time_s + BOOST_MORE_S, 0, MAX_FLIGHT_S,
-                      &hi.impact, &hi.impact_ellipse, &hi.impact_time_s, &hi.impact_time_sigma_s))
+    /* the far end: the mean state alone (its spread is lo's, the footprint's width) */
+    const double dtf = gb.alt_m > 0.0 ? triad_propagate_to_altitude(xb, 0.0, 0, MAX_FLIGHT_S) : NAN;
+    if (isfinite(dtf)) {
+        triad_ecef_to_geo(xb, &hi.impact);
+        hi.impact_ellipse = lo.impact_ellipse;
+        hi.impact_time_s = time_s + BOOST_MORE_S + dtf;
+        hi.impact_time_sigma_s = lo.impact_time_sigma_s;
+    } else {
         hi = lo;
+    }
     double a[3], b[3], m[3];
     triad_geo_to_ecef(&lo.impact, a);
     triad_geo_to_ecef(&hi.impact, b);
@@ -204,7 +233,8 @@ int triad__warning_predict_boost(const double x[TRIAD_STATE_DIM],
     w->impact_time_s = 0.5 * (lo.impact_time_s + hi.impact_time_s);
     w->impact_time_sigma_s = 0.5 * fabs(hi.impact_time_s - lo.impact_time_s) +
                              fmax(lo.impact_time_sigma_s, hi.impact_time_sigma_s);
-    if (fly_to_ground(TRIAD_MOTION_BOOST, x, p, time_s, 1, BOOST_BACK_MAX_S, &w->launch,
+    if (with_launch &&
+        fly_to_ground(TRIAD_MOTION_BOOST, x, p, time_s, 1, BOOST_BACK_MAX_S, &w->launch,
                       &w->launch_ellipse, &w->launch_time_s, &w->launch_time_sigma_s)) {
         /* the boost flown back does not reach the ground (a poor thrust estimate): the
          * point below the track, the time unknown within the track's age */
@@ -260,17 +290,21 @@ static void send(triad__warning_state *s, const triad_track *trk, triad_warning 
         fn(user, w);
 }
 
-/* The launch from the boost fit, refitted only when the history grew. */
-static void apply_launch_fit(triad__warning_state *s, const triad__boost_history *h,
-                             triad_warning *w)
+/* Is there a launch from the boost fit? Refitted only when the history grew. */
+static int launch_fit_ok(triad__warning_state *s, const triad__boost_history *h)
 {
     if (!h)
-        return;
+        return s->fit_ok;
     if (h->n != s->fit_n) {
         s->fit_n = h->n;
         s->fit_ok = triad__launch_fit(h, &s->fit_launch, &s->fit_ellipse, &s->fit_time_s,
                                       &s->fit_time_sigma_s) == 0;
     }
+    return s->fit_ok;
+}
+
+static void apply_launch_fit(const triad__warning_state *s, triad_warning *w)
+{
     if (!s->fit_ok)
         return;
     w->launch = s->fit_launch;
@@ -297,10 +331,11 @@ void triad__warning_step(triad__warning_state *s, const triad_track *trk,
             return;
         triad_warning w;
         memset(&w, 0, sizeof w);
-        if ((ballistic_ok ? triad__warning_predict(trk->x, trk->p, trk->time_s, &w)
-                          : triad__warning_predict_boost(trk->x, trk->p, trk->time_s, &w)) != 0)
+        const int fit = launch_fit_ok(s, hist);
+        if ((ballistic_ok ? predict_ballistic(trk->x, trk->p, trk->time_s, !fit, &w)
+                          : predict_boost(trk->x, trk->p, trk->time_s, !fit, &w)) != 0)
             return;
-        apply_launch_fit(s, hist, &w);
+        apply_launch_fit(s, &w);
         s->last_eval_s = trk->time_s;
         s->active = 1;
         s->event_id = (*next_event)++;
@@ -331,10 +366,11 @@ void triad__warning_step(triad__warning_state *s, const triad_track *trk,
     triad_warning w;
     memset(&w, 0, sizeof w);
     const int in_boost = trk->model == TRIAD_MOTION_BOOST;
-    if ((in_boost ? triad__warning_predict_boost(trk->x, trk->p, trk->time_s, &w)
-                  : triad__warning_predict(trk->x, trk->p, trk->time_s, &w)) != 0)
+    const int fit = launch_fit_ok(s, hist);
+    if ((in_boost ? predict_boost(trk->x, trk->p, trk->time_s, !fit, &w)
+                  : predict_ballistic(trk->x, trk->p, trk->time_s, !fit, &w)) != 0)
         return;
-    apply_launch_fit(s, hist, &w);
+    apply_launch_fit(s, &w);
     s->last_eval_s = trk->time_s;
     double ecef[3];
     triad_geo_to_ecef(&w.impact, ecef);
