@@ -1,11 +1,9 @@
 /* FFTW backend: the chain on the CPU.
  *
- * Channel by channel, so that a channel's range, Doppler and CFAR stages share one work buffer
- * that stays in cache (a CPI of several channels is first sorted into channel order, one pass
- * over the interleaved samples). Per channel:
  * Range stage, one pulse at a time per thread, in a cache-resident buffer:
  *   convert (ci16/cf32 -> float, NaN/Inf -> 0) -> FFT -> x w_d[m] conj(H)/Nfft -> IFFT
  *   -> work[m] (row stride Nfft; the Doppler weight is folded into the multiply when no MTI)
+ * (all channels of a pulse together: interleaved samples are read from memory once)
  * MTI (when asked): the canceller and the Doppler weights, row by row in place.
  * Doppler stage: FFTW's strided transform across pulses, in place, blocks of columns per thread.
  * Power stage: row k of the map = |work[(k + ceil(P/2)) mod P]|^2, contiguous (fftshift).
@@ -98,9 +96,8 @@ typedef struct {
     fftwf_plan range_fwd, range_inv, doppler, doppler_tail;
     fftwf_complex *spectrum;   /* conj(FFT(h)) / Nfft [size: nfft] */
     fftwf_complex **pulse_buf; /* per thread [size: nfft] */
-    fftwf_complex *work;       /* the channel in hand: compressed, then Doppler-transformed
+    fftwf_complex **work;      /* per channel: compressed, then Doppler-transformed
                                   [size: P x nfft] */
-    void *by_channel;          /* C > 1: the raw CPI in channel order [size: C x P x N samples] */
     fftwf_complex **cube;      /* keep_compressed: compressed pulses per channel [size: P x N] */
     float **map;               /* per channel [size: P x N] */
     triad__cfar *cfar;
@@ -122,8 +119,8 @@ static void fftw_destroy(void *st)
     for (size_t i = 0; s->cube && i < s->plan->c; i++) fftwf_free(s->cube[i]);
     for (size_t i = 0; s->map && i < s->plan->c; i++) fftwf_free(s->map[i]);
     free(s->pulse_buf);
-    fftwf_free(s->work);
-    free(s->by_channel);
+    for (size_t i = 0; s->work && i < s->plan->c; i++) fftwf_free(s->work[i]);
+    free(s->work);
     free(s->cube);
     free(s->map);
     fftwf_free(s->spectrum);
@@ -151,12 +148,12 @@ static int make_plans(fftw_state *s)
     s->range_fwd = plan_many(nfft, 1, s->pulse_buf[0], s->pulse_buf[0], 1, nfft, FFTW_FORWARD,
                              flags, fb, &estimated);
     /* inverse straight into the pulse's row of the work buffer (rows are Nfft long) */
-    s->range_inv = plan_many(nfft, 1, s->pulse_buf[0], s->work, 1, nfft, FFTW_BACKWARD, flags,
+    s->range_inv = plan_many(nfft, 1, s->pulse_buf[0], s->work[0], 1, nfft, FFTW_BACKWARD, flags,
                              fb, &estimated);
-    s->doppler = plan_many(np, block, s->work, s->work, nfft, 1, FFTW_FORWARD, flags, fb,
+    s->doppler = plan_many(np, block, s->work[0], s->work[0], nfft, 1, FFTW_FORWARD, flags, fb,
                            &estimated);
     if (tail)
-        s->doppler_tail = plan_many(np, tail, s->work, s->work, nfft, 1, FFTW_FORWARD,
+        s->doppler_tail = plan_many(np, tail, s->work[0], s->work[0], nfft, 1, FFTW_FORWARD,
                                     flags, fb, &estimated);
     /* the reference spectrum, planned once and thrown away */
     fftwf_plan ref = fftwf_plan_dft_1d(nfft, s->spectrum, s->spectrum, FFTW_FORWARD,
@@ -202,11 +199,10 @@ static int fftw_create(void **out, const triad__plan *p)
     s->cube = calloc(p->c, sizeof *s->cube);
     s->map = calloc(p->c, sizeof *s->map);
     s->spectrum = fftwf_malloc(p->nfft * sizeof *s->spectrum);
-    s->work = fftwf_malloc(p->p * p->nfft * sizeof(fftwf_complex));
-    if (p->c > 1)
-        s->by_channel = malloc(p->c * p->p * p->n * triad_format_bytes(p->format));
-    int ok = s->pulse_buf && s->cube && s->map && s->spectrum && s->work &&
-             (p->c == 1 || s->by_channel);
+    s->work = calloc(p->c, sizeof *s->work);
+    int ok = s->pulse_buf && s->cube && s->map && s->spectrum && s->work;
+    for (size_t i = 0; ok && i < p->c; i++)
+        ok = (s->work[i] = fftwf_malloc(p->p * p->nfft * sizeof(fftwf_complex))) != NULL;
     for (int i = 0; ok && i < t; i++)
         ok = (s->pulse_buf[i] = fftwf_malloc(p->nfft * sizeof(fftwf_complex))) != NULL;
     for (size_t i = 0; ok && p->keep_compressed && i < p->c; i++)
@@ -238,45 +234,23 @@ static inline int thread_id(void)
 #endif
 }
 
-/* The interleaved CPI [P x N x C] in channel order [C x P x N], samples copied whole. */
-static void sort_by_channel(const triad__plan *p, const void *raw, void *out)
+/* Load pulse m of channel ch into buf[0..N-1] as float, zero the rest; returns non-finite
+ * samples found (replaced by 0). */
+TRIAD_HOT static size_t load_pulse(const triad__plan *p, const void *raw, size_t ch, size_t m,
+                         fftwf_complex *buf)
 {
-    const size_t n = p->n, c = p->c, np = p->p;
-#pragma omp parallel for num_threads(p->threads) schedule(static)
-    for (size_t m = 0; m < np; m++) {
-        if (p->format == TRIAD_FORMAT_CI16_LE) {
-            const uint32_t *x = (const uint32_t *)raw + m * n * c;
-            uint32_t *y = (uint32_t *)out + m * n;
-            for (size_t i = 0; i < n; i++)
-                for (size_t ch = 0; ch < c; ch++)
-                    y[ch * np * n + i] = x[i * c + ch];
-        } else {
-            const uint64_t *x = (const uint64_t *)raw + m * n * c;
-            uint64_t *y = (uint64_t *)out + m * n;
-            for (size_t i = 0; i < n; i++)
-                for (size_t ch = 0; ch < c; ch++)
-                    y[ch * np * n + i] = x[i * c + ch];
-        }
-    }
-}
-
-/* Load pulse m of a channel's [P x N] samples into buf[0..N-1] as float, zero the rest;
- * returns non-finite samples found (replaced by 0). */
-TRIAD_HOT static size_t load_pulse(const triad__plan *p, const void *raw, size_t m,
-                                   fftwf_complex *buf)
-{
-    const size_t base = m * p->n;
+    const size_t base = m * p->n * p->c + ch, stride = p->c;
     size_t bad = 0;
     if (p->format == TRIAD_FORMAT_CI16_LE) {
         const int16_t *x = (const int16_t *)raw + 2 * base;
         for (size_t n = 0; n < p->n; n++) {
-            buf[n][0] = (float)x[2 * n];
-            buf[n][1] = (float)x[2 * n + 1];
+            buf[n][0] = (float)x[2 * n * stride];
+            buf[n][1] = (float)x[2 * n * stride + 1];
         }
     } else {
         const float *x = (const float *)raw + 2 * base;
         for (size_t n = 0; n < p->n; n++) {
-            float re = x[2 * n], im = x[2 * n + 1];
+            float re = x[2 * n * stride], im = x[2 * n * stride + 1];
             if (!isfinite(re) || !isfinite(im)) {
                 re = im = 0.0f;
                 bad++;
@@ -308,15 +282,17 @@ TRIAD_HOT static void power_row(const fftwf_complex *restrict x, float *restrict
         row[j] = x[j][0] * x[j][0] + x[j][1] * x[j][1];
 }
 
-/* The pulses of channel ch (its samples [P x N] at raw) into the work buffer. */
-static size_t range_stage(fftw_state *s, const void *raw, size_t ch)
+/* All channels of a pulse one after the other, so a pulse's interleaved samples are read
+ * from memory once, not once per channel. */
+static size_t range_stage(fftw_state *s, const void *raw)
 {
     const triad__plan *p = s->plan;
     size_t bad = 0;
 #pragma omp parallel for num_threads(p->threads) schedule(static) reduction(+ : bad)
-    for (size_t m = 0; m < p->p; m++) {
-        fftwf_complex *buf = s->pulse_buf[thread_id()], *out = s->work + m * p->nfft;
-        bad += load_pulse(p, raw, m, buf);
+    for (size_t job = 0; job < p->p * p->c; job++) {
+        const size_t m = job / p->c, ch = job % p->c;
+        fftwf_complex *buf = s->pulse_buf[thread_id()], *out = s->work[ch] + m * p->nfft;
+        bad += load_pulse(p, raw, ch, m, buf);
         fftwf_execute_dft(s->range_fwd, buf, buf);
         /* no MTI: the Doppler weight of this pulse rides on the multiply; MTI needs the
          * plain compressed pulses first */
@@ -337,7 +313,7 @@ static size_t range_stage(fftw_state *s, const void *raw, size_t ch)
 }
 
 /* MTI canceller and Doppler weights across pulses, in place: row m only reads rows >= m. */
-static void mti_stage(fftw_state *s)
+static void mti_stage(fftw_state *s, size_t ch)
 {
     const triad__plan *p = s->plan;
     const size_t n = p->n, stride = p->nfft;
@@ -345,7 +321,7 @@ static void mti_stage(fftw_state *s)
     for (size_t c0 = 0; c0 < n; c0 += 256) {
         const size_t c1 = c0 + 256 < n ? c0 + 256 : n;
         for (size_t m = 0; m < p->p; m++) {
-            fftwf_complex *x = s->work + m * stride;
+            fftwf_complex *x = s->work[ch] + m * stride;
             if (m >= p->p_mti) {
                 memset(x + c0, 0, (c1 - c0) * sizeof *x);
                 continue;
@@ -370,7 +346,7 @@ static void mti_stage(fftw_state *s)
 
 /* Doppler FFT of a block of range columns, then their power straight away while the block is
  * still in cache: map row k holds FFT bin (k + ceil(P/2)) mod P (fftshift). */
-static void doppler_stage(fftw_state *s, float *map)
+static void doppler_stage(fftw_state *s, size_t ch, float *map)
 {
     const triad__plan *p = s->plan;
     const size_t n = p->n, np = p->p, stride = p->nfft;
@@ -378,7 +354,7 @@ static void doppler_stage(fftw_state *s, float *map)
     const size_t shift = (np + 1) / 2;
 #pragma omp parallel for num_threads(p->threads) schedule(static)
     for (size_t b = 0; b <= full; b++) {
-        fftwf_complex *x = s->work + b * block;
+        fftwf_complex *x = s->work[ch] + b * block;
         const size_t width = b < full ? block : n - full * block;
         if (width == 0)
             continue;
@@ -395,24 +371,18 @@ static int fftw_execute_cpi(void *st, const void *raw, triad__bin_det *dets, siz
     const triad__plan *p = s->plan;
     times[0] = times[1] = times[2] = times[3] = 0.0;
     const double t0 = triad__now();
-    if (p->c > 1)
-        sort_by_channel(p, raw, s->by_channel);
+    stats->nonfinite += range_stage(s, raw);
     times[0] = triad__now() - t0;
-    const size_t channel_bytes = p->p * p->n * triad_format_bytes(p->format);
     for (size_t ch = 0; ch < p->c; ch++) {
         const double t1 = triad__now();
-        const void *src = p->c > 1 ? (const char *)s->by_channel + ch * channel_bytes : raw;
-        stats->nonfinite += range_stage(s, src, ch);
-        const double t2 = triad__now();
         if (p->mti)
-            mti_stage(s);
-        doppler_stage(s, s->map[ch]);
-        const double t3 = triad__now();
+            mti_stage(s, ch);
+        doppler_stage(s, ch, s->map[ch]);
+        const double t2 = triad__now();
         double ct[2];
         triad__cfar_execute(s->cfar, s->map[ch], dets + ch * p->max_detections, &counts[ch],
                             stats, ct);
-        times[0] += t2 - t1;
-        times[1] += t3 - t2;
+        times[1] += t2 - t1;
         times[2] += ct[0];
         times[3] += ct[1];
     }
