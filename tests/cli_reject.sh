@@ -231,6 +231,44 @@ reject cpi-too-small-for-cfar 1 geom.sigmf-meta "$OUT" -- process geom.sigmf-met
 reject scene-missing 1 "$SCRATCH/nope.json" - -- simulate --scene "$SCRATCH/nope.json" --out "$SCRATCH/never"
 
 # ------------------------------------------------------------------------------------------
+# Hostile recordings (issues 17, 18): no blocking, no allocation of a claimed size, every
+# physical field in its range, each named.
+
+mkfifo fifo.sigmf-meta
+reject meta-fifo 1 "a FIFO" "$OUT" -- process fifo.sigmf-meta --out "$OUT"
+reject info-meta-fifo 1 "a FIFO" - -- info fifo.sigmf-meta
+cp good.sigmf-meta zero.sigmf-meta
+ln -sf /dev/zero zero.sigmf-data
+reject data-dev-zero 1 "a character device" "$OUT" -- process zero.sigmf-meta --out "$OUT"
+copy_rec good ffd
+rm -f ffd.sigmf-data
+mkfifo ffd.sigmf-data
+reject data-fifo 1 "a FIFO" "$OUT" -- process ffd.sigmf-meta --out "$OUT"
+reject max-memory 1 "--max-memory" "$OUT" -- process good.sigmf-meta --max-memory 64K --out "$OUT"
+reject max-memory-info 1 "radar:pulses_per_cpi 16" - -- info good.sigmf-meta --max-memory 64K
+reject max-memory-replay 1 "--max-memory" - -- replay good.sigmf-meta --to udp://127.0.0.1:9 --max-memory 64K
+reject max-memory-bad 2 "--max-memory" "$OUT" -- process good.sigmf-meta --max-memory 12X --out "$OUT"
+copy_rec good huge
+sed 's/"radar:pulses_per_cpi":[^,]*/"radar:pulses_per_cpi": 2147483648/' good.sigmf-meta >huge.sigmf-meta
+reject pulses-2-31 1 "radar:pulses_per_cpi" "$OUT" -- process huge.sigmf-meta --out "$OUT"
+copy_rec good tiny
+sed 's/"core:frequency":[^,]*/"core:frequency": 1e-300/' good.sigmf-meta >tiny.sigmf-meta
+reject carrier-1e-300 1 "captures[0].core:frequency" "$OUT" -- process tiny.sigmf-meta --out "$OUT"
+copy_rec good far
+sed 's/"radar:pri_s":/"radar:rx_delay_s": 1e300, "radar:pri_s":/' good.sigmf-meta >far.sigmf-meta
+reject rx-delay-1e300 1 "radar:rx_delay_s" "$OUT" -- process far.sigmf-meta --out "$OUT"
+copy_rec good y9999
+sed 's/"core:frequency":/"core:datetime": "9999-12-31T23:59:60Z", "core:frequency":/' good.sigmf-meta >y9999.sigmf-meta
+reject datetime-9999 1 "captures[0].core:datetime" "$OUT" -- process y9999.sigmf-meta --out "$OUT"
+copy_rec good hdr
+sed 's/"core:sample_start":/"core:header_bytes": '"$((2 * CPI_BYTES))"', "core:sample_start":/' good.sigmf-meta >hdr.sigmf-meta
+reject header-bytes-past-end 1 "65536 header and trailing bytes" "$OUT" -- process hdr.sigmf-meta --out "$OUT"
+copy_rec good off
+sed -e 's/"captures":[[:space:]]*\[{/"captures": [{"core:sample_start": 0, "core:frequency": 3e9}, {/' \
+    -e 's/"core:sample_start":\t0,/"core:sample_start": 100,/' good.sigmf-meta >off.sigmf-meta
+reject capture-off-cpi-boundary 1 "captures[1].core:sample_start" "$OUT" -- process off.sigmf-meta --out "$OUT"
+
+# ------------------------------------------------------------------------------------------
 # NaN/Inf samples: warned per CPI with the count, replaced by 0, processing goes on.
 
 copy_rec good nan

@@ -24,7 +24,7 @@ for d in lib lib64 lib/*-linux-gnu; do
     [ -e "$prefix/$d/pkgconfig/triad.pc" ] && { libdir=$d; break; }
 done
 [ -n "$libdir" ] || fail "no triad.pc under $prefix"
-for f in bin/triad include/triad/triad.h include/triad/chain.h include/triad/version.h \
+for f in bin/triad share/man/man1/triad.1 include/triad/triad.h include/triad/chain.h include/triad/version.h \
          "$libdir/libtriad.so" "$libdir/libtriad.a" "$libdir/cmake/triad/triadConfig.cmake"; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
 done

@@ -23,8 +23,13 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include "triad/error.h"
 #include "triad/recording.h"
+
+#include "triad/units.h"
 
 /* testdata/independent/sample-a.sigmf-meta, verbatim */
 static const char sample_a[] =
@@ -899,7 +904,7 @@ static void test_data_is_directory(void **state)
     put_recording(f, sample_a, -1, mp, sizeof mp);
     path_in(f, "rec.sigmf-data", dp, sizeof dp);
     assert_int_equal(mkdir(dp, 0755), 0);
-    REJECT_NAMING(mp, TRIAD_EIO, dp, "not a regular file");
+    REJECT_NAMING(mp, TRIAD_EFORMAT, dp, "not a regular file", "a directory");
 }
 
 static void test_data_empty(void **state)
@@ -1021,7 +1026,7 @@ static void test_meta_is_a_fifo(void **state)
     char mp[512];
     path_in(f, "fifo.sigmf-meta", mp, sizeof mp);
     assert_int_equal(mkfifo(mp, 0644), 0);
-    REJECT(mp, TRIAD_EIO, "a FIFO", "not a regular file");
+    REJECT(mp, TRIAD_EFORMAT, "a FIFO", "not a regular file");
 }
 
 static void test_data_is_a_fifo(void **state)
@@ -1031,7 +1036,7 @@ static void test_data_is_a_fifo(void **state)
     put_recording(f, sample_a, -1, mp, sizeof mp);
     path_in(f, "rec.sigmf-data", dp, sizeof dp);
     assert_int_equal(mkfifo(dp, 0644), 0);
-    REJECT_NAMING(mp, TRIAD_EIO, dp, "a FIFO", "not a regular file");
+    REJECT_NAMING(mp, TRIAD_EFORMAT, dp, "a FIFO", "not a regular file");
 }
 
 /* /dev/zero would read forever: a character device is refused. */
@@ -1042,7 +1047,7 @@ static void test_data_is_dev_zero(void **state)
     put_recording(f, sample_a, -1, mp, sizeof mp);
     path_in(f, "rec.sigmf-data", dp, sizeof dp);
     assert_int_equal(symlink("/dev/zero", dp), 0);
-    REJECT_NAMING(mp, TRIAD_EIO, dp, "a character device", "not a regular file");
+    REJECT_NAMING(mp, TRIAD_EFORMAT, dp, "a character device", "not a regular file");
 }
 
 /* 2^31 pulses or samples are refused by the field's bound; products within the bounds but
@@ -1093,6 +1098,318 @@ static void test_physics_ranges(void **state)
                 "captures[0].core:datetime", "fraction");
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Captures, core fields, archives (issue 11) */
+
+/* sample-a (CPI = 32 x 2048 = 65536 samples of 8 bytes) split into three captures from
+ * core:offset 131072: a retune at CPI 1 with header bytes, a clock jump at CPI 3. */
+static const char three_captures[] =
+    " \"captures\": [\n"
+    "  {\"core:sample_start\": 131072, \"core:frequency\": 3e9, \"core:header_bytes\": 16,\n"
+    "   \"core:datetime\": \"2026-11-23T00:00:00.5Z\"},\n"
+    "  {\"core:sample_start\": 196608, \"core:frequency\": 6e9, \"core:header_bytes\": 8},\n"
+    "  {\"core:sample_start\": 327680, \"core:datetime\": \"2026-11-23T01:00:00Z\"}\n"
+    " ],\n";
+
+static char *with_captures(const char *captures)
+{
+    const char *a = strstr(sample_a, " \"captures\": [");
+    const char *b = strstr(sample_a, " \"annotations\"");
+    char *t = malloc(strlen(sample_a) + strlen(captures) + 64);
+    assert_non_null(t);
+    memcpy(t, sample_a, (size_t)(a - sample_a));
+    t[a - sample_a] = '\0';
+    strcat(t, captures);
+    strcat(t, b);
+    char *t2 = subst(t, "\"core:version\": \"1.0.0\",", "\"core:version\": \"1.0.0\", \"core:offset\": 131072,");
+    free(t);
+    return t2;
+}
+
+static void test_captures_layout(void **state)
+{
+    (void)state;
+    char *t = with_captures(three_captures);
+    const triad_recording_opts o = triad_recording_opts_default();
+    triad_recording_meta m;
+    assert_int_equal(triad_recording_parse_meta("caps", t, strlen(t), &o, &m), 0);
+    assert_int_equal(m.num_captures, 3);
+    assert_int_equal(m.offset_samples, 131072);
+    assert_int_equal(m.captures[0].first_cpi, 0);
+    assert_int_equal(m.captures[1].first_cpi, 1);
+    assert_int_equal(m.captures[2].first_cpi, 3);
+    assert_true(m.captures[2].carrier_hz == 6e9); /* kept from the capture before */
+    assert_string_equal(m.datetime, "2026-11-23T00:00:00.5Z");
+    const double cpi_s = 32 * 0.0002;
+    assert_true(fabs(m.captures[1].start_s - cpi_s) < 1e-12);
+    assert_true(fabs(m.captures[2].start_s - 3599.5) < 1e-9);
+    /* data: 16 + 1 CPI + 8 + 2 CPIs + 2 CPIs + 100 trailing bytes */
+    const uint64_t size = 16 + CPI_A + 8 + 4ULL * CPI_A + 100;
+    assert_int_equal(triad_recording_set_data_size(&m, size), 0);
+    assert_int_equal(m.captures[0].byte_start, 16);
+    assert_int_equal(m.captures[1].byte_start, 16 + CPI_A + 8);
+    assert_int_equal(m.captures[2].byte_start, 16 + 3ULL * CPI_A + 8);
+    assert_int_equal(m.num_cpis, 5);
+    assert_int_equal(m.trailing_bytes, 100);
+    /* one byte short of the third capture's first CPI */
+    assert_int_equal(triad_recording_parse_meta("caps", t, strlen(t), &o, &m), 0);
+    assert_int_equal(triad_recording_set_data_size(&m, 16 + 3ULL * CPI_A + 8 + CPI_A - 1),
+                     TRIAD_ETRUNCATED);
+    assert_non_null(strstr(triad_errmsg(), "captures[2]"));
+    assert_int_equal(triad_recording_set_data_size(&m, 16 + CPI_A), TRIAD_ETRUNCATED);
+    assert_non_null(strstr(triad_errmsg(), "captures[1]"));
+    /* detections re-expressed in their capture's carrier and clock */
+    assert_int_equal(triad_recording_parse_meta("caps", t, strlen(t), &o, &m), 0);
+    triad_detection d[3] = {{.cpi = 0, .doppler_bin = 4}, {.cpi = 2, .doppler_bin = 4},
+                            {.cpi = 4, .doppler_bin = 4}};
+    triad_recording_apply_captures(&m, d, 3);
+    const double v3 = -4 * (TRIAD_C_MPS / 3e9) / (2 * cpi_s);
+    assert_true(fabs(d[0].velocity_mps - v3) < 1e-9);
+    assert_true(fabs(d[1].velocity_mps - v3 / 2) < 1e-9);
+    assert_true(fabs(d[2].velocity_mps - v3 / 2) < 1e-9);
+    assert_true(fabs(d[0].time_s - 15.5 * 0.0002) < 1e-12);
+    assert_true(fabs(d[1].time_s - (2 * cpi_s + 15.5 * 0.0002)) < 1e-12);
+    assert_true(fabs(d[2].time_s - (3599.5 + cpi_s + 15.5 * 0.0002)) < 1e-9);
+    assert_int_equal(triad_recording_capture_of(&m, 2)->first_cpi, 1);
+    free(t);
+}
+
+/* A capture that does not start on a CPI boundary is refused with its index. */
+static void test_capture_off_boundary(void **state)
+{
+    (void)state;
+    char *t = with_captures(" \"captures\": [{\"core:sample_start\": 131072, \"core:frequency\": 3e9},\n"
+                            "  {\"core:sample_start\": 196609}],\n");
+    const triad_recording_opts o = triad_recording_opts_default();
+    triad_recording_meta m;
+    assert_int_equal(triad_recording_parse_meta("caps", t, strlen(t), &o, &m), TRIAD_EINVAL);
+    assert_non_null(strstr(triad_errmsg(), "captures[1].core:sample_start"));
+    assert_non_null(strstr(triad_errmsg(), "capture 1 starts at sample 196609"));
+    assert_non_null(strstr(triad_errmsg(), "CPI boundary"));
+    free(t);
+}
+
+/* Every core field is honoured or refused by name. */
+static void test_core_fields(void **state)
+{
+    EDIT_REJECT("\"core:version\": \"1.0.0\",", "\"core:version\": \"1.0.0\", \"core:bogus\": 1,",
+                TRIAD_EUNSUPPORTED, "'core:bogus'", "refused");
+    EDIT_REJECT("\"core:sample_start\": 0,", "\"core:sample_start\": 0, \"core:bogus\": 1,",
+                TRIAD_EUNSUPPORTED, "'captures[0].core:bogus'");
+    EDIT_REJECT("\"core:version\": \"1.0.0\",", "\"core:version\": \"2.0.0\",", TRIAD_EUNSUPPORTED,
+                "'core:version'", "1.x");
+    EDIT_REJECT("\"core:version\": \"1.0.0\",", "\"core:metadata_only\": true, \"core:version\": \"1.0.0\",",
+                TRIAD_EUNSUPPORTED, "'core:metadata_only'", "no samples");
+    EDIT_REJECT("\"core:version\": \"1.0.0\",", "\"core:sha512\": \"abc\", \"core:version\": \"1.0.0\",",
+                TRIAD_EFORMAT, "'core:sha512'", "128 hex");
+    EDIT_REJECT("\"core:version\": \"1.0.0\",", "\"core:dataset\": \"../x\", \"core:version\": \"1.0.0\",",
+                TRIAD_EINVAL, "'core:dataset'", "folder");
+    EDIT_REJECT("\"core:version\": \"1.0.0\",", "\"core:offset\": 1.5, \"core:version\": \"1.0.0\",",
+                TRIAD_EINVAL, "'core:offset'", "whole");
+    EDIT_REJECT("\"core:sample_start\": 0,", "\"core:sample_start\": 0, \"core:header_bytes\": -1,",
+                TRIAD_EINVAL, "captures[0]", "'core:header_bytes'", "outside");
+    EDIT_REJECT("\"optional\": false\n   }\n  ],",
+                "\"optional\": false\n   }, {\"name\": \"antenna\", \"version\": \"1.0.0\", \"optional\": false}\n  ],",
+                TRIAD_EUNSUPPORTED, "'core:extensions[1]'", "\"antenna\"", "required");
+    EDIT_REJECT("\"radar:pri_s\": 0.0002,",
+                "\"radar:pri_s\": 0.0002, \"radar:site\": {\"id\": \"s\", \"lat_deg\": 35, \"lon_deg\": 139},"
+                " \"core:geolocation\": {\"type\": \"Point\", \"coordinates\": [139.5, 35]},",
+                TRIAD_EINVAL, "'core:geolocation'", "contradicts radar:site");
+    EDIT_REJECT("\"radar:pri_s\": 0.0002,",
+                "\"radar:pri_s\": 0.0002, \"core:geolocation\": {\"type\": \"Point\", \"coordinates\": [200, 35]},",
+                TRIAD_EINVAL, "'core:geolocation'", "outside");
+    /* descriptive fields and an optional extension are fine; core:trailing_bytes is honoured */
+    fixture *f = *state;
+    char *t = subst(sample_a, "\"core:version\": \"1.0.0\",",
+                    "\"core:version\": \"1.0.0\", \"core:author\": \"a\", \"core:license\": \"x\","
+                    " \"core:hw\": \"h\", \"core:trailing_bytes\": 24, \"core:dataset\": \"rec.bin\",");
+    char *t2 = subst(t, "\"optional\": false\n   }\n  ],",
+                     "\"optional\": false\n   }, {\"name\": \"x\", \"version\": \"1\", \"optional\": true}\n  ],");
+    char mp[512];
+    put_file(f, "rec.sigmf-meta", t2, strlen(t2));
+    put_sized(f, "rec.bin", 2LL * CPI_A + 24);
+    path_in(f, "rec.sigmf-meta", mp, sizeof mp);
+    triad_recording_meta m;
+    assert_int_equal(triad_recording_open_meta(mp, true, &m), 0);
+    assert_int_equal(m.num_cpis, 2);
+    assert_int_equal(m.trailing_bytes, 0);
+    assert_non_null(strstr(m.data_path, "rec.bin"));
+    free(t);
+    free(t2);
+}
+
+/* Every datatype's reader format and sizes. */
+static void test_datatypes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        triad_format format;
+        size_t bytes;
+    } types[] = {{"ci8", TRIAD_FORMAT_CI16_LE, 2},      {"cu8", TRIAD_FORMAT_CI16_LE, 2},
+                 {"ci16_be", TRIAD_FORMAT_CI16_LE, 4},  {"cu16_le", TRIAD_FORMAT_CI16_LE, 4},
+                 {"ci32_le", TRIAD_FORMAT_CF32_LE, 8},  {"cu32_be", TRIAD_FORMAT_CF32_LE, 8},
+                 {"cf32_be", TRIAD_FORMAT_CF32_LE, 8},  {"cf64_le", TRIAD_FORMAT_CF32_LE, 16}};
+    const triad_recording_opts o = triad_recording_opts_default();
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+        char to[32];
+        snprintf(to, sizeof to, "\"%s\"", types[i].name);
+        char *t = subst(sample_a, "\"cf32_le\"", to);
+        triad_recording_meta m;
+        assert_int_equal(triad_recording_parse_meta("dt", t, strlen(t), &o, &m), 0);
+        assert_string_equal(m.datatype, types[i].name);
+        assert_int_equal(m.format, types[i].format);
+        /* one CPI in the file's form: a byte short is a truncated file */
+        assert_int_equal(triad_recording_set_data_size(&m, 2048 * 32 * types[i].bytes - 1),
+                         TRIAD_ETRUNCATED);
+        assert_int_equal(triad_recording_set_data_size(&m, 2048 * 32 * types[i].bytes), 0);
+        assert_int_equal(m.num_cpis, 1);
+        free(t);
+    }
+}
+
+/* Known values through the reader: cu8 and ci16_be (to ci16 counts), cf64_be (to cf32). */
+static void test_datatype_values(void **state)
+{
+    fixture *f = *state;
+    static const struct {
+        const char *name;
+        size_t bytes;
+    } types[] = {{"cu8", 1}, {"ci16_be", 2}, {"cf64_be", 8}};
+    const size_t n = 2 * 2048 * 32;
+    unsigned char *data = malloc(n * 8);
+    void *out = malloc(n * 4);
+    assert_non_null(data);
+    assert_non_null(out);
+    for (size_t t = 0; t < 3; t++) {
+        const size_t b = types[t].bytes;
+        for (size_t i = 0; i < n; i++) {
+            const int v = (int)(i % 251) - 125; /* -125..125 */
+            if (b == 1) {
+                data[i] = (unsigned char)(v + 128);
+            } else if (b == 2) {
+                const uint16_t u = (uint16_t)(int16_t)(v * 200);
+                data[2 * i] = (unsigned char)(u >> 8);
+                data[2 * i + 1] = (unsigned char)u;
+            } else {
+                const double d = v * 0.25;
+                uint64_t u;
+                memcpy(&u, &d, 8);
+                for (int k = 0; k < 8; k++)
+                    data[8 * i + k] = (unsigned char)(u >> (56 - 8 * k));
+            }
+        }
+        char to[32], mp[512];
+        snprintf(to, sizeof to, "\"%s\"", types[t].name);
+        char *text = subst(sample_a, "\"cf32_le\"", to);
+        put_file(f, "rec.sigmf-meta", text, strlen(text));
+        put_file(f, "rec.sigmf-data", data, n * b);
+        path_in(f, "rec.sigmf-meta", mp, sizeof mp);
+        free(text);
+        triad_recording_meta m;
+        triad_recording_reader *rd;
+        uint64_t index;
+        assert_int_equal(triad_recording_open_meta(mp, true, &m), 0);
+        assert_int_equal(triad_recording_reader_open(&rd, &m), 0);
+        assert_int_equal(triad_recording_reader_next(rd, out, &index), 1);
+        triad_recording_reader_close(rd);
+        for (size_t i = 0; i < n; i++) {
+            const int v = (int)(i % 251) - 125;
+            if (b == 1)
+                assert_int_equal(((int16_t *)out)[i], v);
+            else if (b == 2)
+                assert_int_equal(((int16_t *)out)[i], v * 200);
+            else
+                assert_true(((float *)out)[i] == (float)(v * 0.25));
+        }
+    }
+    free(data);
+    free(out);
+}
+
+/* A .sigmf archive (tar, as sigmf-python writes it: NAME/NAME.sigmf-meta, NAME/NAME.sigmf-data)
+ * reads like the plain files; more than one recording, a missing or short data member are
+ * refused by name. */
+static void put_tar(const fixture *f, const char *name, const char *const *members,
+                    const void *const *contents, const size_t *sizes, size_t count)
+{
+    char path[512];
+    path_in(f, name, path, sizeof path);
+    struct archive *a = archive_write_new();
+    assert_non_null(a);
+    assert_int_equal(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+    assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+    for (size_t i = 0; i < count; i++) {
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, members[i]);
+        archive_entry_set_size(e, (la_int64_t)sizes[i]);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+        assert_int_equal(archive_write_data(a, contents[i], sizes[i]), (la_ssize_t)sizes[i]);
+        archive_entry_free(e);
+    }
+    assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+}
+
+static void test_archive(void **state)
+{
+    fixture *f = *state;
+    const size_t bytes = 2 * CPI_A;
+    float *data = malloc(bytes);
+    float *out = malloc(CPI_A);
+    assert_non_null(data);
+    assert_non_null(out);
+    for (size_t i = 0; i < bytes / 4; i++)
+        data[i] = (float)i;
+    const char *members[] = {"rec/rec.sigmf-meta", "rec/rec.sigmf-data", "b/b.sigmf-meta"};
+    const void *contents[] = {sample_a, data, sample_a};
+    size_t sizes[] = {strlen(sample_a), bytes, strlen(sample_a)};
+    put_tar(f, "rec.sigmf", members, contents, sizes, 2);
+    char ap[512];
+    path_in(f, "rec.sigmf", ap, sizeof ap);
+    triad_recording_meta m;
+    assert_int_equal(triad_recording_open_meta(ap, true, &m), 0);
+    assert_int_equal(m.num_cpis, 2);
+    assert_string_equal(m.archive_path, ap);
+    assert_string_equal(m.data_member, "rec/rec.sigmf-data");
+    triad_recording_reader *rd;
+    uint64_t index;
+    assert_int_equal(triad_recording_reader_open(&rd, &m), 0);
+    for (uint64_t k = 0; k < 2; k++) {
+        assert_int_equal(triad_recording_reader_next(rd, out, &index), 1);
+        assert_int_equal(index, k);
+        assert_memory_equal(out, (const char *)data + k * CPI_A, CPI_A);
+    }
+    assert_int_equal(triad_recording_reader_next(rd, out, &index), 0);
+    triad_recording_reader_close(rd);
+    /* the archive found by its content under another name */
+    put_tar(f, "rec.tar", members, contents, sizes, 2);
+    path_in(f, "rec.tar", ap, sizeof ap);
+    assert_int_equal(triad_recording_open_meta(ap, true, &m), 0);
+    /* two recordings */
+    put_tar(f, "two.sigmf", members, contents, sizes, 3);
+    path_in(f, "two.sigmf", ap, sizeof ap);
+    REJECT(ap, TRIAD_EUNSUPPORTED, "more than one recording");
+    /* no data member, a short one */
+    put_tar(f, "nodata.sigmf", members, contents, sizes, 1);
+    path_in(f, "nodata.sigmf", ap, sizeof ap);
+    REJECT(ap, TRIAD_EFORMAT, "no member rec/rec.sigmf-data");
+    sizes[1] = CPI_A - 8;
+    put_tar(f, "short.sigmf", members, contents, sizes, 2);
+    path_in(f, "short.sigmf", ap, sizeof ap);
+    REJECT(ap, TRIAD_ETRUNCATED, "shorter than one CPI");
+    /* not an archive at all */
+    put_file(f, "junk.sigmf", "not a tar", 9);
+    path_in(f, "junk.sigmf", ap, sizeof ap);
+    triad_recording_meta m2;
+    assert_int_not_equal(triad_recording_open_meta(ap, true, &m2), 0);
+    assert_non_null(strstr(triad_errmsg(), ap));
+    free(data);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1103,6 +1420,12 @@ int main(void)
         T(test_data_is_dev_zero),
         T(test_hostile_sizes),
         T(test_physics_ranges),
+        T(test_captures_layout),
+        T(test_capture_off_boundary),
+        T(test_core_fields),
+        T(test_datatypes),
+        T(test_datatype_values),
+        T(test_archive),
         T(test_sample_b_parses),
         T(test_meta_file_missing),
         T(test_meta_is_a_directory),

@@ -9,9 +9,12 @@ scipy.ndimage; no numba, no C of its own.
 
     /usr/bin/python3 bench/peers/numpy_chain.py REC.sigmf-meta [--json-out FILE] [--time]
                                                 [--workers K] [--fft scipy|pyfftw]
+                                                [--engine numpy|triad]
 
 --fft pyfftw runs every transform through FFTW (Debian's python3-pyfftw as scipy.fft's
 backend, its plans cached across CPIs): the same chain on the same library Triad uses.
+--engine triad hands the same NumPy arrays to libtriad through its Python binding (python/)
+instead, so the two can be timed and compared in one harness.
 
 Output: JSON Lines in the units of `triad process` (docs/FORMATS.md section 5).
 --time prints the per-CPI median (after one warm-up CPI, file reading excluded) on stderr.
@@ -333,6 +336,26 @@ def process_cpi(cpi_raw, plan, workers, stage=None):
     return dets
 
 
+def triad_engine(meta_path, threads):
+    """process_cpi through libtriad's Python binding (python/triad): the chain planned once for
+    the recording, each CPI handed over as this file's NumPy array (ci16: int16 [P, N, C, 2];
+    cf32: a complex64 view of the float32 pairs)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                    "python"))
+    import triad
+    chain = triad.Recording(meta_path).chain(backend="fftw", threads=threads)
+
+    def process(cpi_raw, plan, workers, stage=None):
+        cpi = cpi_raw if cpi_raw.dtype == np.int16 else cpi_raw.view(np.complex64)[..., 0]
+        t0 = time.perf_counter()
+        dets = chain.execute(cpi)
+        if stage is not None:
+            stage[0] += time.perf_counter() - t0  # the chain's stages are not split here
+        return [(int(d["channel"]), d["range_bin"], d["doppler_bin"], d["snr_db"], d["power_db"])
+                for d in dets]
+    return process
+
+
 def format_det(m, plan, k, det):
     ch, rbin, dbin, snr, pwr = det
     p = plan["p"]
@@ -354,6 +377,9 @@ def main(argv=None):
                     help="scipy.fft workers (default 1, scipy's default)")
     ap.add_argument("--fft", choices=("scipy", "pyfftw"), default="scipy",
                     help="scipy.fft's backend: its own pocketfft (default) or FFTW via pyFFTW")
+    ap.add_argument("--engine", choices=("numpy", "triad"), default="numpy",
+                    help="numpy: this file's chain; triad: the same NumPy arrays through "
+                         "libtriad's Python binding (python/triad, FFTW backend)")
     args = ap.parse_args(argv)
     if args.fft == "pyfftw":
         try:
@@ -372,13 +398,14 @@ def main(argv=None):
     plan = make_plan(m)
     raw = read_cpis(m)  # file reading, outside the timed region
     k_total = raw.shape[0]
+    run_cpi = triad_engine(args.meta, args.workers) if args.engine == "triad" else process_cpi
 
     lines = []
     times, stages = [], []
     for k in range(k_total):
         stage = [0.0, 0.0]
         t0 = time.perf_counter()
-        dets = process_cpi(raw[k], plan, args.workers, stage)
+        dets = run_cpi(raw[k], plan, args.workers, stage)
         dt = time.perf_counter() - t0
         if k > 0:
             times.append(dt)
@@ -389,7 +416,7 @@ def main(argv=None):
             for _ in range(3):
                 stage = [0.0, 0.0]
                 t0 = time.perf_counter()
-                process_cpi(raw[0], plan, args.workers, stage)
+                run_cpi(raw[0], plan, args.workers, stage)
                 times.append(time.perf_counter() - t0)
                 stages.append(stage)
         st = np.median(np.array(stages), axis=0)

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "triad/chain.h"
 
@@ -46,6 +47,8 @@ void cli_wisdom_save(const char *cmd);
 int cli_double(const char *cmd, const char *opt, const char *arg, double lo, double hi,
                double *out);
 int cli_long(const char *cmd, const char *opt, const char *arg, long lo, long hi, long *out);
+/* A size in bytes: N, or N with K, M, G or T (powers of 1024), at least 1 (--max-memory). */
+int cli_bytes(const char *cmd, const char *opt, const char *arg, uint64_t *out);
 
 /* After getopt_long returned '?' (with opterr = 0): one message naming the option; returns 2. */
 int cli_bad_option(const char *cmd, char **argv);

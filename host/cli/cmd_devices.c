@@ -1,6 +1,7 @@
 /* triad devices: the OpenCL platforms and devices, with the limits that matter to the
  * kernels. SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "triad/devices.h"
@@ -8,7 +9,13 @@
 
 int cmd_devices(int argc, char **argv)
 {
-    (void)argv;
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        printf("usage: triad devices\n"
+               "  List every OpenCL platform and device: name, vendor, versions, driver, compute\n"
+               "  units, memory and work-group limits. --device N|NAME of the processing commands\n"
+               "  picks from this list.\n");
+        return 0;
+    }
     if (argc > 1)
         return cli_error("devices", 2, "takes no arguments");
     triad_device_info *list;

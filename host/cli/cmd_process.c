@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "io/detections_jsonl.h"
 #include "io/rdmap_png.h"
-#include "proc/backend.h"
 #include "triad/recording.h"
 #include "triad/units.h"
 
@@ -20,11 +20,14 @@ static const char usage_text[] =
     "  --out FILE     write detections (JSON Lines) to FILE instead of stdout; FILE appears\n"
     "                 only when the whole recording was processed\n"
     "  --rdmap DIR    write a range-Doppler map PNG per CPI and channel into DIR\n"
-    "  --quiet        no progress bar or summary\n";
+    "  --quiet        no progress bar or summary\n"
+    "  --max-memory B refuse a recording whose CPI needs more than B bytes to process (K, M, G,\n"
+    "                 T: powers of 1024; default: this machine's memory)\n";
 
 typedef struct {
     const char *out_path, *rdmap_dir;
     bool quiet;
+    uint64_t max_memory_bytes;
 } process_opts;
 
 static void progress(uint64_t done, uint64_t total)
@@ -73,7 +76,9 @@ static int run(const char *meta_path, const process_opts *o, triad_chain_cfg *cf
     int status = 1;
 
     size_t ref_len = 0;
-    if (triad_recording_open_meta(meta_path, true, &meta) ||
+    triad_recording_opts ropts = triad_recording_opts_default();
+    ropts.max_memory_bytes = o->max_memory_bytes;
+    if (triad_recording_open(meta_path, &ropts, &meta) ||
         triad_recording_waveform(&meta, &ref, &ref_len))
         return cli_error("process", 1, "%s", triad_errmsg());
     triad_recording_chain_cfg(&meta, ref, ref_len, cfg);
@@ -216,6 +221,7 @@ int cmd_process(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"rdmap", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},
+        {"max-memory", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -231,6 +237,10 @@ int cmd_process(int argc, char **argv)
         case 'o': o.out_path = optarg; break;
         case 'r': o.rdmap_dir = optarg; break;
         case 'q': o.quiet = true; break;
+        case 'M':
+            if (cli_bytes("process", "--max-memory", optarg, &o.max_memory_bytes))
+                return 2;
+            break;
         case 'h': printf("%s\n%s", usage_text, cli_chain_usage); return 0;
         case '?': return cli_bad_option("process", argv);
         default:

@@ -29,11 +29,35 @@ static const struct {
 #endif
 };
 
+enum { NUM_COMMANDS = sizeof commands / sizeof commands[0] };
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: triad COMMAND [options]   (triad COMMAND --help for its options)\n\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(f, "usage: triad COMMAND [options]   (triad help COMMAND, or triad COMMAND --help,\n"
+               "       for its options; triad --version)\n\n");
+    for (size_t i = 0; i < NUM_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
+}
+
+/* triad help [COMMAND]: the list, or the command's own --help text (the one text both show;
+ * the man page, cmake/TriadMan.cmake, is made from it too). */
+static int help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc > 2) {
+        fprintf(stderr, "triad help: expected one command, got '%s' too\n", argv[2]);
+        return 2;
+    }
+    for (size_t i = 0; i < NUM_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            char *args[] = {argv[1], "--help", NULL};
+            return commands[i].run(2, args);
+        }
+    fprintf(stderr, "triad help: unknown command '%s' (triad help lists them)\n", argv[1]);
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -50,7 +74,9 @@ int main(int argc, char **argv)
         printf("triad %s (commit %s)\n", triad_version(), triad_commit());
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], "help") == 0)
+        return help(argc - 1, argv + 1);
+    for (size_t i = 0; i < NUM_COMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "triad: unknown command '%s' (triad --help lists them)\n", argv[1]);

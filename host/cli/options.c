@@ -47,6 +47,30 @@ int cli_long(const char *cmd, const char *opt, const char *arg, long lo, long hi
     return 0;
 }
 
+int cli_bytes(const char *cmd, const char *opt, const char *arg, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    const double v = strtod(arg, &end);
+    double unit = 1.0;
+    if (*end && end[1] == '\0') {
+        const char *units = "KMGT";
+        const char *u = strchr(units, *end);
+        if (u && *end) {
+            unit = pow(1024.0, (double)(u - units + 1));
+            end++;
+        }
+    }
+    const double bytes = v * unit;
+    if (end == arg || *end != '\0' || errno || !isfinite(bytes) || bytes < 1.0 ||
+        bytes > 1.8e19)
+        return cli_error(cmd, 2, "option %s: '%s' is not a size in bytes (N, or N with K, M, G "
+                                 "or T for powers of 1024)",
+                         opt, arg);
+    *out = (uint64_t)bytes;
+    return 0;
+}
+
 enum {
     OPT_BACKEND = CHAIN_OPT_BASE,
     OPT_PFA,

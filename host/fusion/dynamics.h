@@ -8,9 +8,7 @@
 #ifndef TRIAD_FUSION_DYNAMICS_H
 #define TRIAD_FUSION_DYNAMICS_H
 
-typedef enum { TRIAD_MOTION_CV = 0, TRIAD_MOTION_BALLISTIC, TRIAD_MOTION_BOOST } triad_motion;
-
-enum { TRIAD_STATE_DIM = 7 };
+#include "core/messages.h" /* triad_motion, TRIAD_STATE_DIM */
 
 /* Gravity (with J2) plus centrifugal acceleration at ECEF position p: a[3], m/s^2. */
 void triad_gravity_ecef(const double p[3], double a[3]);

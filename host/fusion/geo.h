@@ -5,15 +5,14 @@
 #ifndef TRIAD_FUSION_GEO_H
 #define TRIAD_FUSION_GEO_H
 
+#include "core/messages.h" /* triad_geodetic */
+
 #define TRIAD_WGS84_A 6378137.0                 /* semi-major axis, m */
 #define TRIAD_WGS84_F (1.0 / 298.257223563)     /* flattening */
 #define TRIAD_WGS84_GM 3.986004418e14           /* m^3/s^2 */
 #define TRIAD_WGS84_OMEGA 7.292115e-5           /* earth rotation, rad/s */
 #define TRIAD_EARTH_J2 1.08262982e-3
 
-typedef struct {
-    double lat_rad, lon_rad, alt_m; /* geodetic latitude, longitude; height above ellipsoid */
-} triad_geodetic;
 
 void triad_geo_to_ecef(const triad_geodetic *g, double ecef[3]);
 /* Exact to < 1 mm everywhere above -10 km (iterative or closed form). */

@@ -5,14 +5,9 @@
 
 #include <stdio.h>
 
+#include "core/clock.h" /* triad__parse_utc, triad__format_utc (were here) */
 #include "triad/recording.h"
 
-/* ISO 8601 UTC ("2026-11-23T00:00:00Z", optional fraction) to seconds since the epoch;
- * NAN when the text is empty or not of that form. */
-double triad__parse_utc(const char *iso);
-
-/* Format epoch seconds as ISO 8601 UTC with microseconds into buf. */
-void triad__format_utc(double epoch_s, char *buf, size_t size);
 
 /* Write one detection line. meta supplies site and beam (may be NULL); t0_epoch_s is the
  * recording start (NAN: no time_utc field). Returns 0 or TRIAD_EIO. */

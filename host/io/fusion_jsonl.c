@@ -12,7 +12,8 @@
 #include "core/error_internal.h"
 #include "core/file.h"
 #include "core/limits.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
+#include "fusion/geo.h" /* the ENU basis for a track's heading (libtriad_fusion) */
 #include "io/detections_jsonl.h"
 
 #define DEG (M_PI / 180.0)

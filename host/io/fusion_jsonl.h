@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "fusion/tracker.h"
+#include "core/messages.h"
 
 /* A report read from a file; dets is owned by the list. */
 typedef struct {

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "fusion/tracker.h"
+#include "core/messages.h"
 
 typedef struct {
     double lat_deg, lon_deg;

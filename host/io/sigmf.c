@@ -14,8 +14,9 @@
 #include <unistd.h>
 
 #include "core/error_internal.h"
+#include "core/file.h"
 #include "io/detections_jsonl.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
 #include "triad/recording.h"
 #include "triad/units.h"
 
@@ -35,8 +36,8 @@ enum { META_MAX_BYTES = 16 << 20 };
 #define RX_DELAY_MAX_S 1.0 /* 150,000 km */
 #define ALT_MIN_M -12000.0
 #define ALT_MAX_M 1e7
-/* core:datetime: years 1970..2199 (no recording predates 1970; beyond 2199 is a broken
- * clock) */
+/* core:datetime: years 1970..2199, the epoch range of host/core/limits.h (no recording
+ * predates 1970; beyond is a broken clock) */
 #define YEAR_MIN 1970
 #define YEAR_MAX 2199
 
@@ -158,34 +159,22 @@ static bool passthrough(const triad_recording_meta *m)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Files: opened without blocking (a FIFO as meta or data must not hang), then checked to be
- * regular before anything is read. */
+ * regular before anything is read (host/core/file.h). */
 
-static int open_regular(const char *path, const char *what, int *fd_out, uint64_t *size)
+/* host/core/file.c's check (O_NONBLOCK, fstat, regular only), and the file's size. */
+static int open_regular(const char *path, int *fd_out, uint64_t *size)
 {
-    *fd_out = -1;
-    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return triad__fail(TRIAD_EIO, "%s: cannot open %s: %s", path, what, strerror(errno));
+    *size = 0;
+    int err = triad__open_regular(path, fd_out);
+    if (err)
+        return err;
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        const int e = errno;
-        close(fd);
-        return triad__fail(TRIAD_EIO, "%s: cannot stat %s: %s", path, what, strerror(e));
+    if (fstat(*fd_out, &st) != 0) {
+        err = triad__fail(TRIAD_EIO, "%s: cannot stat: %s", path, strerror(errno));
+        close(*fd_out);
+        *fd_out = -1;
+        return err;
     }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        const char *kind = S_ISFIFO(st.st_mode)  ? "a FIFO"
-                           : S_ISCHR(st.st_mode) ? "a character device"
-                           : S_ISDIR(st.st_mode) ? "a directory"
-                           : S_ISSOCK(st.st_mode) ? "a socket"
-                                                  : "not a regular file";
-        return triad__fail(TRIAD_EIO, "%s: %s is %s, not a regular file", path, what, kind);
-    }
-    /* regular files never block; clear the flag for plain reads */
-    const int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0)
-        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-    *fd_out = fd;
     *size = (uint64_t)st.st_size;
     return 0;
 }
@@ -889,13 +878,19 @@ int triad_recording_set_data_size(triad_recording_meta *m, uint64_t size)
     const uint64_t rest = usable - last->byte_start;
     m->num_cpis = last->first_cpi + rest / cpi;
     m->trailing_bytes = rest % cpi;
-    if (m->num_cpis == 0)
+    if (m->num_cpis == 0) {
+        char skipped[96] = "";
+        if (size - rest > 0)
+            snprintf(skipped, sizeof skipped, " after the %llu header and trailing bytes the meta "
+                                              "declares",
+                     (unsigned long long)(size - rest));
         return triad__fail(TRIAD_ETRUNCATED,
-                           "%s: %llu bytes is shorter than one CPI (%zu pulses x %zu samples x "
+                           "%s: %llu bytes%s is shorter than one CPI (%zu pulses x %zu samples x "
                            "%zu channels x %zu bytes = %llu bytes)",
-                           path, (unsigned long long)size, m->pulses_per_cpi,
+                           path, (unsigned long long)size, skipped, m->pulses_per_cpi,
                            m->samples_per_pulse, m->num_channels, file_sample_bytes(m),
                            (unsigned long long)cpi);
+    }
     if (rest < cpi)
         return triad__fail(TRIAD_ETRUNCATED,
                            "%s: %llu bytes end inside the first CPI of captures[%zu] (which "
@@ -1094,8 +1089,7 @@ static int check_waveform_file(triad_recording_meta *m)
                            file);
     int fd;
     uint64_t size;
-    char what[64] = "the radar:waveform.file";
-    const int err = open_regular(m->waveform.file, what, &fd, &size);
+    const int err = open_regular(m->waveform.file, &fd, &size);
     if (err) {
         char why[512];
         snprintf(why, sizeof why, "%s", triad_errmsg());
@@ -1156,7 +1150,7 @@ int triad_recording_open(const char *path, const triad_recording_opts *opts,
     memset(m, 0, sizeof *m);
     int fd;
     uint64_t size;
-    int err = open_regular(path, "the recording", &fd, &size);
+    int err = open_regular(path, &fd, &size);
     if (err)
         return err;
     if (has_suffix(path, ".sigmf") || looks_like_archive(fd)) {
@@ -1173,8 +1167,11 @@ int triad_recording_open(const char *path, const triad_recording_opts *opts,
     free(text);
     if (err || (err = check_waveform_file(m)) || !o->data)
         return err;
-    if ((err = open_regular(m->data_path, "the data file", &fd, &size)))
-        return err;
+    if ((err = open_regular(m->data_path, &fd, &size))) {
+        char why[1200];
+        snprintf(why, sizeof why, "%s", triad_errmsg());
+        return triad__fail(err, "%s (the data file)", why);
+    }
     close(fd);
     return triad_recording_set_data_size(m, size);
 }
@@ -1207,7 +1204,7 @@ int triad_recording_waveform(const triad_recording_meta *m, float complex **ref,
     }
     int fd;
     uint64_t bytes;
-    int err = open_regular(m->waveform.file, "the waveform file", &fd, &bytes);
+    int err = open_regular(m->waveform.file, &fd, &bytes);
     if (err)
         return err;
     if (bytes == 0 || bytes % 8 != 0 || bytes / 8 > m->samples_per_pulse) {
@@ -1375,8 +1372,7 @@ int triad_recording_reader_open(triad_recording_reader **out, const triad_record
     }
     uint64_t size;
     const char *path = m->archive_path[0] ? m->archive_path : m->data_path;
-    int err = open_regular(path, m->archive_path[0] ? "the recording" : "the data file", &rd->fd,
-                           &size);
+    int err = open_regular(path, &rd->fd, &size);
     if (!err && m->archive_path[0] && !(err = archive_open_fd(rd->fd, path, &rd->ar)))
         err = archive_find(rd->ar, path, m->data_member, &size);
     if (!err && size != m->data_bytes)

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/error_internal.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
 #include "share/store.h"
 
 /* A path member resolved against the configuration file's folder. */

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "core/error_internal.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
 #include "share/bytes.h"
 
 static const char origin_tag[] = "TRIAD-SHARE-ORIGIN-1";

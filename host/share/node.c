@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "core/error_internal.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
 #include "share/config.h"
 #include "share/envelope.h"
 #include "share/link.h"

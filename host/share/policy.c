@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/error_internal.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
 
 enum { MAX_PATTERNS = 64 };
 

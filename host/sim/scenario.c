@@ -12,7 +12,7 @@
 #include "fusion/dynamics.h"
 #include "fusion/geo.h"
 #include "io/detections_jsonl.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
 
 #define DEG (M_PI / 180.0)
 #define TRAJ_STEP_S 0.5 /* ballistic table step; Hermite interpolation in between */

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/error_internal.h"
 #include "core/limits.h"
-#include "io/detections_jsonl.h"
-#include "io/json_util.h"
+#include "core/json_util.h"
 #include "triad/sim.h"
 
 void triad_scene_default(triad_scene *s)

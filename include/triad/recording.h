@@ -96,6 +96,9 @@ triad_recording_opts triad_recording_opts_default(void);
 int triad_recording_open(const char *path, const triad_recording_opts *opts,
                          triad_recording_meta *meta);
 
+/* sizeof(triad_recording_meta), for bindings that hold one as opaque memory (python/). */
+size_t triad_recording_meta_size(void);
+
 /* triad_recording_open with the default options and the given data flag. */
 int triad_recording_open_meta(const char *meta_path, bool data, triad_recording_meta *meta);
 

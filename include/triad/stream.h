@@ -65,7 +65,8 @@ typedef struct {
     double stream_epoch_s;    /* UTC (epoch seconds) of sample index 0; NAN if unknown */
 } triad_cpi_stream_info;
 
-/* Counters since create (a snapshot, consistent within itself). */
+/* Counters since create: a snapshot, consistent within itself, that the reader publishes after
+ * each batch of datagrams (so a CPI may be readable a moment before the counters show it). */
 typedef struct {
     uint64_t datagrams, packets;  /* received; valid packets of our streams */
     uint64_t malformed;           /* datagrams rejected */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fusion/tracker.h"
+#include "core/messages.h"
 
 #define TRIAD_FDDS_TRACK_TOPIC "triad/tracks"
 #define TRIAD_FDDS_WARNING_TOPIC "triad/warnings"

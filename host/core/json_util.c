@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "io/json_util.h"
+#include "core/json_util.h"
 
 #include <errno.h>
 #include <math.h>
