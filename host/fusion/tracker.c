@@ -1235,7 +1235,8 @@ static int release(triad_tracker *t, double limit_s)
         free(t->pending[k].dets);
     if (rc)
         i = t->n_pending;
-    memmove(t->pending, t->pending + i, (t->n_pending - i) * sizeof *t->pending);
+    if (i < t->n_pending) /* pending may be NULL with nothing in it: no memmove(NULL, ...) */
+        memmove(t->pending, t->pending + i, (t->n_pending - i) * sizeof *t->pending);
     t->n_pending -= i;
     return rc;
 }
