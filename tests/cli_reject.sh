@@ -246,6 +246,7 @@ mkfifo ffd.sigmf-data
 reject data-fifo 1 "a FIFO" "$OUT" -- process ffd.sigmf-meta --out "$OUT"
 reject max-memory 1 "--max-memory" "$OUT" -- process good.sigmf-meta --max-memory 64K --out "$OUT"
 reject max-memory-info 1 "radar:pulses_per_cpi 16" - -- info good.sigmf-meta --max-memory 64K
+reject max-memory-replay 1 "--max-memory" - -- replay good.sigmf-meta --to udp://127.0.0.1:9 --max-memory 64K
 reject max-memory-bad 2 "--max-memory" "$OUT" -- process good.sigmf-meta --max-memory 12X --out "$OUT"
 copy_rec good huge
 sed 's/"radar:pulses_per_cpi":[^,]*/"radar:pulses_per_cpi": 2147483648/' good.sigmf-meta >huge.sigmf-meta

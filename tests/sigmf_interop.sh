@@ -22,4 +22,4 @@ if ! "$venv/bin/python" -c 'import sigmf' 2>/dev/null; then
     exit 77
   fi
 fi
-exec "$venv/bin/python" "$src/tests/sigmf_interop.py" "$triad" "$dump" "$5"
+exec "$venv/bin/python" "$src/tests/sigmf_interop.py" "$triad" "$dump" "$5" "$src"

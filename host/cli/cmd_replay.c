@@ -38,7 +38,9 @@ static const char usage_text[] =
     "  --seed S            for loss, reorder and junk (default 1)\n"
     "  --log FILE          JSON Lines, one per CPI and channel: packets, dropped_packets,\n"
     "                      dropped_samples, reordered_packets, junk\n"
-    "  --quiet             no summary on stderr\n";
+    "  --quiet             no summary on stderr\n"
+    "  --max-memory B      refuse a recording whose CPI needs more than B bytes (K, M, G, T:\n"
+    "                      powers of 1024; default: this machine's memory)\n";
 
 typedef struct {
     const char *meta_path, *to, *log_path;
@@ -47,6 +49,7 @@ typedef struct {
     double scale, loss, reorder, junk;
     unsigned long long seed;
     long max_cpis;
+    uint64_t max_memory_bytes;
     bool no_utc, quiet;
 } replay_opts;
 
@@ -218,7 +221,9 @@ static int replay(const replay_opts *o)
         return cli_error("replay", 2, "--to %s: expected udp://HOST:PORT", o->to);
     if (triad_udp_split(o->to + strlen(scheme), host, sizeof host, port, sizeof port))
         return cli_error("replay", 2, "--to: %s", triad_errmsg());
-    if (triad_recording_open_meta(o->meta_path, true, &meta))
+    triad_recording_opts ropts = triad_recording_opts_default();
+    ropts.max_memory_bytes = o->max_memory_bytes;
+    if (triad_recording_open(o->meta_path, &ropts, &meta))
         return cli_error("replay", 1, "%s", triad_errmsg());
     const size_t n = meta.samples_per_pulse, p = meta.pulses_per_cpi, nc = meta.num_channels;
     const uint64_t pn = (uint64_t)p * n;
@@ -390,6 +395,7 @@ int cmd_replay(int argc, char **argv)
         O_SEED,
         O_LOG,
         O_QUIET,
+        O_MAX_MEMORY,
         O_HELP,
     };
     static const struct option opts[] = {
@@ -407,6 +413,7 @@ int cmd_replay(int argc, char **argv)
         {"seed", required_argument, NULL, O_SEED},
         {"log", required_argument, NULL, O_LOG},
         {"quiet", no_argument, NULL, O_QUIET},
+        {"max-memory", required_argument, NULL, O_MAX_MEMORY},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -478,6 +485,10 @@ int cmd_replay(int argc, char **argv)
             break;
         case O_LOG: o.log_path = optarg; break;
         case O_QUIET: o.quiet = true; break;
+        case O_MAX_MEMORY:
+            if (cli_bytes("replay", "--max-memory", optarg, &o.max_memory_bytes))
+                return 2;
+            break;
         case 'h':
         case O_HELP: printf("%s", usage_text); return 0;
         case '?': return cli_bad_option("replay", argv);
