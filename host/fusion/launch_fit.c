@@ -5,7 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-#define NP 7        /* L_e, L_n, A_u, J_e, J_n, J_u, S_u */
+#define NP 7        /* L_e, L_n, A_u, J_e, J_n, J_u, S_u (= TRIAD_STATE_DIM: one inverse) */
+_Static_assert(NP <= TRIAD_STATE_DIM, "the fit shares triad__spd_inv");
 #define SEARCH_S 240.0 /* the launch within this long before the first point */
 #define MIN_LEAD_S 1.0 /* and at least this long before it */
 #define MODEL_TIME_FRAC 0.5
@@ -21,10 +22,10 @@ void triad__boost_history_add(triad__boost_history *h, double t, const double p[
     h->n++;
 }
 
-/* Symmetric positive definite solve / inverse by Cholesky, n <= NP. 0 or -1. */
-static int chol_inv(int n, const double a[NP][NP], double inv[NP][NP])
+int triad__spd_inv(int n, const double a[TRIAD_STATE_DIM][TRIAD_STATE_DIM],
+                   double inv[TRIAD_STATE_DIM][TRIAD_STATE_DIM])
 {
-    double l[NP][NP] = {{0}};
+    double l[TRIAD_STATE_DIM][TRIAD_STATE_DIM] = {{0}};
     for (int j = 0; j < n; j++) {
         double d = a[j][j];
         for (int k = 0; k < j; k++)
@@ -33,14 +34,14 @@ static int chol_inv(int n, const double a[NP][NP], double inv[NP][NP])
             return -1;
         l[j][j] = sqrt(d);
         for (int i = j + 1; i < n; i++) {
-            double s = a[i][j];
+            double s = 0.5 * (a[i][j] + a[j][i]);
             for (int k = 0; k < j; k++)
                 s -= l[i][k] * l[j][k];
             l[i][j] = s / l[j][j];
         }
     }
     for (int c = 0; c < n; c++) {
-        double y[NP], x[NP];
+        double y[TRIAD_STATE_DIM], x[TRIAD_STATE_DIM];
         for (int i = 0; i < n; i++) {
             double s = i == c ? 1.0 : 0.0;
             for (int k = 0; k < i; k++)
@@ -106,7 +107,7 @@ static double solve_at(const enu_data *d, double tl, double par[NP], double cov[
             b[a] += wh[0][a] * d->z[k][0] + wh[1][a] * d->z[k][1] + wh[2][a] * d->z[k][2];
         }
     }
-    if (chol_inv(NP, nm, cov))
+    if (triad__spd_inv(NP, nm, cov))
         return INFINITY;
     for (int a = 0; a < NP; a++) {
         par[a] = 0.0;
@@ -125,15 +126,10 @@ static double solve_at(const enu_data *d, double tl, double par[NP], double cov[
     return chi2;
 }
 
-int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
-                      double *t_launch, double *t_sigma)
+/* The fit in the local frame at the ground point o. */
+static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_geodetic *launch,
+                        triad_ellipse *e, double *t_launch, double *t_sigma)
 {
-    if (h->n < 6 || h->t[h->n - 1] - h->t[0] < 5.0)
-        return -1;
-    /* the frame: the ground below the first point */
-    triad_geodetic o;
-    triad_ecef_to_geo(h->p[0], &o);
-    o.alt_m = 0.0;
     double r[3][3];
     triad_enu_basis(&o, r);
     enu_data d;
@@ -221,4 +217,21 @@ int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, tri
     *t_launch = h->t[0] + tl;
     *t_sigma = sqrt(st2_time);
     return 0;
+}
+
+int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
+                      double *t_launch, double *t_sigma)
+{
+    if (h->n < 6 || h->t[h->n - 1] - h->t[0] < 5.0)
+        return -1;
+    /* First in the frame below the first point, then again in the frame at that estimate:
+     * "on the ground, vertical" must hold at the launch point itself (the earth curves away by
+     * d^2 / 2R, 200 m at 50 km, which is seconds of an early boost). */
+    triad_geodetic o;
+    triad_ecef_to_geo(h->p[0], &o);
+    o.alt_m = 0.0;
+    if (fit_in_frame(h, o, launch, e, t_launch, t_sigma))
+        return -1;
+    o = *launch;
+    return fit_in_frame(h, o, launch, e, t_launch, t_sigma);
 }

@@ -35,4 +35,9 @@ void triad__boost_history_add(triad__boost_history *h, double t, const double p[
 int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
                       double *t_launch, double *t_sigma);
 
+/* Inverse of the leading n x n (n <= 7) of a symmetric positive definite matrix by Cholesky
+ * (the launch fit's normal equations, the track-to-track test). 0, or -1 if not positive. */
+int triad__spd_inv(int n, const double a[TRIAD_STATE_DIM][TRIAD_STATE_DIM],
+                   double inv[TRIAD_STATE_DIM][TRIAD_STATE_DIM]);
+
 #endif

@@ -49,8 +49,26 @@
  *
  * Looks and deletion: a report from a site that has contributed to a track is a look at it:
  * a hit or a miss. Tentative tracks confirm with confirm_m hits in their first confirm_n looks
- * (one-shot M of N) or are deleted; any track dies after delete_misses consecutive misses or
- * delete_age_s without a hit. A deleted track appears once in triad_tracker_tracks() with status
+ * (one-shot M of N) or are deleted; any track dies after delete_misses consecutive misses (and
+ * MISS_MIN_AGE_S without a hit: many radars reporting often are not many looks) or
+ * delete_age_s without a hit. A track with an active warning does not die so: it coasts
+ * (a boost track lost for delete_age_s coasts as burnt out) until its event is over
+ * (warning.h), so coverage gaps and handovers never cancel a warning.
+ *
+ * Early boost: a CV track above CLIMB_MIN_ALT_M climbing faster than CLIMB_SPEED_MPS by 3
+ * sigma switches to BOOST too, and one that falls out of its gate while climbing fast takes
+ * the widened BOOST prior (as BOOST and BALLISTIC tracks do), so a boosting missile keeps one
+ * track from its first detections. Tracks born above HIST_MIN_ALT_M keep their first measured
+ * positions for the launch fit (launch_fit.h) until burnout.
+ *
+ * Track-to-track merge: after each update, two confirmed tracks at the same time whose
+ * (position, velocity) agree within MERGE_D2 (chi-square 6 dof, 0.9999) under the sum of their
+ * covariances are one object: the older number survives (fused with the younger as a
+ * measurement), with the younger's warning if only it had one.
+ *
+ * Order: with cfg.reorder_s > 0 the tracker holds reports that long and processes them in a
+ * canonical order (time, site, radar, content): the same reports in any arrival order give the
+ * same tracks and warnings. A deleted track appears once in triad_tracker_tracks() with status
  * DELETED (after the update that deleted it), then is gone; ids are never reused.
  *
  * Not thread-safe: one tracker per thread (the warning callback runs inside update).
@@ -659,16 +677,10 @@ static void delete_track(triad_tracker *t, trk *k, double now_s, triad_cancel_re
     triad__warning_cancel(&k->warn, k->pub.id, now_s, why, t->on_warning, t->user);
 }
 
-static int start_track(triad_tracker *t, const triad_fusion_report *r, const double site_ecef[3],
-                       const triad_fusion_det *d)
+/* The ECEF position and covariance of a measurement z (det_to_meas units), variances rv. */
+static void meas_position(const triad_geodetic *site, const double z[4], const double rv[4],
+                          double pos[3], double cov[3][3])
 {
-    int rc = grow((void **)&t->trk, &t->cap, t->n + 1, sizeof *t->trk);
-    if (rc)
-        return rc;
-    trk *k = &t->trk[t->n];
-    memset(k, 0, sizeof *k);
-    double z[4], rv[4];
-    det_to_meas(d, z, rv);
     triad_polar_meas m = {.range_m = z[0],
                           .azimuth_rad = z[1],
                           .elevation_rad = z[2],
@@ -678,8 +690,20 @@ static int start_track(triad_tracker *t, const triad_fusion_report *r, const dou
                           .var_elevation_rad2 = rv[2],
                           .var_range_rate_m2s2 = rv[3],
                           .has_range_rate = 1};
-    double pos[3], cov[3][3];
-    triad_meas_to_ecef(&r->site, &m, pos, cov);
+    triad_meas_to_ecef(site, &m, pos, cov);
+}
+
+static int start_track(triad_tracker *t, const triad_fusion_report *r, const double site_ecef[3],
+                       const triad_fusion_det *d)
+{
+    int rc = grow((void **)&t->trk, &t->cap, t->n + 1, sizeof *t->trk);
+    if (rc)
+        return rc;
+    trk *k = &t->trk[t->n];
+    memset(k, 0, sizeof *k);
+    double z[4], rv[4], pos[3], cov[3][3];
+    det_to_meas(d, z, rv);
+    meas_position(&r->site, z, rv, pos, cov);
     double los[3], n2 = 0.0;
     for (int i = 0; i < 3; i++) {
         los[i] = pos[i] - site_ecef[i];
@@ -721,17 +745,8 @@ static int start_track(triad_tracker *t, const triad_fusion_report *r, const dou
 static void remember_position(triad__boost_history *h, const triad_fusion_report *r,
                               const double z[4], const double rv[4])
 {
-    triad_polar_meas m = {.range_m = z[0],
-                          .azimuth_rad = z[1],
-                          .elevation_rad = z[2],
-                          .range_rate_mps = z[3],
-                          .var_range_m2 = rv[0],
-                          .var_azimuth_rad2 = rv[1],
-                          .var_elevation_rad2 = rv[2],
-                          .var_range_rate_m2s2 = rv[3],
-                          .has_range_rate = 1};
     double pos[3], cov[3][3];
-    triad_meas_to_ecef(&r->site, &m, pos, cov);
+    meas_position(&r->site, z, rv, pos, cov);
     triad__boost_history_add(h, r->time_s, pos, cov);
 }
 
@@ -817,44 +832,6 @@ static int past_coasting_limit(const triad_tracker_cfg *c, const trk *k, double 
                           : now_s - k->last_hit_s > c->delete_age_s;
 }
 
-/* Inverse of a symmetric positive definite n x n (n <= 7) by Cholesky; 0 or -1. */
-static int spd_inv(int n, const double a[N][N], double inv[N][N])
-{
-    double l[N][N] = {{0}};
-    for (int j = 0; j < n; j++) {
-        double d = a[j][j];
-        for (int k = 0; k < j; k++)
-            d -= l[j][k] * l[j][k];
-        if (!(d > 0.0))
-            return -1;
-        l[j][j] = sqrt(d);
-        for (int i = j + 1; i < n; i++) {
-            double s = 0.5 * (a[i][j] + a[j][i]);
-            for (int k = 0; k < j; k++)
-                s -= l[i][k] * l[j][k];
-            l[i][j] = s / l[j][j];
-        }
-    }
-    for (int c = 0; c < n; c++) {
-        double y[N], x[N];
-        for (int i = 0; i < n; i++) {
-            double s = i == c ? 1.0 : 0.0;
-            for (int k = 0; k < i; k++)
-                s -= l[i][k] * y[k];
-            y[i] = s / l[i][i];
-        }
-        for (int i = n - 1; i >= 0; i--) {
-            double s = y[i];
-            for (int k = i + 1; k < n; k++)
-                s -= l[k][i] * x[k];
-            x[i] = s / l[i][i];
-        }
-        for (int i = 0; i < n; i++)
-            inv[i][c] = x[i];
-    }
-    return 0;
-}
-
 #define MERGE_D2 27.86 /* chi-square, 6 dof, 0.9999: the same object beyond reasonable doubt */
 
 /* Track-to-track: two live confirmed tracks whose (position, velocity) agree within MERGE_D2 under the sum of their covariances,
@@ -889,7 +866,7 @@ static void merge_duplicates(triad_tracker *t, double now_s)
                 for (int q = 0; q < 6; q++)
                     s[r][q] = a->pub.p[r][q] + b->pub.p[r][q];
             }
-            if (spd_inv(6, s, si))
+            if (triad__spd_inv(6, s, si))
                 continue;
             double d2 = 0.0;
             for (int r = 0; r < 6; r++)
@@ -1235,7 +1212,7 @@ static int release(triad_tracker *t, double limit_s)
         free(t->pending[k].dets);
     if (rc)
         i = t->n_pending;
-    if (i < t->n_pending) /* pending may be NULL with nothing in it: no memmove(NULL, ...) */
+    if (i && i < t->n_pending) /* (no pending array at all before the first buffered report) */
         memmove(t->pending, t->pending + i, (t->n_pending - i) * sizeof *t->pending);
     t->n_pending -= i;
     return rc;
