@@ -13,6 +13,11 @@
 #   -N N       messages of each throughput run (default 5000, every one its own instance)
 #   -S         no DDS Security runs (loopback only)
 #   -T         no throughput runs
+#   -F RATE    flood runs only (issue 14), instead of the above: tests/share_flood.sh with RATE
+#              unsigned messages/s for 12 s on the real sender's own link ("same"), then on the
+#              other link ("other"), alternating, 3 times each; 100 real warnings at 10/s from A
+#              to B meanwhile; share_inject from $SHARE_INJECT or TRIAD's tests/ folder. Writes
+#              OUTDIR/flood.txt (B's latency p50/p99, what the flood sent, the hub's peak RSS)
 #   -h         this text
 #
 # Runs (each with a fresh hub audit log and state file):
@@ -32,17 +37,18 @@ me=share_bench.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 py=/usr/bin/python3
-usage() { sed -n '5,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '5,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 die() { echo "$me: $*" >&2; exit 1; }
 
-lat_n=1000 rate=50 thr_n=5000 secure=1 throughput=1
-while getopts "n:r:N:STh" opt; do
+lat_n=1000 rate=50 thr_n=5000 secure=1 throughput=1 flood=0
+while getopts "n:r:N:STF:h" opt; do
     case $opt in
     n) lat_n=$OPTARG ;;
     r) rate=$OPTARG ;;
     N) thr_n=$OPTARG ;;
     S) secure=0 ;;
     T) throughput=0 ;;
+    F) flood=$OPTARG ;;
     h) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -57,6 +63,26 @@ triad=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 mkdir -p "$2"
 out=$(cd "$2" && pwd)
 "$py" -c 'import numpy' 2>/dev/null || die "$py with numpy is needed"
+
+if [ "$flood" != 0 ]; then
+    [[ $flood =~ ^[1-9][0-9]*$ ]] || die "-F '$flood': a positive whole number"
+    inject=${SHARE_INJECT:-$(dirname "$triad")/tests/share_inject}
+    [ -x "$inject" ] || die "$inject: not found (set SHARE_INJECT)"
+    : >"$out/flood.txt"
+    echo "start: $(cut -d' ' -f1-3 /proc/loadavg)" >"$out/loadavg.txt"
+    for run in 1 2 3; do
+        for where in same other; do
+            links=A
+            [ $where = other ] && links=B
+            echo "$me: flood run $run, $where link, $flood/s" >&2
+            line=$(bash "$root/tests/share_flood.sh" "$triad" "$inject" "$out/flood-tmp" "$flood" 12 \
+                "$links" 100 | grep '^share_flood: [0-9]') || die "share_flood.sh failed ($where, run $run)"
+            echo "$where $run $line" | tee -a "$out/flood.txt"
+        done
+    done
+    echo "end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/loadavg.txt"
+    exit 0
+fi
 
 # every process this script starts, ended by the trap if still running
 pids=()

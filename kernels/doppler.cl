@@ -82,6 +82,7 @@ void doppler_fused(__global const float2 *compressed, __global float *maps,
     const bool valid = col < cols;
     const uint j = valid ? col / n : 0, r = valid ? col % n : 0;
     float2 v[16];
+#pragma unroll
     for (int q = 0; q < 16; q++) {
         const uint m = t + (uint)q * T;
         float2 x = (float2)(0.0f, 0.0f);
@@ -101,6 +102,7 @@ void doppler_fused(__global const float2 *compressed, __global float *maps,
     if (!valid)
         return;
     __global float *map = maps + (size_t)(a0 + j) * p * n + r;
+#pragma unroll
     for (int q = 0; q < 16; q++) {
         const uint k = t + (uint)q * T; /* bin k goes to row (k + P/2) mod P */
         map[(size_t)((k + p / 2) & (p - 1)) * n] = tr_norm(v[q]);

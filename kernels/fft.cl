@@ -74,7 +74,7 @@ static inline void tr_dft4(float2 *a0, float2 *a1, float2 *a2, float2 *a3)
 }
 
 /* 8 = 2 x 4: two 4-point DFTs of the even and odd points, twiddles w8^k, one radix-2 stage */
-static inline void tr_dft8(float2 *v)
+TR_INLINE void tr_dft8(float2 *v)
 {
     float2 e0 = v[0], e1 = v[2], e2 = v[4], e3 = v[6];
     float2 o0 = v[1], o1 = v[3], o2 = v[5], o3 = v[7];
@@ -101,7 +101,7 @@ static inline void tr_swap(float2 *a, float2 *b)
 }
 
 /* 16 = 4 x 4: X[k1 + 4 k2] = sum_q1 w16^(q1 k1) w4^(q1 k2) sum_q2 x[q1 + 4 q2] w4^(q2 k1) */
-static inline void tr_dft16(float2 *v)
+TR_INLINE void tr_dft16(float2 *v)
 {
     tr_dft4(&v[0], &v[4], &v[8], &v[12]); /* v[q1 + 4 k1] = inner sums */
     tr_dft4(&v[1], &v[5], &v[9], &v[13]);
@@ -137,7 +137,7 @@ static inline void tr_dft16(float2 *v)
  * for several transforms in one work-group). tw: the table of this n. dir: -1 forward,
  * +1 inverse. Every work-item of the work-group must call it (it has barriers), with
  * buf free: barrier first if buf was in use. Fused kernels load, call, post-process. */
-static void tr_fft_local(float2 *v, __local float2 *buf, uint t, uint log2n,
+TR_INLINE void tr_fft_local(float2 *v, __local float2 *buf, uint t, uint log2n,
                          __global const float2 *tw, int dir)
 {
     const uint n = 1u << log2n, T = n >> 4;
@@ -273,8 +273,8 @@ void fft_local(__global const float2 *in, __global float2 *out, __global const f
  * v stays in registers). T = n/R = 2^log2t butterflies per transform, p points combined so
  * far, twstep = n/(p R). in_conj/out_conj: -1 conjugates on load/store (the first and last
  * pass of an inverse), else 1. One work-item per butterfly, T batch of them. */
-static inline void tr_fft_pass(const uint R, __global const float2 *restrict in,
-                               __global float2 *restrict out, __global const float2 *restrict tw,
+TR_INLINE void tr_fft_pass(const uint R, __global const float2 *in,
+                               __global float2 *out, __global const float2 *tw,
                                uint log2t, uint p, uint twstep, uint in_stride, uint in_dist,
                                uint out_stride, uint out_dist, uint batch, uint bmajor,
                                float in_conj, float out_conj)
@@ -293,7 +293,6 @@ static inline void tr_fft_pass(const uint R, __global const float2 *restrict in,
     float2 v[16];
     const __global float2 *src = in + (b * in_dist + i * in_stride);
     const uint in_step = T * in_stride;
-#pragma unroll
     for (uint r = 0; r < R; r++) {
         const float2 z = src[r * in_step];
         v[r] = (float2)(z.x, z.y * in_conj);
@@ -301,7 +300,6 @@ static inline void tr_fft_pass(const uint R, __global const float2 *restrict in,
     const uint k = i & (p - 1);
     if (p > 1) {
         const uint step = k * twstep;
-#pragma unroll
         for (uint r = 1; r < R; r++)
             v[r] = tr_cmul(v[r], tw[r * step]);
     }
@@ -315,7 +313,6 @@ static inline void tr_fft_pass(const uint R, __global const float2 *restrict in,
         tr_dft2(&v[0], &v[1]);
     __global float2 *dst = out + (b * out_dist + ((i - k) * R + k) * out_stride);
     const uint out_step = p * out_stride;
-#pragma unroll
     for (uint r = 0; r < R; r++)
         dst[r * out_step] = (float2)(v[r].x, v[r].y * out_conj);
 }

@@ -20,6 +20,13 @@ grep -q '^S  *fftw ' "$tmp/out.txt" || fail "no fftw row for S in the table"
 [ "$(head -c 8 "$tmp/b.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
     fail "$tmp/b.png is not a PNG"
 
+# the OpenCL traffic model: no device needed; M's fused minimum is its ci16 cube (1 x 128 x
+# 8192 x 4 B) plus its power map (as many floats): 8.39 MB
+"$triad" bench --traffic --workload M >"$tmp/traffic.txt" 2>&1 || fail "bench --traffic exited $?"
+grep -q '^M .*range four-step.*fused minimum 8.39 MB' "$tmp/traffic.txt" ||
+    { cat "$tmp/traffic.txt"; fail "bench --traffic: no four-step M line with its fused minimum"; }
+[ "$(grep -c ' MB written$' "$tmp/traffic.txt")" -ge 6 ] || fail "bench --traffic: per-kernel lines"
+
 if [ -x "$py" ]; then
     "$py" - "$tmp/b.json" "$tmp/b.png" <<'PYEOF' || fail "JSON or PNG content"
 import json, struct, sys

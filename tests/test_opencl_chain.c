@@ -1,11 +1,11 @@
 /* The OpenCL backend against the FFTW backend on the same CPIs: power maps to relative L2
  * error <= 1e-5 and the same detections (count, positions within 0.01 bin, SNR within
  * 0.05 dB), over formats, channels, MTI, every CFAR variant, and pulse counts that are and are
- * not powers of two, with the fused range kernel (Nfft <= 4096) and without it; streaming,
- * several CPIs batched into one set of launches (with a final partial batch), and the fused
- * Doppler kernel against the separate ones. Also every
- * kernel within NVIDIA's limits (<= 48 KiB local memory,
- * <= 1024 work-items). Skips (77) without an OpenCL device.
+ * not powers of two, with the fused range kernel (Nfft <= 4096), the four-step kernels
+ * (Nfft > 4096) and the separate global-FFT kernels; streaming, several CPIs batched into one
+ * set of launches (with a final partial batch), and the fused Doppler kernel against the
+ * separate ones. Also every kernel within NVIDIA's limits (<= 48 KiB local memory, <= 1024
+ * work-items). Skips (77) without an OpenCL device.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <math.h>
 #include <setjmp.h>
@@ -135,13 +135,30 @@ static void test_odd_pulses_so(void **st)
     compare(&t);
 }
 
-/* Nfft > 4096: the range stage as separate kernels with the global-memory FFT (the cases
- * above take the fused local-memory kernel). */
+/* The range stage as separate kernels with the global-memory FFT, as on a device that cannot
+ * run the local-memory kernels (the other cases take range_fused or the four-step kernels). */
 static void test_global_range_fft(void **st)
 {
     (void)st;
+    setenv("TRIAD_OPENCL_RANGE_FUSED", "0", 1);
     const case_t t = {"ci16 16x4000 CA (global FFT)", 4000, 16, 1, TRIAD_FORMAT_CI16_LE, 0, TRIAD_CFAR_CA, 0};
     compare(&t);
+    const case_t t2 = {"cf32 16x1000 SO (global FFT)", 1000, 16, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_SO, 0};
+    compare(&t2);
+    unsetenv("TRIAD_OPENCL_RANGE_FUSED");
+}
+
+/* Nfft > 4096: the four-step range kernels (columns, rows with the filter, columns back),
+ * at N1 x N2 = 64 x 128 and 128 x 128 (shape M's 16384), one and two channels. */
+static void test_four_step_range(void **st)
+{
+    (void)st;
+    const case_t cases[] = {
+        {"ci16 16x4000 CA (four-step)", 4000, 16, 1, TRIAD_FORMAT_CI16_LE, 0, TRIAD_CFAR_CA, 0},
+        {"cf32 2ch 16x9000 GO (four-step)", 9000, 16, 2, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_GO, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        compare(&cases[i]);
 }
 
 static void test_os(void **st)
@@ -374,7 +391,7 @@ static void test_batching(void **st)
     const batch_case cases[] = {
         {"cf32 2ch 32x512 CA, NaNs", 512, 32, 2, TRIAD_FORMAT_CF32_LE, TRIAD_CFAR_CA, "4", 11},
         {"ci16 3ch 24x300 OS (DFT)", 300, 24, 3, TRIAD_FORMAT_CI16_LE, TRIAD_CFAR_OS, "3", 7},
-        {"ci16 16x4000 GO (global FFT)", 4000, 16, 1, TRIAD_FORMAT_CI16_LE, TRIAD_CFAR_GO, NULL, 5},
+        {"ci16 16x4000 GO (four-step) ", 4000, 16, 1, TRIAD_FORMAT_CI16_LE, TRIAD_CFAR_GO, NULL, 5},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         batch_compare(&cases[i]);
@@ -515,6 +532,7 @@ int main(void)
         cmocka_unit_test(test_odd_pulses_so),
         cmocka_unit_test(test_os),
         cmocka_unit_test(test_global_range_fft),
+        cmocka_unit_test(test_four_step_range),
         cmocka_unit_test(test_mti_clutter),
         cmocka_unit_test(test_streaming),
         cmocka_unit_test(test_batching),

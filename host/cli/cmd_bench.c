@@ -42,6 +42,7 @@
 #include "io/plot_png.h"
 #include "proc/backend.h"
 #include "proc/opencl/bench_floor_cl.h"
+#include "proc/opencl/traffic_cl.h"
 #include "triad/devices.h"
 #include "triad/sim.h"
 
@@ -89,7 +90,8 @@ enum { DISTINCT_CPIS = 4, MAX_BACKENDS = 2 };
 static const char usage_text[] =
     "usage: triad bench [--workload NAME|CxPxN[/L][,...]|all] [--backend fftw|opencl|auto|all]\n"
     "                   [--cpis K] [--warmup W] [--datatype ci16_le|cf32_le] [--json FILE]\n"
-    "                   [--plot FILE.png] [--clock wall|cpu] [--list] [processing options]\n"
+    "                   [--plot FILE.png] [--clock wall|cpu] [--list] [--traffic]\n"
+    "                   [processing options]\n"
     "  times the chain per CPI (median and p99 after warm-up) on seeded simulated data with\n"
     "  targets, per workload and backend, against a floor measured in the same run: FFTW's own\n"
     "  batched transforms (fftw), the fused design's minimal bytes at the device's measured\n"
@@ -99,7 +101,10 @@ static const char usage_text[] =
     "  OpenCL runs are profiled: stage columns are device times; then the copies, and a\n"
     "  streaming run (all slots busy; small CPIs batched) with its copy/compute overlap.\n"
     "  --clock cpu times CPIs and floors in process CPU time (stage columns stay wall time):\n"
-    "  on a shared machine, with --threads 1, it counts this process's work only.\n";
+    "  on a shared machine, with --threads 1, it counts this process's work only.\n"
+    "  With opencl, and alone with --traffic (no device, no timing): the OpenCL kernels' bytes\n"
+    "  read and written per CPI from launch geometry, against the fused minimum (raw cube read\n"
+    "  once, power map written once).\n";
 
 /* --clock cpu: CPU seconds of the whole process instead of wall time, for the CPI and floor
  * timings; on a machine shared with other work (and with --threads 1, where no thread waits)
@@ -510,6 +515,84 @@ done:
     return status;
 }
 
+static void add_num(cJSON *o, const char *key, double v);
+
+/* ---- the OpenCL traffic model ---------------------------------------------------------------- */
+
+static void workload_traffic(const workload *w, triad_format format, const triad_chain_cfg *cfg,
+                             triad__cl_traffic *t)
+{
+    const triad__cl_geometry g = {
+        .n = w->samples, .p = w->pulses, .c = w->channels, .l = w->pulse_samples,
+        .sample_bytes = triad_format_bytes(format), .mti = cfg->mti_pulses,
+        .cfar_os = cfg->cfar.type == TRIAD_CFAR_OS, .max_detections = cfg->max_detections,
+    };
+    triad__cl_traffic_model(&g, t);
+}
+
+static const char *range_design_name(triad__cl_range_design d)
+{
+    return d == TRIAD__CL_RANGE_FUSED ? "fused" : d == TRIAD__CL_RANGE_FOUR_STEP ? "four-step"
+                                                                               : "global";
+}
+
+static void print_traffic(const workload *w, triad_format format, const triad_chain_cfg *cfg)
+{
+    triad__cl_traffic t;
+    workload_traffic(w, format, cfg, &t);
+    const double total = t.device_read + t.device_write;
+    printf("%-6s opencl traffic per CPI: Nfft %zu", w->name, t.nfft);
+    if (t.n1)
+        printf(" (%zu x %zu)", t.n1, t.n2);
+    printf(", range %s, doppler %s: %.2f MB read + %.2f MB written = %.2f MB; fused minimum "
+           "%.2f MB; %.2fx\n",
+           range_design_name(t.range), t.doppler_fused ? "fused" : "separate",
+           t.device_read * 1e-6, t.device_write * 1e-6, total * 1e-6, t.fused_min * 1e-6,
+           total / t.fused_min);
+    for (size_t i = 0; i < t.count; i++)
+        printf("         %-20s %2u launch%s %10.3f MB read %10.3f MB written\n", t.row[i].kernel,
+               t.row[i].launches, t.row[i].launches == 1 ? "  " : "es", t.row[i].read_bytes * 1e-6,
+               t.row[i].write_bytes * 1e-6);
+}
+
+/* The named workloads, then the CxPxN ones, as the bench runs them. */
+static void print_traffic_chosen(const int chosen[NUM_WORKLOADS], triad_format format,
+                                 const triad_chain_cfg *cfg)
+{
+    for (size_t i = 0; i < NUM_WORKLOADS; i++)
+        if (chosen[i])
+            print_traffic(&workloads[i], format, cfg);
+    for (size_t i = 0; i < num_custom; i++)
+        print_traffic(&custom[i], format, cfg);
+}
+
+static cJSON *traffic_json(const workload *w, triad_format format, const triad_chain_cfg *cfg)
+{
+    triad__cl_traffic t;
+    workload_traffic(w, format, cfg, &t);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "workload", w->name);
+    cJSON_AddNumberToObject(o, "nfft", (double)t.nfft);
+    cJSON_AddNumberToObject(o, "four_step_n1", (double)t.n1);
+    cJSON_AddNumberToObject(o, "four_step_n2", (double)t.n2);
+    cJSON_AddStringToObject(o, "range", range_design_name(t.range));
+    cJSON_AddBoolToObject(o, "doppler_fused", t.doppler_fused);
+    cJSON *ks = cJSON_AddArrayToObject(o, "kernels");
+    for (size_t i = 0; i < t.count; i++) {
+        cJSON *k = cJSON_CreateObject();
+        cJSON_AddStringToObject(k, "kernel", t.row[i].kernel);
+        cJSON_AddNumberToObject(k, "launches", t.row[i].launches);
+        cJSON_AddNumberToObject(k, "read_bytes", round(t.row[i].read_bytes));
+        cJSON_AddNumberToObject(k, "write_bytes", round(t.row[i].write_bytes));
+        cJSON_AddItemToArray(ks, k);
+    }
+    cJSON_AddNumberToObject(o, "device_read_bytes", round(t.device_read));
+    cJSON_AddNumberToObject(o, "device_write_bytes", round(t.device_write));
+    cJSON_AddNumberToObject(o, "fused_minimum_bytes", round(t.fused_min));
+    add_num(o, "ratio_to_fused_minimum", (t.device_read + t.device_write) / t.fused_min);
+    return o;
+}
+
 /* ---- the machine -------------------------------------------------------------------------- */
 
 typedef struct {
@@ -781,6 +864,15 @@ static int write_json(const char *path, const machine *m, const triad_chain_cfg 
     cJSON *rj = cJSON_AddArrayToObject(root, "results");
     for (size_t i = 0; i < nres; i++)
         cJSON_AddItemToArray(rj, result_json(&res[i], format));
+    cJSON *tj = cJSON_AddObjectToObject(root, "opencl_traffic_model");
+    cJSON_AddStringToObject(tj, "note", "bytes per CPI each kernel reads and writes in device "
+                                        "memory, from launch geometry (proc/opencl/traffic_cl.h); "
+                                        "copies apart; fused minimum = raw cube read once + "
+                                        "power map written once");
+    cJSON *tw = cJSON_AddArrayToObject(tj, "workloads");
+    for (size_t i = 0; i < nres; i++)
+        if (i == 0 || res[i].w != res[i - 1].w)
+            cJSON_AddItemToArray(tw, traffic_json(res[i].w, format, cfg));
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text)
@@ -964,7 +1056,8 @@ int cmd_bench(int argc, char **argv)
         {"plot", required_argument, NULL, 'p'},     {"backend", required_argument, NULL, 'b'},
         {"warmup", required_argument, NULL, 'u'},   {"list", no_argument, NULL, 'l'},
         {"clock", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},           {"traffic", no_argument, NULL, 't'},
+        {NULL, 0, NULL, 0},
     };
     struct option all[48];
     cli_merge_options(own, all, 48); /* our --backend comes first and wins */
@@ -972,10 +1065,10 @@ int cmd_bench(int argc, char **argv)
     const char *which = "M", *json_path = NULL, *plot_path = NULL, *backend = "all";
     triad_format format = TRIAD_FORMAT_CI16_LE;
     long cpis = 0, warmup = 3;
-    int c;
+    int c, traffic_only = 0;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "w:k:d:j:p:b:u:c:lh", all, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "w:k:d:j:p:b:u:c:lht", all, NULL)) != -1) {
         switch (c) {
         case 'c':
             if (strcmp(optarg, "wall") && strcmp(optarg, "cpu"))
@@ -1005,6 +1098,7 @@ int cmd_bench(int argc, char **argv)
         case 'j': json_path = optarg; break;
         case 'p': plot_path = optarg; break;
         case 'l': list_workloads(); return 0;
+        case 't': traffic_only = 1; break;
         case 'h': printf("%s\n%s", usage_text, cli_chain_usage); return 0;
         case '?': return cli_bad_option("bench", argv);
         default:
@@ -1016,6 +1110,10 @@ int cmd_bench(int argc, char **argv)
     int chosen[NUM_WORKLOADS], named[NUM_WORKLOADS];
     if (parse_workloads(which, chosen, named))
         return 2;
+    if (traffic_only) {
+        print_traffic_chosen(chosen, format, &cfg);
+        return 0;
+    }
 
     /* The backends, and the OpenCL device's bandwidth when OpenCL may run. */
     const char *backends[MAX_BACKENDS];
@@ -1136,6 +1234,10 @@ int cmd_bench(int argc, char **argv)
                "copies and a streaming run (batched when CPIs are small) on the lines below.\n");
     printf("p99 is the largest time when fewer than 100 CPIs are timed; found: simulated "
            "targets detected in the last CPI.\n");
+    if (want_cl) {
+        printf("\n");
+        print_traffic_chosen(chosen, format, &cfg);
+    }
     cli_wisdom_save("bench");
     if (status == 0 && json_path)
         status = write_json(json_path, &m, &cfg, format, (int)warmup, &clf, devs, ndevs, res,

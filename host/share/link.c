@@ -20,7 +20,7 @@
 /* Versions kept per instance in flight (reliable: a version is only dropped when 64 newer ones
  * of the same instance are waiting); for a late joiner, a durable writer keeps 1: what a
  * restarting hub gets from a node is the latest version of each instance */
-enum { DEPTH = 64, FLOW_EVERY = 32 };
+enum { DEPTH = 64 };
 /* The hub's envelope reader holds at most this many samples not yet taken: beyond it, reliable
  * delivery waits (the writer is slowed), so a flooded link costs bounded memory. */
 enum { READER_MAX_SAMPLES = 4096 };
@@ -102,10 +102,9 @@ static int make(triad_share_link *l, dds_entity_t *out, bool writer, const dds_t
                 uint32_t mask)
 {
     char what[128];
-    /* envelopes: keep-all, except a node's durable writer (keep-last: its history is what a
-     * restarting hub gets, the latest versions; flow control in publish() loses none) */
-    const bool keep_all = desc == &triad_share_Envelope_desc &&
-                          !(writer && l->o.role == TRIAD_SHARE_LINK_NODE);
+    /* envelopes: keep-all (a node's durable writer keeps every version until acknowledged,
+     * and after that the latest per instance for a late joiner: its durability service) */
+    const bool keep_all = desc == &triad_share_Envelope_desc;
     dds_qos_t *q = qos(l, writer, durability, deadline_s, keep_all);
     if (!q)
         return triad__fail(TRIAD_ENOMEM, "%s: out of memory", l->who);
@@ -279,12 +278,7 @@ int triad_share_link_publish(triad_share_link *l, const triad_share_envelope *e)
     const dds_return_t rc = dds_write(l->env_writer, s);
     if (rc < 0)
         return dds_failed(rc, l->who, "publishing an envelope");
-    /* a node waits for the hub's acknowledgement every FLOW_EVERY envelopes: never more
-     * versions of one instance unacknowledged than its writer keeps (DEPTH), so none is lost
-     * to a faster successor while the hub is busy */
-    const uint64_t sent = __atomic_add_fetch(&l->sent, 1, __ATOMIC_RELAXED);
-    if (l->o.role == TRIAD_SHARE_LINK_NODE && sent % FLOW_EVERY == 0)
-        return triad_share_link_flush(l, 10);
+    __atomic_add_fetch(&l->sent, 1, __ATOMIC_RELAXED);
     return 0;
 }
 

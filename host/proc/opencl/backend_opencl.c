@@ -1,8 +1,12 @@
 /* OpenCL backend: the whole chain on the device; only the raw CPI goes up and the detections
  * (and a power map, when asked for) come back.
  *
- *   raw -> range_load (convert, zero-pad to a power of two) -> FFT -> range_multiply -> IFFT
- *          (or range_fused: all of that in local memory when Nfft <= 4096)
+ *   raw -> range_fused: convert, zero-pad to a power of two, FFT, x conj(H)/Nfft, IFFT, all in
+ *          local memory, when Nfft <= 4096
+ *          (or four-step when Nfft = N1 N2 > 4096: range_cols_fwd -> range_rows (with the
+ *          filter) -> range_cols_inv, every FFT in local memory, two round trips in all;
+ *          or, where the device cannot run these, range_load -> global FFT passes ->
+ *          range_multiply -> global IFFT passes)
  *       -> doppler_weight (MTI, window) -> FFT down the columns (or DFT when P is not a power
  *       of two) -> doppler_power (fftshift)
  *          (or doppler_fused: all of that in local memory when 16 <= P <= 1024, a power of two)
@@ -43,6 +47,7 @@
 #include "proc/backend.h"
 #include "proc/opencl/cl_util.h"
 #include "proc/opencl/fft_cl.h"
+#include "proc/opencl/traffic_cl.h"
 #include "triad/units.h"
 
 enum { TILE = 256 };      /* range bins per cfar_mean work-group */
@@ -90,6 +95,10 @@ typedef struct {
     cl_kernel k_fused;              /* range stage in one kernel when nfft <= 4096, else NULL */
     cl_mem range_tw;                /* its twiddles exp(-2 pi i m / nfft) */
     cl_uint log2nfft;
+    /* range stage in three kernels when nfft = N1 N2 > 4096 (four-step), else NULL */
+    cl_kernel k_four[3];            /* range_cols_fwd, range_rows, range_cols_inv */
+    cl_mem range_tw1, range_tw2;    /* exp(-2 pi i m / N1), m < N1; the same for N2 */
+    cl_uint log2n1, log2n2;
     cl_kernel k_label_init, k_group, k_peaks;
     cl_kernel k_dfused;             /* Doppler stage in one kernel when 16 <= P <= 1024, else NULL */
     cl_uint log2p;
@@ -122,14 +131,6 @@ typedef struct {
     span_rec hist[HIST];
     size_t hist_next;
 } cl_state;
-
-static size_t pow2_at_least(size_t n)
-{
-    size_t m = 1;
-    while (m < n)
-        m <<= 1;
-    return m;
-}
 
 static int is_pow2(size_t n) { return n && !(n & (n - 1)); }
 
@@ -189,11 +190,11 @@ static void cl_destroy(void *st)
     }
     triad__clfft_destroy(s->range_fft);
     triad__clfft_destroy(s->doppler_fft);
-    cl_kernel ks[] = {s->k_dfused, s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
+    cl_kernel ks[] = {s->k_four[0], s->k_four[1], s->k_four[2], s->k_dfused, s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
                       s->k_mean, s->k_os, s->k_label_init, s->k_group, s->k_peaks};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (ks[i]) clReleaseKernel(ks[i]);
-    cl_mem ms[] = {s->range_tw, s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
+    cl_mem ms[] = {s->range_tw, s->range_tw1, s->range_tw2, s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
                    s->dspec, s->dscratch, s->twiddle, s->maps, s->vo, s->vt, s->mask, s->list,
                    s->label, s->alpha, s->os_k, s->os_norm};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
@@ -254,6 +255,21 @@ static int make_spectrum(cl_state *s)
         h[2 * k] *= scale;
         h[2 * k + 1] *= -scale;
     }
+    if (s->k_four[1]) { /* four-step: H[k1 + N1 k2] at k1 N2 + k2, the order range_rows sees */
+        const size_t n1 = (size_t)1 << s->log2n1, n2 = (size_t)1 << s->log2n2;
+        float *hp = malloc(2 * s->nfft * sizeof *hp);
+        if (!hp) {
+            err = triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+            goto done;
+        }
+        for (size_t k1 = 0; k1 < n1; k1++)
+            for (size_t k2 = 0; k2 < n2; k2++) {
+                hp[2 * (k1 * n2 + k2)] = h[2 * (k1 + n1 * k2)];
+                hp[2 * (k1 * n2 + k2) + 1] = h[2 * (k1 + n1 * k2) + 1];
+            }
+        memcpy(h, hp, 2 * s->nfft * sizeof *h);
+        free(hp);
+    }
     TRIAD__CL_TRY(clEnqueueWriteBuffer(s->ctx->queue, s->spectrum, CL_TRUE, 0,
                                        2 * s->nfft * sizeof *h, h, 0, NULL, NULL),
                   err, done);
@@ -307,6 +323,43 @@ fail:
     return err;
 }
 
+/* exp(-2 pi i m / n), m < n, computed in double, as float2 */
+static int make_twiddles(cl_state *s, cl_mem *m, size_t n)
+{
+    float *tw = malloc(2 * n * sizeof *tw);
+    if (!tw)
+        return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+    for (size_t j = 0; j < n; j++) {
+        tw[2 * j] = (float)cos(-2.0 * TRIAD_PI * (double)j / (double)n);
+        tw[2 * j + 1] = (float)sin(-2.0 * TRIAD_PI * (double)j / (double)n);
+    }
+    const int err = make_buffer(s, m, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, 2 * n * sizeof *tw,
+                                tw);
+    free(tw);
+    return err;
+}
+
+/* The local-memory kernels k[0 .. count-1] run work-groups of TRIAD__CLFFT_LOCAL_ITEMS with
+ * their __local arrays: check what the device says of each before any launch; where one
+ * cannot, release them all (NULL: the caller takes the separate kernels instead). */
+static int keep_if_runs(cl_state *s, cl_kernel *k, size_t count)
+{
+    int runs = 1;
+    for (size_t i = 0; i < count; i++) {
+        triad__cl_kernel_info info;
+        const int err = triad__cl_kernel_info_get(k[i], s->ctx->device, &info);
+        if (err)
+            return err;
+        runs &= info.work_group_size >= TRIAD__CLFFT_LOCAL_ITEMS &&
+                info.local_mem_bytes <= s->ctx->info.local_mem_bytes;
+    }
+    for (size_t i = 0; !runs && i < count; i++) {
+        clReleaseKernel(k[i]);
+        k[i] = NULL;
+    }
+    return 0;
+}
+
 /* B: CPIs per launch (see the top of this file). */
 static size_t batch_size(const triad__plan *p)
 {
@@ -328,7 +381,7 @@ static int cl_create(void **out, const triad__plan *p)
         return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
     s->plan = p;
     s->profiling = p->profile;
-    s->nfft = pow2_at_least(p->n + p->l - 1);
+    s->nfft = triad__cl_range_nfft(p->n, p->l);
     s->batch = batch_size(p);
     s->gmax = s->batch > 1 ? s->batch * p->c : 1;
     s->cpi_bytes = p->p * p->n * p->c * triad_format_bytes(p->format);
@@ -392,38 +445,43 @@ static int cl_create(void **out, const triad__plan *p)
         (err = make_kernel(s, &s->k_group, "extract_group")) ||
         (err = make_kernel(s, &s->k_peaks, "extract_peaks")))
         goto fail;
-    /* the fused range kernel where one pulse's FFT fits in a work-group's local memory */
+    /* the range stage in local memory: one fused kernel where one pulse's FFT fits a
+     * work-group, three (four-step) up to 4096^2 points; the separate kernels with the global
+     * FFT where the device cannot run them (checked per kernel) */
     for (s->log2nfft = 0; (1u << s->log2nfft) < s->nfft; s->log2nfft++) {}
-    if (s->nfft >= TRIAD__CLFFT_LOCAL_MIN_N && s->nfft <= TRIAD__CLFFT_LOCAL_MAX_N) {
-        const char *fused = p->format == TRIAD_FORMAT_CI16_LE ? "range_fused_ci16" : "range_fused_cf32";
-        float *tw = malloc(2 * s->nfft * sizeof *tw);
-        if (!tw) {
-            err = triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+    const int ci16 = p->format == TRIAD_FORMAT_CI16_LE;
+    const char *rfused = getenv("TRIAD_OPENCL_RANGE_FUSED"); /* "0": separate kernels (tests) */
+    if (rfused && strcmp(rfused, "0") == 0) {
+    } else if (triad__cl_range_design_of(s->nfft) == TRIAD__CL_RANGE_FUSED) {
+        if ((err = make_kernel(s, &s->k_fused, ci16 ? "range_fused_ci16" : "range_fused_cf32")) ||
+            (err = make_twiddles(s, &s->range_tw, s->nfft)) ||
+            (err = keep_if_runs(s, &s->k_fused, 1)))
             goto fail;
-        }
-        for (size_t m = 0; m < s->nfft; m++) {
-            tw[2 * m] = (float)cos(-2.0 * TRIAD_PI * (double)m / (double)s->nfft);
-            tw[2 * m + 1] = (float)sin(-2.0 * TRIAD_PI * (double)m / (double)s->nfft);
-        }
-        err = make_kernel(s, &s->k_fused, fused);
-        if (!err)
-            err = make_buffer(s, &s->range_tw, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
-                              2 * s->nfft * sizeof *tw, tw);
-        free(tw);
-        if (err)
+    } else if (triad__cl_range_design_of(s->nfft) == TRIAD__CL_RANGE_FOUR_STEP) {
+        s->log2n2 = triad__cl_four_step_log2n2(s->log2nfft);
+        s->log2n1 = s->log2nfft - s->log2n2;
+        if ((err = make_kernel(s, &s->k_four[0], ci16 ? "range_cols_fwd_ci16"
+                                                      : "range_cols_fwd_cf32")) ||
+            (err = make_kernel(s, &s->k_four[1], "range_rows")) ||
+            (err = make_kernel(s, &s->k_four[2], "range_cols_inv")) ||
+            (err = make_twiddles(s, &s->range_tw, s->nfft)) ||
+            (err = make_twiddles(s, &s->range_tw1, (size_t)1 << s->log2n1)) ||
+            (err = make_twiddles(s, &s->range_tw2, (size_t)1 << s->log2n2)) ||
+            (err = keep_if_runs(s, s->k_four, 3)))
             goto fail;
     }
     /* the fused Doppler kernel where P pulses fit fft_local's layout with 4+ columns per
      * work-group; TRIAD_OPENCL_DOPPLER_FUSED=0 keeps the separate kernels (tests) */
     const char *dfused = getenv("TRIAD_OPENCL_DOPPLER_FUSED");
-    if (is_pow2(p->p) && p->p >= TRIAD__CLFFT_LOCAL_MIN_N && p->p <= 1024 &&
-        !(dfused && strcmp(dfused, "0") == 0)) {
+    if (triad__cl_doppler_fused(p->p) && !(dfused && strcmp(dfused, "0") == 0)) {
         for (s->log2p = 0; (1u << s->log2p) < p->p; s->log2p++) {}
-        if ((err = make_kernel(s, &s->k_dfused, "doppler_fused")))
+        if ((err = make_kernel(s, &s->k_dfused, "doppler_fused")) ||
+            (err = keep_if_runs(s, &s->k_dfused, 1)))
             goto fail;
     }
+    const int range_local = s->k_fused || s->k_four[0];
     triad__clfft_cfg rc = triad__clfft_cfg_rows(s->nfft, s->gmax * p->p);
-    if ((err = triad__clfft_create(&s->range_fft, s->ctx, s->prog, &rc)))
+    if (!range_local && (err = triad__clfft_create(&s->range_fft, s->ctx, s->prog, &rc)))
         goto fail;
     if (!s->k_dfused && is_pow2(p->p) && p->p >= TRIAD__CLFFT_MIN_N) {
         triad__clfft_cfg dc = triad__clfft_cfg_columns(p->p, s->gmax * p->n, s->gmax * p->n);
@@ -433,7 +491,7 @@ static int cl_create(void **out, const triad__plan *p)
     const size_t cells = p->p * p->n, rcells = p->p * p->range_bins, gm = s->gmax;
     const size_t cube_cells = s->k_dfused ? 0 : gm * cells; /* no cube when fused */
     const size_t pulse_bytes = gm * p->p * s->nfft * 8;
-    size_t scratch = triad__clfft_scratch_bytes(s->range_fft);
+    size_t scratch = s->range_fft ? triad__clfft_scratch_bytes(s->range_fft) : 0;
     size_t dscratch = s->doppler_fft ? triad__clfft_scratch_bytes(s->doppler_fft) : 0;
     float *w = calloc(p->p, sizeof *w);
     float *tw = calloc(2 * p->p, sizeof *tw);
@@ -453,7 +511,7 @@ static int cl_create(void **out, const triad__plan *p)
     const cl_mem_flags rw = CL_MEM_READ_WRITE, ro_copy = CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR;
     err = make_groups(s);
     if (!err) err = make_buffer(s, &s->pulses, rw, pulse_bytes, NULL);
-    if (!err) err = make_buffer(s, &s->pulses2, rw, pulse_bytes, NULL);
+    if (!err) err = make_buffer(s, &s->pulses2, rw, range_local ? 0 : pulse_bytes, NULL);
     if (!err) err = make_buffer(s, &s->scratch, rw, scratch, NULL);
     if (!err) err = make_buffer(s, &s->spectrum, rw, s->nfft * 8, NULL);
     if (!err) err = make_buffer(s, &s->weight, ro_copy, p->p * sizeof *w, w);
@@ -597,6 +655,43 @@ static int spectra(cl_state *s, cl_mem raw, cl_mem out, cl_uint a0, size_t gm)
                                              tick(s)),
                       err, fail);
         tock(s, ST_RANGE);
+        goto doppler;
+    }
+    if (s->k_four[0]) { /* four-step: columns, rows with the filter, columns back */
+        const size_t local = TRIAD__CLFFT_LOCAL_ITEMS, points = (size_t)rows * s->nfft;
+        const size_t global = points / TRIAD__CLFFT_LOCAL_MAX_N * local; /* 4096 per group */
+        k = s->k_four[0];
+        ARG(k, a++, raw);
+        ARG(k, a++, s->pulses);
+        ARG(k, a++, s->range_tw);
+        ARG(k, a++, s->range_tw1);
+        ARG(k, a++, out);
+        ARG(k, a++, s->w.ostride);
+        ARG(k, a++, s->log2n1);
+        ARG(k, a++, s->log2n2);
+        ARG(k, a++, s->w.n);
+        ARG(k, a++, s->w.np);
+        ARG(k, a++, s->w.c);
+        ARG(k, a++, a0);
+        k = s->k_four[1];
+        ARG(k, 0, s->pulses);
+        ARG(k, 1, s->spectrum);
+        ARG(k, 2, s->range_tw);
+        ARG(k, 3, s->range_tw2);
+        ARG(k, 4, s->log2n1);
+        ARG(k, 5, s->log2n2);
+        k = s->k_four[2];
+        ARG(k, 0, s->pulses);
+        ARG(k, 1, s->range_tw1);
+        ARG(k, 2, s->log2n1);
+        ARG(k, 3, s->log2n2);
+        ARG(k, 4, s->w.n);
+        for (int i = 0; i < 3; i++) {
+            TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, s->k_four[i], 1, NULL, &global,
+                                                 &local, 0, NULL, tick(s)),
+                          err, fail);
+            tock(s, ST_RANGE);
+        }
         goto doppler;
     }
     k = s->k_load;
