@@ -61,6 +61,11 @@ static int num(const where *w, const cJSON *o, const char *key, bool required, d
 static int line_time(const where *w, const cJSON *o, double *t)
 {
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "time_utc");
+    /* time_s, when given, is in range even where time_utc is the time used */
+    double ts = 0;
+    int err = num(w, o, "time_s", false, 0, -TRIAD__EPOCH_MAX_S, TRIAD__EPOCH_MAX_S, &ts);
+    if (err)
+        return err;
     if (u) {
         if (!cJSON_IsString(u) || isnan(*t = triad__parse_utc(u->valuestring)))
             return bad(w, "time_utc", "not a time YYYY-MM-DDTHH:MM:SS[.f]Z");
@@ -71,7 +76,8 @@ static int line_time(const where *w, const cJSON *o, double *t)
     if (!cJSON_GetObjectItemCaseSensitive(o, "time_s"))
         return bad(w, "time_utc", "neither time_utc nor time_s gives a time");
     /* time_s alone may be relative to a scenario's start (so negative): bounded either way */
-    return num(w, o, "time_s", true, 0, -TRIAD__EPOCH_MAX_S, TRIAD__EPOCH_MAX_S, t);
+    *t = ts;
+    return 0;
 }
 
 /* Physical bounds of what a report may say: beyond them a value is an error, not a target. */
@@ -154,6 +160,22 @@ static int parse_report(const where *w, const cJSON *o, const cJSON *dets,
     return 0;
 }
 
+/* Every number of a line finite, read by us or not (cJSON reads 1e999 as an infinity): the
+ * first that is not is named. */
+static const cJSON *non_finite(const cJSON *j, const cJSON **parent)
+{
+    for (const cJSON *c = j ? j->child : NULL; c; c = c->next) {
+        if (cJSON_IsNumber(c) && !isfinite(c->valuedouble)) {
+            *parent = j;
+            return c;
+        }
+        const cJSON *bad = non_finite(c, parent);
+        if (bad)
+            return bad;
+    }
+    return NULL;
+}
+
 /* One line as a JSON object; blank lines give *o = NULL. */
 static int line_json(triad__lines *r, const char *text, size_t len, cJSON **o)
 {
@@ -165,7 +187,16 @@ static int line_json(triad__lines *r, const char *text, size_t len, cJSON **o)
         return 0;
     char name[320];
     snprintf(name, sizeof name, "%s: line %zu", triad__lines_name(r), triad__lines_number(r));
-    return triad__json_parse(name, text, len, o);
+    int err = triad__json_parse(name, text, len, o);
+    const cJSON *parent = NULL, *bad = err ? NULL : non_finite(*o, &parent);
+    if (bad) {
+        const char *key = bad->string ? bad->string : parent->string ? parent->string : "?";
+        err = triad__fail(TRIAD_EINVAL, "%s: field '%s': value %g is not finite", name, key,
+                          bad->valuedouble);
+        cJSON_Delete(*o);
+        *o = NULL;
+    }
+    return err;
 }
 
 static int read_reports(triad__lines *r, triad__fjsonl_reports *list)

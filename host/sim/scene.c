@@ -109,7 +109,7 @@ static int parse_radar(const char *file, const cJSON *radar, triad_scene *s)
     if (site &&
         ((err = triad__json_string(file, site, "id", true, r->site.id, sizeof r->site.id)) ||
          (err = triad__json_number_in(file, site, "lat_deg", true, 0, -90, 90, &r->site.lat_deg)) ||
-         (err = triad__json_number_in(file, site, "lon_deg", true, 0, -360, 360, &r->site.lon_deg)) ||
+         (err = triad__json_number_in(file, site, "lon_deg", true, 0, -180, 180, &r->site.lon_deg)) ||
          (err = triad__json_number_in(file, site, "alt_m", false, 0, -1e4, 1e8, &r->site.alt_m))))
         return err;
     r->has_beam = beam != NULL;
