@@ -8,12 +8,13 @@
 # usage: bench/run_peers.sh [-w NAMES|all] [-p numpy|cupy] [-r ROUNDS] [-k CPIS] [-b]
 #                           [-t TRIAD] [-j WORKERS] [-a PEER_ARG]... [-o DIR]
 #   -w NAMES   comma-separated workloads (default S,M; all = every bench/workloads/*.json)
-#   -p PEER    numpy (NumPy/SciPy on the CPU, default) or cupy (CuPy on an NVIDIA GPU)
+#   -p PEER    numpy (NumPy/SciPy on the CPU, default), pyfftw (the same NumPy chain with
+#              FFTW under scipy.fft via python3-pyfftw) or cupy (CuPy on an NVIDIA GPU)
 #   -r ROUNDS  timing rounds, each Triad then the peer (default 3)
 #   -k CPIS    CPIs per recording (default: the scene's own; MATX and CFAR2 are ~80 MB each)
 #   -b         also run `triad bench --backend fftw` on each workload (its own simulated CPIs)
 #   -t TRIAD   the triad program (default build/triad)
-#   -j N       scipy.fft workers of the NumPy peer (default 1)
+#   -j N       scipy.fft workers of the NumPy peer (default 1; pyfftw: 2, FFTW threads)
 #   -a ARG     pass ARG to the peer (repeatable), e.g. -a --array-module=numpy
 #   -o DIR     keep the recordings and summaries in DIR (default: a temporary folder, removed)
 # Exit status: 0, 1 when a peer's detections differ from Triad's or a step fails, 77 when the
@@ -29,11 +30,11 @@ rounds=3
 cpis=
 bench=
 triad=$root/build/triad
-workers=1
+workers=
 outdir=
 peer_args=()
 
-usage() { sed -n '8,20p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '8,21p' "$0" | sed 's/^# \{0,1\}//'; }
 while getopts "w:p:r:k:bt:j:a:o:h" opt; do
     case $opt in
     w) workloads=$OPTARG ;;
@@ -51,7 +52,8 @@ while getopts "w:p:r:k:bt:j:a:o:h" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -eq 0 ] || { echo "run_peers: unexpected argument '$1'" >&2; usage >&2; exit 2; }
-case $peer in numpy|cupy) ;; *) echo "run_peers: -p: '$peer' is not numpy or cupy" >&2; exit 2 ;; esac
+case $peer in numpy|cupy|pyfftw) ;; *) echo "run_peers: -p: '$peer' is not numpy, pyfftw or cupy" >&2; exit 2 ;; esac
+[ -n "$workers" ] || { [ "$peer" = pyfftw ] && workers=2 || workers=1; }
 for n in "$rounds" ${cpis:+"$cpis"} "$workers"; do
     case $n in ''|*[!0-9]*|0) echo "run_peers: '$n' is not a positive whole number" >&2; exit 2 ;; esac
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The peers' plumbing: cupy_chain.py, run on NumPy/SciPy through its array-module switch, finds
 # the same detections as `triad process` (so the CuPy transliteration is checked where there is
-# no GPU), and bench/run_peers.sh runs a workload end to end. Skipped (77) without numpy/scipy.
+# no GPU), the pyFFTW peer (numpy_chain.py --fft pyfftw) does too, and bench/run_peers.sh runs a workload end to end. Skipped (77) without numpy/scipy.
 # usage: test_bench_peers.sh TRIAD SOURCE_DIR
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -u
@@ -33,6 +33,14 @@ for scene in "$tmp/edges.json" "$src/bench/workloads/CFAR1.json"; do
     "$py" "$src/bench/peers/compare.py" "$base.sigmf-meta" --triad "$triad" --peer cupy \
         --peer-arg=--array-module=numpy || fail "cupy_chain.py (on numpy) differs from triad: $scene"
 done
+
+# the pyFFTW peer (numpy_chain.py on FFTW, 2 threads): the same detections on the awkward cases
+if "$py" -c 'import pyfftw.interfaces.scipy_fft' 2>/dev/null; then
+    "$py" "$src/bench/peers/compare.py" "$tmp/edges.sigmf-meta" --triad "$triad" --peer pyfftw \
+        --peer-workers 2 || fail "numpy_chain.py --fft pyfftw differs from triad"
+else
+    echo "test_bench_peers: no python3-pyfftw: the pyfftw peer not checked"
+fi
 
 # cupy_chain.py itself: 77 without CuPy, or runs on a GPU
 "$py" "$src/bench/peers/cupy_chain.py" "$tmp/edges.sigmf-meta" --json-out "$tmp/cupy.jsonl" 2>"$tmp/cupy.err"

@@ -3,7 +3,7 @@
 same recording, match their detections, and optionally time both.
 
     /usr/bin/python3 bench/peers/compare.py REC.sigmf-meta [--triad build/triad] [--time]
-                                            [--peer numpy|cupy] [--peer-arg ARG]... [--summary F]
+                                            [--peer numpy|pyfftw|cupy] [--peer-arg ARG]... [--summary F]
 
 Matching: same CPI and channel, |range_bin diff| <= 0.05, |doppler_bin diff| <= 0.05 (modulo
 P), |snr_db diff| <= 0.2.  Any detection of one side without a partner on the other, or a pair
@@ -35,7 +35,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 PY = "/usr/bin/python3"
 PEERS = {"numpy": os.path.join(HERE, "numpy_chain.py"),
+         "pyfftw": os.path.join(HERE, "numpy_chain.py"),  # the same chain, FFTW transforms
          "cupy": os.path.join(HERE, "cupy_chain.py")}
+PEER_ARGS = {"pyfftw": ["--fft", "pyfftw"]}
 SKIP = 77
 
 
@@ -64,7 +66,9 @@ def run(cmd, peer=False, **kw):
 
 
 def triad_cmd(args, meta, out, quiet):
-    cmd = [args.triad, "process", meta, "--out", out]
+    # one wisdom file for every run of this comparison: the detection check plans (and saves),
+    # the timed runs plan from it, so neither the K-CPI nor the 1-CPI run pays for measuring
+    cmd = [args.triad, "process", meta, "--out", out, "--wisdom", args.wisdom]
     if quiet:
         cmd.append("--quiet")
     if args.triad_threads:
@@ -74,7 +78,7 @@ def triad_cmd(args, meta, out, quiet):
 
 def peer_cmd(args, meta, out, timed):
     cmd = [PY, PEERS[args.peer], meta, "--json-out", out, "--workers", str(args.peer_workers)]
-    cmd += args.peer_arg
+    cmd += PEER_ARGS.get(args.peer, []) + args.peer_arg
     if timed:
         cmd.append("--time")
     return cmd
@@ -285,7 +289,8 @@ def main():
     ap.add_argument("--time", action="store_true", help="time Triad and the peer alternately")
     ap.add_argument("--rounds", type=int, default=3, help="timing rounds (default 3)")
     ap.add_argument("--peer", choices=sorted(PEERS), default="numpy",
-                    help="numpy (numpy_chain.py, default) or cupy (cupy_chain.py, on a GPU)")
+                    help="numpy (numpy_chain.py, default), pyfftw (the same on FFTW) or cupy "
+                         "(cupy_chain.py, on a GPU)")
     ap.add_argument("--peer-arg", action="append", default=[], metavar="ARG",
                     help="pass ARG to the peer (repeatable), e.g. --peer-arg=--array-module=numpy")
     ap.add_argument("--summary", metavar="FILE", help="with --time: write the medians as JSON")
@@ -296,7 +301,15 @@ def main():
                     help="with --time: also run `triad bench --workload WORKLOAD`")
     ap.add_argument("--bench-cpis", type=int, default=30)
     args = ap.parse_args()
+    wisdom_dir = tempfile.mkdtemp(prefix="triad-peer-wisdom-")
+    args.wisdom = os.path.join(wisdom_dir, "fftw-wisdom")
+    try:
+        return compare_and_time(args)
+    finally:
+        shutil.rmtree(wisdom_dir, ignore_errors=True)
 
+
+def compare_and_time(args):
     with open(args.meta, "r", encoding="utf-8") as f:
         p = int(json.load(f)["global"]["radar:pulses_per_cpi"])
     try:

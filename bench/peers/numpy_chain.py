@@ -8,8 +8,11 @@ Doppler wrap, parabolic interpolation on dB.  Vectorised numpy, scipy.fft, scipy
 scipy.ndimage; no numba, no C of its own.
 
     /usr/bin/python3 bench/peers/numpy_chain.py REC.sigmf-meta [--json-out FILE] [--time]
+                                                [--workers K] [--fft scipy|pyfftw]
                                                 [--engine numpy|triad]
 
+--fft pyfftw runs every transform through FFTW (Debian's python3-pyfftw as scipy.fft's
+backend, its plans cached across CPIs): the same chain on the same library Triad uses.
 --engine triad hands the same NumPy arrays to libtriad through its Python binding (python/)
 instead, so the two can be timed and compared in one harness.
 
@@ -372,10 +375,24 @@ def main(argv=None):
                     help="print per-CPI median time (after one warm-up CPI) on stderr")
     ap.add_argument("--workers", type=int, default=1,
                     help="scipy.fft workers (default 1, scipy's default)")
+    ap.add_argument("--fft", choices=("scipy", "pyfftw"), default="scipy",
+                    help="scipy.fft's backend: its own pocketfft (default) or FFTW via pyFFTW")
     ap.add_argument("--engine", choices=("numpy", "triad"), default="numpy",
                     help="numpy: this file's chain; triad: the same NumPy arrays through "
                          "libtriad's Python binding (python/triad, FFTW backend)")
     args = ap.parse_args(argv)
+    if args.fft == "pyfftw":
+        try:
+            import pyfftw
+            import pyfftw.interfaces.scipy_fft
+        except ImportError:
+            print("numpy peer: --fft pyfftw needs python3-pyfftw", file=sys.stderr)
+            return 77
+        # plans made once per shape (FFTW_MEASURE) and kept, as Triad's are
+        pyfftw.interfaces.cache.enable()
+        pyfftw.interfaces.cache.set_keepalive_time(3600)
+        pyfftw.config.PLANNER_EFFORT = "FFTW_MEASURE"
+        scipy.fft.set_global_backend(pyfftw.interfaces.scipy_fft)
 
     m = read_meta(args.meta)
     plan = make_plan(m)
@@ -404,9 +421,9 @@ def main(argv=None):
                 stages.append(stage)
         st = np.median(np.array(stages), axis=0)
         print("numpy peer: %d CPIs of %dx%dx%d (Nfft %d), per-CPI median %.3f ms over %d CPIs "
-              "after 1 warm-up (range+Doppler %.3f ms, CFAR+extract %.3f ms), workers %d"
+              "after 1 warm-up (range+Doppler %.3f ms, CFAR+extract %.3f ms), workers %d, fft %s"
               % (k_total, m["channels"], m["p"], m["n"], plan["nfft"], np.median(times) * 1e3,
-                 len(times), st[0] * 1e3, st[1] * 1e3, args.workers), file=sys.stderr)
+                 len(times), st[0] * 1e3, st[1] * 1e3, args.workers, args.fft), file=sys.stderr)
 
     text = "".join(line + "\n" for line in lines)
     if args.json_out:

@@ -33,6 +33,7 @@ struct triad__cfar {
     float *rows;      /* per thread: ROW_ARRAYS rows of row_len floats (Doppler sums, window
                          sums, scratch), padded so that index go + r is range bin r */
     size_t row_len;
+    double *dsum;     /* per thread: the sliding Doppler sums vo, vg [size: threads x 2 x rb] */
     const float **span; /* per thread: the rows of a Doppler span [size: threads x span_len] */
     float *span_level;  /* OS, per thread: their levels in a column block [size: same] */
     size_t span_len;
@@ -93,6 +94,7 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
     cf->rows = calloc((size_t)cf->threads * ROW_ARRAYS * cf->row_len, sizeof *cf->rows);
     cf->inv_all = malloc(5 * rb * sizeof *cf->inv_all);
     cf->span_len = span;
+    cf->dsum = malloc((size_t)cf->threads * 2 * rb * sizeof *cf->dsum);
     cf->span = malloc((size_t)cf->threads * span * sizeof *cf->span);
     cf->span_level = malloc((size_t)cf->threads * span * sizeof *cf->span_level);
     cf->mask = malloc(cells);
@@ -109,7 +111,7 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
         cf->os_k_float = malloc(rb * sizeof *cf->os_k_float);
         cf->os_buf = malloc((size_t)cf->threads * cf->os_max * sizeof *cf->os_buf);
     }
-    if (!cf->rows || !cf->inv_all || !cf->span || !cf->span_level || !cf->mask || !cf->stack || !cf->row_above ||
+    if (!cf->rows || !cf->inv_all || !cf->span || !cf->dsum || !cf->span_level || !cf->mask || !cf->stack || !cf->row_above ||
         (f->type == TRIAD_CFAR_OS && (!cf->os_buf || !cf->os_level || !cf->os_k_float))) {
         triad__cfar_destroy(cf);
         return triad__fail(TRIAD_ENOMEM, "cfar: out of memory for %zu cells", cells);
@@ -138,6 +140,7 @@ void triad__cfar_destroy(triad__cfar *cf)
     free(cf->rows);
     free(cf->inv_all);
     free(cf->span);
+    free(cf->dsum);
     free(cf->span_level);
     free(cf->os_buf);
     free(cf->os_level);
@@ -282,35 +285,6 @@ DEFINE_WINDOW_OP(window_min, MIN_OP)
 /* Sums over the Doppler span of row d for range bins 0..rb-1, each of non-negative terms:
  * vt over the training rows (dg < |dd| <= dgo), vg over the guard rows (|dd| <= dg). Blocks
  * of columns keep the sums in L1 while the span's rows stream by. */
-/* acc[i] = (first ? 0 : acc[i]) + rows[0][c0 + i] + ... for the n rows, four at a time. */
-TRIAD_HOT static void add_rows(float *restrict acc, const float *const *rows, size_t nrows,
-                               size_t c0, size_t w)
-{
-    if (nrows == 0) {
-        memset(acc, 0, w * sizeof *acc);
-        return;
-    }
-    for (size_t k = 0; k < nrows; k += 4) {
-        const float *restrict r0 = rows[k] + c0;
-        const float *restrict r1 = k + 1 < nrows ? rows[k + 1] + c0 : NULL;
-        const float *restrict r2 = k + 2 < nrows ? rows[k + 2] + c0 : NULL;
-        const float *restrict r3 = k + 3 < nrows ? rows[k + 3] + c0 : NULL;
-        const int first = k == 0;
-        if (r3)
-            for (size_t i = 0; i < w; i++)
-                acc[i] = (first ? 0.0f : acc[i]) + ((r0[i] + r1[i]) + (r2[i] + r3[i]));
-        else if (r2)
-            for (size_t i = 0; i < w; i++)
-                acc[i] = (first ? 0.0f : acc[i]) + ((r0[i] + r1[i]) + r2[i]);
-        else if (r1)
-            for (size_t i = 0; i < w; i++)
-                acc[i] = (first ? 0.0f : acc[i]) + (r0[i] + r1[i]);
-        else
-            for (size_t i = 0; i < w; i++)
-                acc[i] = (first ? 0.0f : acc[i]) + r0[i];
-    }
-}
-
 /* The rows of the Doppler span of row d: training rows first (dg < |dd| <= dgo), then the
  * guard rows (|dd| <= dg). Returns the number of training rows. */
 static size_t span_rows(const triad__plan *p, const float *map, size_t d, const float **rows)
@@ -328,15 +302,48 @@ static size_t span_rows(const triad__plan *p, const float *map, size_t d, const 
     return nt;
 }
 
-TRIAD_HOT static void doppler_sums(const triad__plan *p, const float *map, size_t d,
+/* Sums over the Doppler span of row d for range bins 0..rb-1: vo over the whole outer span,
+ * vg over the guard rows, in double, started afresh at a thread's first row (first) and then
+ * slid one row at a time (four rows read per row, not the span's every row: the map is larger
+ * than the caches); in double a strong return costs nothing when it leaves the span. Out
+ * come the float sums of the CFAR: vt = vo - vg (the training rows) and vg, both of
+ * non-negative terms. */
+TRIAD_HOT static void doppler_sums(const triad__plan *p, const float *map, size_t d, int first,
+                                   double *restrict vo, double *restrict vgd,
                                    float *restrict vt, float *restrict vg, const float **rows)
 {
-    const size_t rb = p->range_bins;
-    const size_t nt = span_rows(p, map, d, rows), ng = (size_t)(2 * p->cfar.guard_doppler + 1);
-    for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
-        const size_t w = rb - c0 < COLUMN_BLOCK ? rb - c0 : COLUMN_BLOCK;
-        add_rows(vt + c0, rows, nt, c0, w);
-        add_rows(vg + c0, rows + nt, ng, c0, w);
+    const size_t rb = p->range_bins, n = p->n;
+    const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
+    if (first) {
+        const size_t nt = span_rows(p, map, d, rows), ng = (size_t)(2 * dg + 1);
+        for (size_t r = 0; r < rb; r++)
+            vo[r] = vgd[r] = 0.0;
+        for (size_t k = 0; k < nt + ng; k++) {
+            const float *restrict row = rows[k];
+            for (size_t r = 0; r < rb; r++)
+                vo[r] += row[r];
+            if (k >= nt)
+                for (size_t r = 0; r < rb; r++)
+                    vgd[r] += row[r];
+        }
+    } else {
+        const float *restrict oi = map + wrap((long)d + dgo, p->p) * n;
+        const float *restrict oo = map + wrap((long)d - dgo - 1, p->p) * n;
+        const float *restrict gi = map + wrap((long)d + dg, p->p) * n;
+        const float *restrict go = map + wrap((long)d - dg - 1, p->p) * n;
+        for (size_t r = 0; r < rb; r++) {
+            const double o = vo[r] + ((double)oi[r] - (double)oo[r]);
+            const double gd = vgd[r] + ((double)gi[r] - (double)go[r]);
+            vo[r] = o;
+            vgd[r] = gd;
+            vt[r] = (float)(o - gd);
+            vg[r] = (float)gd;
+        }
+        return;
+    }
+    for (size_t r = 0; r < rb; r++) {
+        vt[r] = (float)(vo[r] - vgd[r]);
+        vg[r] = (float)vgd[r];
     }
 }
 
@@ -683,6 +690,7 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
                 os_levels(cf, map, t);
         }
         const float **span = cf->span + (size_t)tid * cf->span_len;
+        double *dsum = cf->dsum + (size_t)tid * 2 * p->range_bins;
         float *level = cf->span_level + (size_t)tid * cf->span_len;
         const size_t d0 = p->p * (size_t)tid / nt, d1 = p->p * ((size_t)tid + 1) / nt;
         for (size_t d = d0; d < d1; d++) {
@@ -690,7 +698,8 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
             if (p->cfar.type == TRIAD_CFAR_OS) {
                 row = os_row(cf, map, d, arr, span, level);
             } else {
-                doppler_sums(p, map, d, arr[0] + go, arr[1] + go, span);
+                doppler_sums(p, map, d, d == d0, dsum, dsum + p->range_bins, arr[0] + go,
+                             arr[1] + go, span);
                 row = test_row(cf, map + d * p->n, d, arr[0], arr[1], arr[2], arr[3], arr[4],
                                arr[5]);
             }
