@@ -1163,11 +1163,15 @@ int cmd_bench(int argc, char **argv)
                ndevs == 0 ? "no device" : clf.note);
     print_header();
 
-    fftwf_init_threads();
+    /* Wisdom is read before fftwf_init_threads: the threaded floor registers FFTW's thread
+     * solvers, which changes the planner's signature, and FFTW refuses wisdom whose signature
+     * differs. For the same reason bench never saves wisdom: a file written here could not be
+     * read by triad process or run, whose planners have no thread solvers. */
     if (cli_wisdom_load("bench")) {
         triad_devices_free(devs);
         return 1;
     }
+    fftwf_init_threads();
     result *res = calloc(MAX_LOADS * MAX_BACKENDS, sizeof *res);
     if (!res) {
         triad_devices_free(devs);
@@ -1238,7 +1242,6 @@ int cmd_bench(int argc, char **argv)
         printf("\n");
         print_traffic_chosen(chosen, format, &cfg);
     }
-    cli_wisdom_save("bench");
     if (status == 0 && json_path)
         status = write_json(json_path, &m, &cfg, format, (int)warmup, &clf, devs, ndevs, res,
                             nres);
