@@ -12,25 +12,8 @@ if [ $# -ne 2 ]; then echo "usage: $0 TRIAD TMPDIR" >&2; exit 2; fi
 triad=$1
 case $triad in /*) ;; *) triad=$PWD/$triad ;; esac
 command -v prlimit >/dev/null || { echo "share_fault: no prlimit: skipped"; exit 77; }
-mkdir -p "$2"
-tmp=$(mktemp -d "$2/run.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 1
-fail() {
-  echo "share_fault: FAIL: $*" >&2
-  for f in "$tmp"/*.err; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done
-  exit 1
-}
-wait_for() {
-  local i
-  for i in $(seq $(($2 * 10))); do eval "$1" && return 0; sleep 0.1; done
-  return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/share_lib.sh"
+share_test_begin share_fault "$2" 20
 lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
 warning() { # EVENT_ID
   printf '{"type":"warning","event_id":%d,"version":1,"kind":"NEW","track_id":3,"launch":{"lat_deg":38.5,"lon_deg":125.5}}\n' "$1"

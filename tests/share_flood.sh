@@ -22,25 +22,8 @@ case $triad in /*) ;; *) triad=$PWD/$triad ;; esac
 case $inject in /*) ;; *) inject=$PWD/$inject ;; esac
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
-mkdir -p "$3"
-tmp=$(mktemp -d "$3/run.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 1
-fail() {
-  echo "share_flood: FAIL: $*" >&2
-  for f in "$tmp"/*.err; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }; done
-  exit 1
-}
-wait_for() {
-  local i
-  for i in $(seq $(($2 * 10))); do eval "$1" && return 0; sleep 0.1; done
-  return 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/share_lib.sh"
+share_test_begin share_flood "$3" 20
 
 X=$((100 + (RANDOM + $$) % 120)) Y=$((X + 1))
 for n in A B hub; do "$triad" keygen --id $n --dir keys >/dev/null || fail "keygen $n"; done

@@ -24,28 +24,10 @@ case $inject in /*) ;; *) inject=$PWD/$inject ;; esac
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 
-mkdir -p "$3"
-tmp=$(mktemp -d "$3/run.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  [ -n "${KEEP_TMP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-cd "$tmp" || exit 1
-fail() {
-  echo "share_hub: FAIL: $*" >&2
-  for f in "$tmp"/*.err; do [ -e "$f" ] && { echo "--- $f" >&2; tail -n 30 "$f" >&2; }; done
-  exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/share_lib.sh"
+share_test_begin share_hub "$3" 30
 no_sanitizer_report() { ! grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer' "$@"; }
 lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
-# wait_for COND SECONDS: poll a shell condition
-wait_for() {
-  local i
-  for i in $(seq $(($2 * 10))); do eval "$1" && return 0; sleep 0.1; done
-  return 1
-}
 
 X=$((100 + (RANDOM + $$) % 120))
 Y=$((X + 1)) Z=$((X + 2))
