@@ -5,50 +5,40 @@
  * return, and no global summed-area table is needed.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 
-/* vo[d][r]: the whole outer Doppler span (|dd| <= dgo); vt[d][r]: its training rows only
- * (dg < |dd| <= dgo). Global (rb, P, maps). */
-__kernel void cfar_colsum(__global const float *maps, __global float *vo, __global float *vt,
-                          uint n, uint p, uint rb, int dg, int dgo, uint a0)
-{
-    const uint r = get_global_id(0), d = get_global_id(1), j = get_global_id(2);
-    if (r >= rb)
-        return;
-    const __global float *map = maps + (size_t)(a0 + j) * p * n;
-    float so = 0.0f, st = 0.0f;
-    for (int dd = -dgo; dd <= dgo; dd++) {
-        const uint row = (uint)(((int)d + dd) % (int)p + (int)p) % p;
-        const float v = map[(size_t)row * n + r];
-        so += v;
-        if (dd < -dg || dd > dg)
-            st += v;
-    }
-    const size_t at = ((size_t)j * p + d) * rb + r;
-    vo[at] = so;
-    vt[at] = st;
-}
-
 /* CA / GO / SO (type 0 / 1 / 2). One work-group covers a tile of range bins of one Doppler
- * row; the tile and go bins each side of vo and vt sit in local memory (lvo, lvt: local size
- * + 2 go floats each). Cells above threshold are marked in mask and appended to list. */
-__kernel void cfar_mean(__global const float *maps, __global const float *vo_all,
-                        __global const float *vt_all, __global const float *alpha,
+ * row. Its first step sums every column of the tile and go bins each side over the Doppler
+ * span straight from the map (wrapping): lvo[i] the whole outer span (|dd| <= dgo), lvt[i]
+ * its training rows only (dg < |dd| <= dgo), in local memory (local size + 2 go floats each);
+ * the rows above and below are read by the neighbouring work-groups too (the cache's), so
+ * no Doppler sums go through global memory. Cells above threshold are marked in mask and
+ * appended to list. */
+__kernel void cfar_mean(__global const float *maps, __global const float *alpha,
                         __global uchar *mask_all, __global uint *list_all, __global uint *out,
                         __local float *lvo, __local float *lvt, uint n, uint p, uint rb, int g,
-                        int go, int dh, int gh, int type, uint cap, uint ostride, uint a0)
+                        int go, int dg, int dgo, int dh, int gh, int type, uint cap,
+                        uint ostride, uint a0)
 {
     const int lid = (int)get_local_id(0), lsz = (int)get_local_size(0);
     const int r0 = (int)(get_group_id(0) * get_local_size(0)), d = (int)get_global_id(1);
     const int r = r0 + lid;
     const uint j = get_global_id(2);
     const __global float *map = maps + (size_t)(a0 + j) * p * n;
-    const __global float *vo = vo_all + (size_t)j * p * rb, *vt = vt_all + (size_t)j * p * rb;
     __global uchar *mask = mask_all + (size_t)j * p * rb;
     __global uint *list = list_all + (size_t)j * cap, *count = out + (size_t)(a0 + j) * ostride + 1;
     for (int i = lid; i < lsz + 2 * go; i += lsz) {
         const int rr = r0 - go + i;
-        const int inside = rr >= 0 && rr < (int)rb;
-        lvo[i] = inside ? vo[(size_t)d * rb + rr] : 0.0f;
-        lvt[i] = inside ? vt[(size_t)d * rb + rr] : 0.0f;
+        float so = 0.0f, st = 0.0f;
+        if (rr >= 0 && rr < (int)rb) {
+            for (int dd = -dgo; dd <= dgo; dd++) {
+                const uint row = (uint)((d + dd) % (int)p + (int)p) % p;
+                const float v = map[(size_t)row * n + rr];
+                so += v;
+                if (dd < -dg || dd > dg)
+                    st += v;
+            }
+        }
+        lvo[i] = so;
+        lvt[i] = st;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     if (r >= (int)rb)

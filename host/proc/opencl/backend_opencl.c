@@ -10,7 +10,7 @@
  *       -> doppler_weight (MTI, window) -> FFT down the columns (or DFT when P is not a power
  *       of two) -> doppler_power (fftshift)
  *          (or doppler_fused: all of that in local memory when 16 <= P <= 1024, a power of two)
- *       -> cfar_colsum -> cfar_mean | cfar_os
+ *       -> cfar_mean (Doppler sums of its tile in local memory) | cfar_os
  *       -> extract_label_init -> extract_group (until stable, one work-group per map)
  *       -> extract_peaks
  *
@@ -91,7 +91,7 @@ typedef struct {
     const triad__plan *plan;
     triad__cl_ctx *ctx;
     cl_program prog;
-    cl_kernel k_load, k_multiply, k_weight, k_dft, k_power, k_colsum, k_mean, k_os;
+    cl_kernel k_load, k_multiply, k_weight, k_dft, k_power, k_mean, k_os;
     cl_kernel k_fused;              /* range stage in one kernel when nfft <= 4096, else NULL */
     cl_mem range_tw;                /* its twiddles exp(-2 pi i m / nfft) */
     cl_uint log2nfft;
@@ -119,7 +119,7 @@ typedef struct {
     /* work buffers of one chunk (gmax maps) */
     cl_mem pulses, pulses2, scratch, spectrum, weight, cube, dspec, dscratch, twiddle;
     cl_mem maps;                    /* B C power maps [P x N] */
-    cl_mem vo, vt, mask, list, label;
+    cl_mem mask, list, label;
     cl_mem alpha, os_k, os_norm;
     /* profiling */
     int profiling;
@@ -190,12 +190,12 @@ static void cl_destroy(void *st)
     }
     triad__clfft_destroy(s->range_fft);
     triad__clfft_destroy(s->doppler_fft);
-    cl_kernel ks[] = {s->k_four[0], s->k_four[1], s->k_four[2], s->k_dfused, s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power, s->k_colsum,
+    cl_kernel ks[] = {s->k_four[0], s->k_four[1], s->k_four[2], s->k_dfused, s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power,
                       s->k_mean, s->k_os, s->k_label_init, s->k_group, s->k_peaks};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (ks[i]) clReleaseKernel(ks[i]);
     cl_mem ms[] = {s->range_tw, s->range_tw1, s->range_tw2, s->pulses, s->pulses2, s->scratch, s->spectrum, s->weight, s->cube,
-                   s->dspec, s->dscratch, s->twiddle, s->maps, s->vo, s->vt, s->mask, s->list,
+                   s->dspec, s->dscratch, s->twiddle, s->maps, s->mask, s->list,
                    s->label, s->alpha, s->os_k, s->os_norm};
     for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
         if (ms[i]) clReleaseMemObject(ms[i]);
@@ -438,7 +438,6 @@ static int cl_create(void **out, const triad__plan *p)
         (err = make_kernel(s, &s->k_weight, "doppler_weight")) ||
         (err = make_kernel(s, &s->k_dft, "doppler_dft")) ||
         (err = make_kernel(s, &s->k_power, "doppler_power")) ||
-        (err = make_kernel(s, &s->k_colsum, "cfar_colsum")) ||
         (err = make_kernel(s, &s->k_mean, "cfar_mean")) ||
         (err = make_kernel(s, &s->k_os, "cfar_os")) ||
         (err = make_kernel(s, &s->k_label_init, "extract_label_init")) ||
@@ -520,8 +519,6 @@ static int cl_create(void **out, const triad__plan *p)
     if (!err) err = make_buffer(s, &s->dspec, rw, cube_cells * 8, NULL);
     if (!err) err = make_buffer(s, &s->dscratch, rw, dscratch, NULL);
     if (!err) err = make_buffer(s, &s->maps, rw, s->batch * p->c * cells * 4, NULL);
-    if (!err) err = make_buffer(s, &s->vo, rw, gm * rcells * 4, NULL);
-    if (!err) err = make_buffer(s, &s->vt, rw, gm * rcells * 4, NULL);
     if (!err) err = make_buffer(s, &s->mask, rw, gm * rcells, NULL);
     if (!err) err = make_buffer(s, &s->list, rw, gm * rcells * 4, NULL);
     if (!err) err = make_buffer(s, &s->label, rw, gm * rcells * 4, NULL);
@@ -795,22 +792,8 @@ static int cfar(cl_state *s, cl_mem out, cl_uint a0, size_t gm)
     cl_kernel k;
     cl_uint a = 0;
     if (p->cfar.type != TRIAD_CFAR_OS) {
-        k = s->k_colsum;
-        ARG(k, 0, s->maps);
-        ARG(k, 1, s->vo);
-        ARG(k, 2, s->vt);
-        ARG(k, 3, s->w.n);
-        ARG(k, 4, s->w.np);
-        ARG(k, 5, s->w.rb);
-        ARG(k, 6, s->w.dg);
-        ARG(k, 7, s->w.dgo);
-        ARG(k, 8, a0);
-        if ((err = run3d(s, k, p->range_bins, p->p, gm, ST_CFAR)))
-            goto fail;
         k = s->k_mean;
         ARG(k, a++, s->maps);
-        ARG(k, a++, s->vo);
-        ARG(k, a++, s->vt);
         ARG(k, a++, s->alpha);
         ARG(k, a++, s->mask);
         ARG(k, a++, s->list);
@@ -823,6 +806,8 @@ static int cfar(cl_state *s, cl_mem out, cl_uint a0, size_t gm)
         ARG(k, a++, s->w.rb);
         ARG(k, a++, s->w.g);
         ARG(k, a++, s->w.go);
+        ARG(k, a++, s->w.dg);
+        ARG(k, a++, s->w.dgo);
         ARG(k, a++, s->w.dh);
         ARG(k, a++, s->w.gh);
         ARG(k, a++, s->w.type);

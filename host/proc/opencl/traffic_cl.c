@@ -106,14 +106,10 @@ void triad__cl_traffic_model(const triad__cl_geometry *g, triad__cl_traffic *t)
             fft_passes(t, "fft_pass (Doppler)", g->p, cube / 8.0);
         add(t, "doppler_power", 1, cube, map);
     }
-    /* CFAR reads the searched bins of the map; vo/vt are [P x rb] floats, the mask bytes */
+    /* CFAR reads the searched bins of the map (cfar_mean sums the Doppler span of its tile
+     * in local memory), writes the mask bytes */
     const double searched = rcells * 4.0;
-    if (g->cfar_os) {
-        add(t, "cfar_os", 1, searched, rcells);
-    } else {
-        add(t, "cfar_colsum", 1, searched, 2.0 * searched);
-        add(t, "cfar_mean", 1, 3.0 * searched, rcells);
-    }
+    add(t, g->cfar_os ? "cfar_os" : "cfar_mean", 1, searched, rcells);
     add(t, "extract_*", 3, 0.0, 0.0);
     const double out = (double)g->c * (16.0 + 16.0 * (double)g->max_detections);
     add(t, "copy d2h", 1, out, out);

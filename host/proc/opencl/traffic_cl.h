@@ -32,7 +32,7 @@ typedef struct {
     size_t n, p, c, l;        /* samples per pulse, pulses, channels, pulse (reference) samples */
     size_t sample_bytes;      /* 4 ci16, 8 cf32 */
     int mti;                  /* 0, 2, 3 */
-    int cfar_os;              /* OS-CFAR (cfar_os) instead of CA/GO/SO (cfar_colsum + cfar_mean) */
+    int cfar_os;              /* OS-CFAR (cfar_os) instead of CA/GO/SO (cfar_mean) */
     size_t max_detections;    /* per channel */
 } triad__cl_geometry;
 
