@@ -128,7 +128,169 @@ TR_INLINE void tr_dft16(float2 *v)
     tr_swap(&v[11], &v[14]);
 }
 
+/* ---- radix 3, 5, 9: the column DFTs of range_long, in registers ---- */
+
+#define TR_S3 0.866025403784438647f  /* sin(2 pi / 3) */
+#define TR_C51 0.309016994374947424f /* cos(2 pi / 5) */
+#define TR_C52 -0.809016994374947424f /* cos(4 pi / 5) */
+#define TR_S51 0.951056516295153572f /* sin(2 pi / 5) */
+#define TR_S52 0.587785252292473129f /* sin(4 pi / 5) */
+
+/* a * exp(-2 pi i m / 9) for m = 1, 2, 4 */
+static inline float2 tr_w9(float2 a, float c, float s)
+{
+    return (float2)(a.x * c + a.y * s, a.y * c - a.x * s);
+}
+
+static inline void tr_dft3(float2 *a0, float2 *a1, float2 *a2)
+{
+    const float2 t = *a1 + *a2, m = *a0 - 0.5f * t, d = TR_S3 * tr_mul_ni(*a1 - *a2);
+    *a0 += t;
+    *a1 = m + d;
+    *a2 = m - d;
+}
+
+/* X[k] = sum_j x[j] exp(-2 pi i jk / 5): pairs x1 + x4, x2 + x3 and their differences */
+TR_INLINE void tr_dft5(float2 *v)
+{
+    const float2 b1 = v[1] + v[4], b2 = v[2] + v[3];
+    const float2 d1 = tr_mul_ni(v[1] - v[4]), d2 = tr_mul_ni(v[2] - v[3]);
+    const float2 m1 = v[0] + TR_C51 * b1 + TR_C52 * b2, m2 = v[0] + TR_C52 * b1 + TR_C51 * b2;
+    const float2 e1 = TR_S51 * d1 + TR_S52 * d2, e2 = TR_S52 * d1 - TR_S51 * d2;
+    v[0] += b1 + b2;
+    v[1] = m1 + e1;
+    v[4] = m1 - e1;
+    v[2] = m2 + e2;
+    v[3] = m2 - e2;
+}
+
+/* 9 = 3 x 3, like tr_dft16: X[k1 + 3 k2] = sum_q1 w9^(q1 k1) w3^(q1 k2) sum_q2 x[q1 + 3 q2]
+ * w3^(q2 k1) */
+TR_INLINE void tr_dft9(float2 *v)
+{
+    tr_dft3(&v[0], &v[3], &v[6]); /* v[q1 + 3 k1] = inner sums */
+    tr_dft3(&v[1], &v[4], &v[7]);
+    tr_dft3(&v[2], &v[5], &v[8]);
+    v[4] = tr_w9(v[4], 0.766044443118978035f, 0.642787609686539326f);  /* w9^1 */
+    v[7] = tr_w9(v[7], 0.173648177666930349f, 0.984807753012208059f);  /* w9^2 */
+    v[5] = tr_w9(v[5], 0.173648177666930349f, 0.984807753012208059f);  /* w9^2 */
+    v[8] = tr_w9(v[8], -0.939692620785908384f, 0.342020143325668734f); /* w9^4 */
+    tr_dft3(&v[0], &v[1], &v[2]); /* v[3 k1 + k2] = X[k1 + 3 k2] */
+    tr_dft3(&v[3], &v[4], &v[5]);
+    tr_dft3(&v[6], &v[7], &v[8]);
+    tr_swap(&v[1], &v[3]); /* transpose the 3 x 3 into natural order */
+    tr_swap(&v[2], &v[6]);
+    tr_swap(&v[5], &v[7]);
+}
+
+/* the forward DFT of N = 3, 5 or 9 points (a literal) in place */
+TR_INLINE void tr_dft_small(const uint N, float2 *v)
+{
+    if (N == 3)
+        tr_dft3(&v[0], &v[1], &v[2]);
+    else if (N == 5)
+        tr_dft5(v);
+    else
+        tr_dft9(v);
+}
+
 /* ---- one transform in local memory ---- */
+
+/* One exchange of the points of a transform through local memory one part at a time: the
+ * real parts of v[r] stored at LPAD(SIDX) (an expression of r), barrier, loaded into v[q]
+ * from LPAD(LIDX) (of q), barrier, then the imaginary parts the same way: half the local
+ * memory of a float2 exchange for three barriers instead of one. Work-items with !active
+ * only meet the barriers. */
+#define TR_FFT_EXCHANGE_SPLIT(v, buf, active, SIDX, LIDX)                                     \
+    do {                                                                                      \
+        if (active) {                                                                         \
+            _Pragma("unroll") for (int r = 0; r < 16; r++) buf[TR_FFT_LPAD(SIDX)] = v[r].x;   \
+        }                                                                                     \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        if (active) {                                                                         \
+            _Pragma("unroll") for (int q = 0; q < 16; q++) v[q].x = buf[TR_FFT_LPAD(LIDX)];   \
+        }                                                                                     \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        if (active) {                                                                         \
+            _Pragma("unroll") for (int r = 0; r < 16; r++) buf[TR_FFT_LPAD(SIDX)] = v[r].y;   \
+        }                                                                                     \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        if (active) {                                                                         \
+            _Pragma("unroll") for (int q = 0; q < 16; q++) v[q].y = buf[TR_FFT_LPAD(LIDX)];   \
+        }                                                                                     \
+    } while (0)
+
+/* tr_fft_local (below: the same transform, same v on entry and return) with the exchanges
+ * through buf, TR_FFT_LPAD(n) floats, one part of the complex values at a time, for a
+ * work-group whose transforms need more than 48 KiB as float2 (range_long); n >= 32.
+ * Work-items with !active hold no points and only meet the barriers; every work-item of
+ * the work-group calls it, with buf free. */
+TR_INLINE void tr_fft_local_split(float2 *v, __local float *buf, uint t, uint log2n,
+                                  __global const float2 *tw, int dir, bool active)
+{
+    const uint n = 1u << log2n, T = n >> 4;
+    const float cs = dir > 0 ? -1.0f : 1.0f; /* the inverse by conjugation */
+#pragma unroll
+    for (int q = 0; q < 16; q++)
+        v[q].y *= cs;
+
+    /* first pass, p = 1, no twiddles, in place: radix R = 2^(log2n mod 4), or 16.
+     * Butterfly m < 16/R of this work-item is i = t + m T, its inputs x[i + r n/R] =
+     * v[m + r 16/R]; output r goes to R i + r. No barrier under a branch: PoCL's barrier
+     * handling replicates the code after each, and compiles for minutes. */
+    const uint first = log2n & 3u;
+    uint p;
+    if (first == 0) {
+        tr_dft16(v);
+        p = 16;
+    } else if (first == 1) {
+#pragma unroll
+        for (int m = 0; m < 8; m++)
+            tr_dft2(&v[m], &v[m + 8]);
+        p = 2;
+    } else if (first == 2) {
+#pragma unroll
+        for (int m = 0; m < 4; m++)
+            tr_dft4(&v[m], &v[m + 4], &v[m + 8], &v[m + 12]);
+        p = 4;
+    } else {
+#pragma unroll
+        for (int m = 0; m < 2; m++) {
+            float2 u[8];
+#pragma unroll
+            for (int r = 0; r < 8; r++)
+                u[r] = v[m + 2 * r];
+            tr_dft8(u);
+#pragma unroll
+            for (int r = 0; r < 8; r++)
+                v[m + 2 * r] = u[r];
+        }
+        p = 8;
+    }
+    /* v[r] = output r >> lpm of butterfly r & (2^lpm - 1) */
+    const uint lpm = first ? 4u - first : 0u, pmask = (1u << lpm) - 1u;
+    TR_FFT_EXCHANGE_SPLIT(v, buf, active, p * (t + (r & pmask) * T) + (r >> lpm), t + q * T);
+
+    /* radix-16 passes: one butterfly per work-item, i = t; the last (p = T) leaves
+     * X[t + r T] in v[r] */
+    for (;;) {
+        const uint k = t & (p - 1), step = (T / p) * k;
+#pragma unroll
+        for (int r = 1; r < 16; r++)
+            v[r] = tr_cmul(v[r], tw[r * step]);
+        tr_dft16(v);
+        if (p == T)
+            break;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        const uint j = (t - k) * 16 + k;
+        TR_FFT_EXCHANGE_SPLIT(v, buf, active, j + r * p, t + q * T);
+        p <<= 4;
+    }
+
+#pragma unroll
+    for (int q = 0; q < 16; q++)
+        v[q].y *= cs;
+}
 
 /* The n-point FFT, n = 2^log2n with 16 <= n <= 4096, of one transform held by its T = n/16
  * work-items t = 0 .. T-1, 16 points each, in registers:

@@ -242,3 +242,137 @@ void range_cols_inv(__global float2 *pulses, __global const float2 *tw1, uint lo
             col[j - j2] = v[q];
     }
 }
+
+/* ---- the range stage of a long pulse in one kernel: Nfft = N1 N2, N1 = 3, 5 or 9 ----
+ *
+ * The four-step FFT above with a column length N1 small enough for registers: one
+ * work-group of TR_RANGE_LONG_ITEMS per pulse, the pulse never leaves it, so the range
+ * stage reads the raw samples once and writes the N range bins once (as range_fused does
+ * for Nfft <= 4096), at the mixed lengths FFTW's backend picks too (9216 = 9 x 1024 for
+ * N + L - 1 = 9191). N2 = 2^log2n2, 16 <= N2 <= NC 1024; Nfft <= TR_RANGE_LONG_MAX.
+ *   columns  work-item w holds columns j2 = w + c 1024, c < NC: x[j1 N2 + j2], j1 < N1 (convert,
+ *            zero-pad), the N1-point DFT in registers, x w_N^(j2 k1) -> Y[k1][j2]
+ *   rows     through local memory into rows: work-item w < N1 N2/16 holds 16 points of row
+ *            k1 = w / (N2/16); the N2-point FFT (tr_fft_local_split), x the matched filter
+ *            (permuted: spectrum[k1 N2 + k2] = H[k1 + N1 k2]), the inverse, x w_N^-(k1 j2)
+ *   columns  back through local memory, the inverse N1-point DFT, x'[j1 N2 + j2] stored for
+ *            j < N.
+ * A float2 pulse of 9216 points is 72 KiB, beyond 48 KiB: every exchange goes through a float
+ * buffer one part at a time (TR_FFT_EXCHANGE_SPLIT, 42.5 KiB at most).
+ * twn: exp(-2 pi i m / Nfft), m < Nfft; tw2: the table of N2. Global: rows x 1024. */
+#define TR_RANGE_LONG_ITEMS 1024
+#define TR_RANGE_LONG_MAX 10240 /* 5 x 2048 */
+
+/* range_long's exchanges between columns (c[cc][k1] of columns j2 = lid + cc 1024) and rows
+ * (v[q] = point t + q T2 of row k1), part P (x or y) of the complex values, through buf laid
+ * out as rows: buf[LPAD(k1 N2 + j2)] */
+#define TR_LONG_COLS_STORE(P)                                                                 \
+    _Pragma("unroll") for (int cc = 0; cc < NC_; cc++) {                                       \
+        const uint j2 = lid + (uint)cc * TR_RANGE_LONG_ITEMS;                                 \
+        if (j2 < n2)                                                                          \
+            _Pragma("unroll") for (int r = 0; r < N1_; r++)                                    \
+                buf[TR_FFT_LPAD((uint)r * n2 + j2)] = c[cc][r].P;                             \
+    }
+#define TR_LONG_COLS_LOAD(P)                                                                  \
+    _Pragma("unroll") for (int cc = 0; cc < NC_; cc++) {                                       \
+        const uint j2 = lid + (uint)cc * TR_RANGE_LONG_ITEMS;                                 \
+        _Pragma("unroll") for (int r = 0; r < N1_; r++)                                        \
+            c[cc][r].P = j2 < n2 ? buf[TR_FFT_LPAD((uint)r * n2 + j2)] : 0.0f;                \
+    }
+#define TR_LONG_ROWS_STORE(P)                                                                 \
+    if (active)                                                                               \
+        _Pragma("unroll") for (int q = 0; q < 16; q++)                                        \
+            line[TR_FFT_LPAD(t + (uint)q * T2)] = v[q].P;
+#define TR_LONG_ROWS_LOAD(P)                                                                  \
+    _Pragma("unroll") for (int q = 0; q < 16; q++)                                            \
+        v[q].P = active ? line[TR_FFT_LPAD(t + (uint)q * T2)] : 0.0f;
+
+#define RANGE_LONG(NAME, N1, NC, TYPE, LOAD)                                                  \
+    __kernel __attribute__((reqd_work_group_size(TR_RANGE_LONG_ITEMS, 1, 1)))                 \
+    void NAME(__global const TYPE *raw, __global float2 *pulses,                             \
+              __global const float2 *spectrum, __global const float2 *twn,                   \
+              __global const float2 *tw2, __global uint *out, uint ostride, uint log2n2,      \
+              uint n, uint nfft, uint p, uint channels, uint a0)                              \
+    {                                                                                         \
+        __local float buf[TR_FFT_LPAD(TR_RANGE_LONG_MAX)];                                    \
+        const uint lid = get_local_id(0), row = get_group_id(0);                              \
+        const uint n2 = 1u << log2n2, T2 = n2 >> 4;                                           \
+        const uint a = a0 + row / p, m = row % p;                                             \
+        const int N1_ = N1, NC_ = NC; /* for the TR_LONG_ exchanges */                        \
+        uint bad = 0;                                                                         \
+        const __global TYPE *src = raw + tr_raw_index(a, m, 0, n, p, channels);              \
+        float2 c[NC][N1];                                                                     \
+        _Pragma("unroll") for (int cc = 0; cc < NC; cc++) {                                   \
+            const uint j2 = lid + (uint)cc * TR_RANGE_LONG_ITEMS;                             \
+            _Pragma("unroll") for (int j1 = 0; j1 < N1; j1++) {                               \
+                const uint j = (uint)j1 * n2 + j2;                                            \
+                float2 x = (float2)(0.0f, 0.0f);                                              \
+                if (j2 < n2 && j < n) {                                                       \
+                    LOAD;                                                                     \
+                }                                                                             \
+                c[cc][j1] = x;                                                                \
+            }                                                                                 \
+            tr_dft_small(N1, c[cc]);                                                          \
+            _Pragma("unroll") for (int k1 = 1; k1 < N1; k1++)                                 \
+                c[cc][k1] = tr_cmul(c[cc][k1], twn[j2 < n2 ? (uint)k1 * j2 : 0]);             \
+        }                                                                                     \
+        /* columns -> rows, one part at a time */                                             \
+        const bool active = lid < N1 * T2;                                                    \
+        const uint k1 = active ? lid >> (log2n2 - 4) : 0, t = lid & (T2 - 1);                 \
+        __local float *line = buf + TR_FFT_LPAD(k1 * n2);                                     \
+        float2 v[16];                                                                         \
+        TR_LONG_COLS_STORE(x);                                                                \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        TR_LONG_ROWS_LOAD(x);                                                                 \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        TR_LONG_COLS_STORE(y);                                                                \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        TR_LONG_ROWS_LOAD(y);                                                                 \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        tr_fft_local_split(v, line, t, log2n2, tw2, -1, active);                              \
+        if (active)                                                                           \
+            _Pragma("unroll") for (int q = 0; q < 16; q++)                                    \
+                v[q] = tr_cmul(v[q], spectrum[k1 * n2 + t + (uint)q * T2]);                   \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        tr_fft_local_split(v, line, t, log2n2, tw2, 1, active);                               \
+        if (active)                                                                           \
+            _Pragma("unroll") for (int q = 0; q < 16; q++)                                    \
+                v[q] = tr_cmulc(v[q], twn[k1 * (t + (uint)q * T2)]);                          \
+        /* rows -> columns, one part at a time */                                             \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        TR_LONG_ROWS_STORE(x);                                                                \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        TR_LONG_COLS_LOAD(x);                                                                 \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        TR_LONG_ROWS_STORE(y);                                                                \
+        barrier(CLK_LOCAL_MEM_FENCE);                                                         \
+        TR_LONG_COLS_LOAD(y);                                                                 \
+        /* the inverse N1-point DFTs by conjugation, natural order out */                     \
+        __global float2 *dst = pulses + (size_t)row * nfft;                                   \
+        _Pragma("unroll") for (int cc = 0; cc < NC; cc++) {                                   \
+            const uint j2 = lid + (uint)cc * TR_RANGE_LONG_ITEMS;                             \
+            _Pragma("unroll") for (int r = 0; r < N1; r++) c[cc][r] = tr_conj(c[cc][r]);     \
+            tr_dft_small(N1, c[cc]);                                                          \
+            _Pragma("unroll") for (int j1 = 0; j1 < N1; j1++) {                               \
+                const uint j = (uint)j1 * n2 + j2;                                            \
+                if (j2 < n2 && j < n)                                                         \
+                    dst[j] = tr_conj(c[cc][j1]);                                              \
+            }                                                                                 \
+        }                                                                                     \
+        if (bad)                                                                              \
+            atomic_add(tr_nonfinite(out, a, channels, ostride), bad);                         \
+    }
+
+#define TR_LOAD_CF32                                                                          \
+    x = src[(size_t)j * channels];                                                            \
+    if (!isfinite(x.x) || !isfinite(x.y)) {                                                   \
+        x = (float2)(0.0f, 0.0f);                                                             \
+        bad++;                                                                                \
+    }
+#define TR_LOAD_CI16 x = convert_float2(src[(size_t)j * channels])
+RANGE_LONG(range_long3_cf32, 3, 2, float2, TR_LOAD_CF32)
+RANGE_LONG(range_long3_ci16, 3, 2, short2, TR_LOAD_CI16)
+RANGE_LONG(range_long5_cf32, 5, 2, float2, TR_LOAD_CF32)
+RANGE_LONG(range_long5_ci16, 5, 2, short2, TR_LOAD_CI16)
+RANGE_LONG(range_long9_cf32, 9, 1, float2, TR_LOAD_CF32)
+RANGE_LONG(range_long9_ci16, 9, 1, short2, TR_LOAD_CI16)

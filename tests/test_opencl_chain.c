@@ -1,8 +1,9 @@
 /* The OpenCL backend against the FFTW backend on the same CPIs: power maps to relative L2
  * error <= 1e-5 and the same detections (count, positions within 0.01 bin, SNR within
  * 0.05 dB), over formats, channels, MTI, every CFAR variant, and pulse counts that are and are
- * not powers of two, with the fused range kernel (Nfft <= 4096), the four-step kernels
- * (Nfft > 4096) and the separate global-FFT kernels; streaming, several CPIs batched into one
+ * not powers of two, with the fused range kernel (Nfft <= 4096), range_long (Nfft = N1 2^k,
+ * N1 = 3, 5, 9, up to 10240: every N1 and N2), the four-step kernels (Nfft > 4096, a power of
+ * two) and the separate global-FFT kernels; streaming, several CPIs batched into one
  * set of launches (with a final partial batch), and the fused Doppler kernel against the
  * separate ones. Also every kernel within NVIDIA's limits (<= 48 KiB local memory, <= 1024
  * work-items). Skips (77) without an OpenCL device.
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "proc/opencl/cl_util.h"
+#include "proc/opencl/traffic_cl.h"
 #include "test_util.h"
 #include "triad/devices.h"
 #include "triad/sim.h"
@@ -31,6 +33,9 @@ typedef struct {
     triad_cfar_type cfar;
     int clutter;
 } case_t;
+
+/* the range design the backend must pick for the next cases (traffic_cl.h), or NULL */
+static const char *expect_range;
 
 static void compare(const case_t *t)
 {
@@ -56,6 +61,12 @@ static void compare(const case_t *t)
     float complex *ref;
     size_t l;
     assert_int_equal(triad_recording_waveform(&s.radar, &ref, &l), 0);
+    if (expect_range) {
+        const size_t nfft = triad__cl_range_nfft(t->n, l);
+        print_message("  %-28s Nfft %zu for N + L - 1 = %zu\n", t->what, nfft, t->n + l - 1);
+        assert_string_equal(triad__cl_range_design_name(triad__cl_range_design_of(nfft)),
+                            expect_range);
+    }
     triad_chain_cfg cfg = triad_chain_cfg_default();
     triad_recording_chain_cfg(&s.radar, ref, l, &cfg);
     cfg.mti_pulses = t->mti;
@@ -148,17 +159,43 @@ static void test_global_range_fft(void **st)
     unsetenv("TRIAD_OPENCL_RANGE_FUSED");
 }
 
-/* Nfft > 4096: the four-step range kernels (columns, rows with the filter, columns back),
- * at N1 x N2 = 64 x 128 and 128 x 128 (shape M's 16384), one and two channels. */
+/* 4096 < Nfft <= 10240 at N1 2^k: range_long, the whole range stage of a pulse in one
+ * work-group, every N1 (9, 5, 3) and N2 it takes (512 .. 2048), both formats. */
+static void test_long_range(void **st)
+{
+    (void)st;
+    const case_t cases[] = {
+        {"ci16 16x4000 CA (9 x 512)", 4000, 16, 1, TRIAD_FORMAT_CI16_LE, 0, TRIAD_CFAR_CA, 0},
+        {"cf32 2ch 16x9000 GO (9 x 1024)", 9000, 16, 2, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_GO, 0},
+        {"cf32 16x4800 SO (5 x 1024)", 4800, 16, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_SO, 0},
+        {"ci16 16x9500 CA (5 x 2048)", 9500, 16, 1, TRIAD_FORMAT_CI16_LE, 0, TRIAD_CFAR_CA, 0},
+        {"ci16 2ch 16x5800 GO (3 x 2048)", 5800, 16, 2, TRIAD_FORMAT_CI16_LE, 0, TRIAD_CFAR_GO, 0},
+        {"cf32 16x5800 CA (3 x 2048)", 5800, 16, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_CA, 0},
+    };
+    expect_range = "long";
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        compare(&cases[i]);
+    expect_range = NULL;
+}
+
+/* Nfft > 4096 as a power of two: the four-step range kernels (columns, rows with the filter,
+ * columns back): beyond range_long's 10240 (N1 x N2 = 128 x 128, shape M's old 16384), and
+ * where range_long would apply with it turned off (64 x 128), one and two channels. */
 static void test_four_step_range(void **st)
 {
     (void)st;
+    const case_t beyond = {"cf32 16x12000 CA (four-step)", 12000, 16, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_CA, 0};
+    expect_range = "four-step";
+    compare(&beyond);
+    expect_range = NULL;
+    setenv("TRIAD_OPENCL_RANGE_LONG", "0", 1);
     const case_t cases[] = {
         {"ci16 16x4000 CA (four-step)", 4000, 16, 1, TRIAD_FORMAT_CI16_LE, 0, TRIAD_CFAR_CA, 0},
         {"cf32 2ch 16x9000 GO (four-step)", 9000, 16, 2, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_GO, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         compare(&cases[i]);
+    unsetenv("TRIAD_OPENCL_RANGE_LONG");
 }
 
 static void test_os(void **st)
@@ -532,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_odd_pulses_so),
         cmocka_unit_test(test_os),
         cmocka_unit_test(test_global_range_fft),
+        cmocka_unit_test(test_long_range),
         cmocka_unit_test(test_four_step_range),
         cmocka_unit_test(test_mti_clutter),
         cmocka_unit_test(test_streaming),

@@ -530,12 +530,6 @@ static void workload_traffic(const workload *w, triad_format format, const triad
     triad__cl_traffic_model(&g, t);
 }
 
-static const char *range_design_name(triad__cl_range_design d)
-{
-    return d == TRIAD__CL_RANGE_FUSED ? "fused" : d == TRIAD__CL_RANGE_FOUR_STEP ? "four-step"
-                                                                               : "global";
-}
-
 static void print_traffic(const workload *w, triad_format format, const triad_chain_cfg *cfg)
 {
     triad__cl_traffic t;
@@ -546,7 +540,7 @@ static void print_traffic(const workload *w, triad_format format, const triad_ch
         printf(" (%zu x %zu)", t.n1, t.n2);
     printf(", range %s, doppler %s: %.2f MB read + %.2f MB written = %.2f MB; fused minimum "
            "%.2f MB; %.2fx\n",
-           range_design_name(t.range), t.doppler_fused ? "fused" : "separate",
+           triad__cl_range_design_name(t.range), t.doppler_fused ? "fused" : "separate",
            t.device_read * 1e-6, t.device_write * 1e-6, total * 1e-6, t.fused_min * 1e-6,
            total / t.fused_min);
     for (size_t i = 0; i < t.count; i++)
@@ -575,7 +569,7 @@ static cJSON *traffic_json(const workload *w, triad_format format, const triad_c
     cJSON_AddNumberToObject(o, "nfft", (double)t.nfft);
     cJSON_AddNumberToObject(o, "four_step_n1", (double)t.n1);
     cJSON_AddNumberToObject(o, "four_step_n2", (double)t.n2);
-    cJSON_AddStringToObject(o, "range", range_design_name(t.range));
+    cJSON_AddStringToObject(o, "range", triad__cl_range_design_name(t.range));
     cJSON_AddBoolToObject(o, "doppler_fused", t.doppler_fused);
     cJSON *ks = cJSON_AddArrayToObject(o, "kernels");
     for (size_t i = 0; i < t.count; i++) {

@@ -40,6 +40,7 @@
 #include <complex.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,10 @@ typedef struct {
     cl_kernel k_four[3];            /* range_cols_fwd, range_rows, range_cols_inv */
     cl_mem range_tw1, range_tw2;    /* exp(-2 pi i m / N1), m < N1; the same for N2 */
     cl_uint log2n1, log2n2;
+    /* range stage in one kernel when nfft = N1 N2, N1 = 3, 5, 9, 4096 < nfft <= 10240 (uses
+     * range_tw, range_tw2, log2n2), else NULL */
+    cl_kernel k_long;
+    cl_uint n1;
     cl_kernel k_label_init, k_group, k_peaks;
     cl_kernel k_dfused;             /* Doppler stage in one kernel when 16 <= P <= 1024, else NULL */
     cl_uint log2p;
@@ -190,7 +195,7 @@ static void cl_destroy(void *st)
     }
     triad__clfft_destroy(s->range_fft);
     triad__clfft_destroy(s->doppler_fft);
-    cl_kernel ks[] = {s->k_four[0], s->k_four[1], s->k_four[2], s->k_dfused, s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power,
+    cl_kernel ks[] = {s->k_four[0], s->k_four[1], s->k_four[2], s->k_long, s->k_dfused, s->k_fused, s->k_load, s->k_multiply, s->k_weight, s->k_dft, s->k_power,
                       s->k_mean, s->k_os, s->k_label_init, s->k_group, s->k_peaks};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (ks[i]) clReleaseKernel(ks[i]);
@@ -223,17 +228,39 @@ fail:
     return err;
 }
 
-/* The matched filter spectrum conj(FFT(h)) / nfft, made on the device with our own FFT so the
- * backend needs nothing else. */
-static int make_spectrum(cl_state *s)
+/* H[k] = conj(sum_m h[m] exp(-2 pi i k m / nfft)) / nfft in double on the host, for the
+ * lengths our device FFT has no plan for (range_long's N1 2^k): O(nfft L), once per chain. */
+static int host_spectrum(const triad__plan *p, size_t nfft, float *h)
+{
+    double complex *w = malloc(nfft * sizeof *w);
+    if (!w)
+        return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+    for (size_t j = 0; j < nfft; j++)
+        w[j] = cexp(-2.0 * TRIAD_PI * I * (double)j / (double)nfft);
+    for (size_t k = 0; k < nfft; k++) {
+        double complex acc = 0.0;
+        size_t i = 0; /* k m mod nfft */
+        for (size_t m = 0; m < p->l; m++) {
+            acc += (double complex)p->ref[m] * w[i];
+            i += k;
+            if (i >= nfft)
+                i -= nfft;
+        }
+        h[2 * k] = (float)(creal(acc) / (double)nfft);
+        h[2 * k + 1] = (float)(-cimag(acc) / (double)nfft);
+    }
+    free(w);
+    return 0;
+}
+
+/* The same with our own device FFT (powers of two) so the backend needs nothing else. */
+static int device_spectrum(cl_state *s, float *h)
 {
     const triad__plan *p = s->plan;
     int err = 0;
-    float *h = calloc(2 * s->nfft, sizeof *h);
     triad__clfft *one = NULL;
     cl_mem tmp = NULL, tmp_scratch = NULL;
-    if (!h)
-        return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+    memset(h, 0, 2 * s->nfft * sizeof *h);
     for (size_t k = 0; k < p->l; k++) {
         h[2 * k] = (float)creal(p->ref[k]);
         h[2 * k + 1] = (float)cimag(p->ref[k]);
@@ -255,8 +282,26 @@ static int make_spectrum(cl_state *s)
         h[2 * k] *= scale;
         h[2 * k + 1] *= -scale;
     }
-    if (s->k_four[1]) { /* four-step: H[k1 + N1 k2] at k1 N2 + k2, the order range_rows sees */
-        const size_t n1 = (size_t)1 << s->log2n1, n2 = (size_t)1 << s->log2n2;
+done:
+    triad__clfft_destroy(one);
+    if (tmp) clReleaseMemObject(tmp);
+    if (tmp_scratch) clReleaseMemObject(tmp_scratch);
+    return err;
+}
+
+/* The matched filter spectrum conj(FFT(h)) / nfft into s->spectrum, in the order the range
+ * kernels read it. */
+static int make_spectrum(cl_state *s)
+{
+    int err = 0;
+    float *h = malloc(2 * s->nfft * sizeof *h);
+    if (!h)
+        return triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
+    if ((err = s->k_long ? host_spectrum(s->plan, s->nfft, h) : device_spectrum(s, h)))
+        goto done;
+    if (s->k_four[1] || s->k_long) { /* four-step: H[k1 + N1 k2] at k1 N2 + k2, the order
+                                        range_rows and range_long see */
+        const size_t n2 = (size_t)1 << s->log2n2, n1 = s->nfft / n2;
         float *hp = malloc(2 * s->nfft * sizeof *hp);
         if (!hp) {
             err = triad__fail(TRIAD_ENOMEM, "opencl: out of memory");
@@ -274,9 +319,6 @@ static int make_spectrum(cl_state *s)
                                        2 * s->nfft * sizeof *h, h, 0, NULL, NULL),
                   err, done);
 done:
-    triad__clfft_destroy(one);
-    if (tmp) clReleaseMemObject(tmp);
-    if (tmp_scratch) clReleaseMemObject(tmp_scratch);
     free(h);
     return err;
 }
@@ -339,10 +381,10 @@ static int make_twiddles(cl_state *s, cl_mem *m, size_t n)
     return err;
 }
 
-/* The local-memory kernels k[0 .. count-1] run work-groups of TRIAD__CLFFT_LOCAL_ITEMS with
- * their __local arrays: check what the device says of each before any launch; where one
- * cannot, release them all (NULL: the caller takes the separate kernels instead). */
-static int keep_if_runs(cl_state *s, cl_kernel *k, size_t count)
+/* The local-memory kernels k[0 .. count-1] run work-groups of `items` with their __local
+ * arrays: check what the device says of each before any launch; where one cannot, release
+ * them all (NULL: the caller takes the separate kernels instead). */
+static int keep_if_runs(cl_state *s, cl_kernel *k, size_t count, size_t items)
 {
     int runs = 1;
     for (size_t i = 0; i < count; i++) {
@@ -350,7 +392,7 @@ static int keep_if_runs(cl_state *s, cl_kernel *k, size_t count)
         const int err = triad__cl_kernel_info_get(k[i], s->ctx->device, &info);
         if (err)
             return err;
-        runs &= info.work_group_size >= TRIAD__CLFFT_LOCAL_ITEMS &&
+        runs &= info.work_group_size >= items &&
                 info.local_mem_bytes <= s->ctx->info.local_mem_bytes;
     }
     for (size_t i = 0; !runs && i < count; i++) {
@@ -445,16 +487,36 @@ static int cl_create(void **out, const triad__plan *p)
         (err = make_kernel(s, &s->k_peaks, "extract_peaks")))
         goto fail;
     /* the range stage in local memory: one fused kernel where one pulse's FFT fits a
-     * work-group, three (four-step) up to 4096^2 points; the separate kernels with the global
-     * FFT where the device cannot run them (checked per kernel) */
-    for (s->log2nfft = 0; (1u << s->log2nfft) < s->nfft; s->log2nfft++) {}
+     * work-group (range_fused up to 4096 points, range_long at N1 2^k up to 10240), three
+     * (four-step) up to 4096^2 points; the separate kernels with the global FFT where the
+     * device cannot run them (checked per kernel; range_long falls back to the power of two) */
     const int ci16 = p->format == TRIAD_FORMAT_CI16_LE;
     const char *rfused = getenv("TRIAD_OPENCL_RANGE_FUSED"); /* "0": separate kernels (tests) */
-    if (rfused && strcmp(rfused, "0") == 0) {
+    const int separate = rfused && strcmp(rfused, "0") == 0;
+    const char *rlong = getenv("TRIAD_OPENCL_RANGE_LONG"); /* "0": the power of two (tests) */
+    const int no_long = rlong && strcmp(rlong, "0") == 0;
+    if (!separate && !no_long && triad__cl_range_design_of(s->nfft) == TRIAD__CL_RANGE_LONG) {
+        unsigned log2n2;
+        s->n1 = triad__cl_range_long_n1(s->nfft, &log2n2);
+        s->log2n2 = log2n2;
+        char name[32];
+        snprintf(name, sizeof name, "range_long%u_%s", (unsigned)s->n1, ci16 ? "ci16" : "cf32");
+        if ((err = make_kernel(s, &s->k_long, name)) ||
+            (err = keep_if_runs(s, &s->k_long, 1, TRIAD__CL_RANGE_LONG_ITEMS)))
+            goto fail;
+        if (s->k_long &&
+            ((err = make_twiddles(s, &s->range_tw, s->nfft)) ||
+             (err = make_twiddles(s, &s->range_tw2, (size_t)1 << s->log2n2))))
+            goto fail;
+    }
+    if (!s->k_long)
+        s->nfft = triad__cl_range_nfft_pow2(p->n, p->l);
+    for (s->log2nfft = 0; (1u << s->log2nfft) < s->nfft; s->log2nfft++) {}
+    if (separate || s->k_long) {
     } else if (triad__cl_range_design_of(s->nfft) == TRIAD__CL_RANGE_FUSED) {
         if ((err = make_kernel(s, &s->k_fused, ci16 ? "range_fused_ci16" : "range_fused_cf32")) ||
             (err = make_twiddles(s, &s->range_tw, s->nfft)) ||
-            (err = keep_if_runs(s, &s->k_fused, 1)))
+            (err = keep_if_runs(s, &s->k_fused, 1, TRIAD__CLFFT_LOCAL_ITEMS)))
             goto fail;
     } else if (triad__cl_range_design_of(s->nfft) == TRIAD__CL_RANGE_FOUR_STEP) {
         s->log2n2 = triad__cl_four_step_log2n2(s->log2nfft);
@@ -466,7 +528,7 @@ static int cl_create(void **out, const triad__plan *p)
             (err = make_twiddles(s, &s->range_tw, s->nfft)) ||
             (err = make_twiddles(s, &s->range_tw1, (size_t)1 << s->log2n1)) ||
             (err = make_twiddles(s, &s->range_tw2, (size_t)1 << s->log2n2)) ||
-            (err = keep_if_runs(s, s->k_four, 3)))
+            (err = keep_if_runs(s, s->k_four, 3, TRIAD__CLFFT_LOCAL_ITEMS)))
             goto fail;
     }
     /* the fused Doppler kernel where P pulses fit fft_local's layout with 4+ columns per
@@ -475,10 +537,10 @@ static int cl_create(void **out, const triad__plan *p)
     if (triad__cl_doppler_fused(p->p) && !(dfused && strcmp(dfused, "0") == 0)) {
         for (s->log2p = 0; (1u << s->log2p) < p->p; s->log2p++) {}
         if ((err = make_kernel(s, &s->k_dfused, "doppler_fused")) ||
-            (err = keep_if_runs(s, &s->k_dfused, 1)))
+            (err = keep_if_runs(s, &s->k_dfused, 1, TRIAD__CLFFT_LOCAL_ITEMS)))
             goto fail;
     }
-    const int range_local = s->k_fused || s->k_four[0];
+    const int range_local = s->k_fused || s->k_four[0] || s->k_long;
     triad__clfft_cfg rc = triad__clfft_cfg_rows(s->nfft, s->gmax * p->p);
     if (!range_local && (err = triad__clfft_create(&s->range_fft, s->ctx, s->prog, &rc)))
         goto fail;
@@ -648,6 +710,28 @@ static int spectra(cl_state *s, cl_mem raw, cl_mem out, cl_uint a0, size_t gm)
         const size_t pulses_per_group = TRIAD__CLFFT_LOCAL_MAX_N / s->nfft;
         const size_t local = TRIAD__CLFFT_LOCAL_ITEMS;
         const size_t global = (rows + pulses_per_group - 1) / pulses_per_group * local;
+        TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &global, &local, 0, NULL,
+                                             tick(s)),
+                      err, fail);
+        tock(s, ST_RANGE);
+        goto doppler;
+    }
+    if (s->k_long) { /* the four-step in one kernel, a pulse per work-group */
+        k = s->k_long;
+        ARG(k, a++, raw);
+        ARG(k, a++, s->pulses);
+        ARG(k, a++, s->spectrum);
+        ARG(k, a++, s->range_tw);
+        ARG(k, a++, s->range_tw2);
+        ARG(k, a++, out);
+        ARG(k, a++, s->w.ostride);
+        ARG(k, a++, s->log2n2);
+        ARG(k, a++, s->w.n);
+        ARG(k, a++, nfft);
+        ARG(k, a++, s->w.np);
+        ARG(k, a++, s->w.c);
+        ARG(k, a++, a0);
+        const size_t local = TRIAD__CL_RANGE_LONG_ITEMS, global = (size_t)rows * local;
         TRIAD__CL_TRY(clEnqueueNDRangeKernel(s->ctx->queue, k, 1, NULL, &global, &local, 0, NULL,
                                              tick(s)),
                       err, fail);

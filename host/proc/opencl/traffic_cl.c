@@ -17,8 +17,40 @@ static unsigned log2_of(size_t n)
     return k;
 }
 
+enum { LONG_ITEMS = TRIAD__CL_RANGE_LONG_ITEMS, LONG_MAX = TRIAD__CL_RANGE_LONG_MAX };
+
+unsigned triad__cl_range_long_n1(size_t nfft, unsigned *log2n2)
+{
+    static const unsigned n1s[] = {3, 5, 9};
+    if (nfft <= LOCAL_MAX || nfft > LONG_MAX)
+        return 0;
+    for (size_t i = 0; i < sizeof n1s / sizeof n1s[0]; i++) {
+        const size_t n2 = nfft / n1s[i];
+        /* a column per work-item for N1 = 9, two for 3 and 5; 16 points per row work-item */
+        const size_t n2_max = n1s[i] == 9 ? LONG_ITEMS : 2 * LONG_ITEMS;
+        if (nfft % n1s[i] == 0 && is_pow2(n2) && n2 >= LOCAL_MIN && n2 <= n2_max &&
+            nfft / 16 <= LONG_ITEMS) {
+            *log2n2 = log2_of(n2);
+            return n1s[i];
+        }
+    }
+    return 0;
+}
+
+const char *triad__cl_range_design_name(triad__cl_range_design d)
+{
+    return d == TRIAD__CL_RANGE_FUSED       ? "fused"
+           : d == TRIAD__CL_RANGE_FOUR_STEP ? "four-step"
+           : d == TRIAD__CL_RANGE_LONG      ? "long"
+                                            : "global";
+}
+
 triad__cl_range_design triad__cl_range_design_of(size_t nfft)
 {
+    unsigned log2n2;
+    if (!is_pow2(nfft))
+        return triad__cl_range_long_n1(nfft, &log2n2) ? TRIAD__CL_RANGE_LONG
+                                                      : TRIAD__CL_RANGE_GLOBAL;
     if (nfft >= LOCAL_MIN && nfft <= LOCAL_MAX)
         return TRIAD__CL_RANGE_FUSED;
     if (nfft > LOCAL_MAX && nfft <= FOUR_STEP_MAX)
@@ -28,12 +60,24 @@ triad__cl_range_design triad__cl_range_design_of(size_t nfft)
 
 unsigned triad__cl_four_step_log2n2(unsigned log2n) { return (log2n + 1) / 2; }
 
-size_t triad__cl_range_nfft(size_t n, size_t l)
+size_t triad__cl_range_nfft_pow2(size_t n, size_t l)
 {
     size_t m = 1;
     while (m < n + l - 1)
         m <<= 1;
     return m;
+}
+
+size_t triad__cl_range_nfft(size_t n, size_t l)
+{
+    const size_t pow2 = triad__cl_range_nfft_pow2(n, l);
+    size_t best = pow2;
+    unsigned log2n2;
+    for (size_t n1 = 3; n1 <= 9; n1 += 2)
+        for (size_t m = n1 * LOCAL_MIN; m <= LONG_MAX; m <<= 1)
+            if (m >= n + l - 1 && m < best && triad__cl_range_long_n1(m, &log2n2) == n1)
+                best = m;
+    return best;
 }
 
 int triad__cl_doppler_fused(size_t p)
@@ -84,6 +128,13 @@ void triad__cl_traffic_model(const triad__cl_geometry *g, triad__cl_traffic *t)
         add(t, "range_cols_fwd", 1, raw, padded);
         add(t, "range_rows", 1, padded, padded);
         add(t, "range_cols_inv", 1, padded, cube);
+        break;
+    }
+    case TRIAD__CL_RANGE_LONG: {
+        unsigned log2n2;
+        t->n1 = triad__cl_range_long_n1(t->nfft, &log2n2);
+        t->n2 = (size_t)1 << log2n2;
+        add(t, "range_long", 1, raw, cube);
         break;
     }
     case TRIAD__CL_RANGE_GLOBAL:
