@@ -46,7 +46,7 @@ if(TRIAD_HAVE_SOAPY)
 endif()
 triad_pkg_config(triad triad
   "Triad radar signal processing: recordings, the chain (FFTW; OpenCL when built with it), CFAR"
-  "" "fftw3f libcjson${opencl_pc}" "-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
+  "" "fftw3f libcjson nettle${opencl_pc}" "-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
 triad_pkg_config(triad-fusion triad_fusion
   "Triad fusion: earth frames, motion models, the multi-radar tracker and warnings"
   "triad" "libcjson" "-lm")

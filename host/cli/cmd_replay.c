@@ -52,7 +52,9 @@ static const char usage_text[] =
     "                      dropped_samples, reordered_packets, junk\n"
     "  --quiet             no summary on stderr\n"
     "  --max-memory B      refuse a recording whose CPI needs more than B bytes (K, M, G, T:\n"
-    "                      powers of 1024; default: this machine's memory)\n";
+    "                      powers of 1024; default: this machine's memory)\n"
+    "  --skip-sha512       do not verify core:sha512 while reading (default: verified; a\n"
+    "                      mismatch fails at the end, after the last packet)\n";
 
 typedef struct {
     const char *meta_path, *to, *log_path;
@@ -62,7 +64,7 @@ typedef struct {
     unsigned long long seed;
     long max_cpis;
     uint64_t max_memory_bytes;
-    bool no_utc, quiet, no_trailer, no_context, difi;
+    bool no_utc, quiet, no_trailer, no_context, difi, skip_sha512;
     unsigned tsf;          /* TRIAD_VITA49_TSF_* */
 } replay_opts;
 
@@ -299,6 +301,7 @@ static int replay(const replay_opts *o)
         return cli_error("replay", 2, "--to: %s", triad_errmsg());
     triad_recording_opts ropts = triad_recording_opts_default();
     ropts.max_memory_bytes = o->max_memory_bytes;
+    ropts.skip_sha512 = o->skip_sha512;
     if (triad_recording_open(o->meta_path, &ropts, &meta))
         return cli_error("replay", 1, "%s", triad_errmsg());
     const size_t n = meta.samples_per_pulse, p = meta.pulses_per_cpi, nc = meta.num_channels;
@@ -517,6 +520,7 @@ int cmd_replay(int argc, char **argv)
         O_NO_TRAILER,
         O_NO_CONTEXT,
         O_MAX_MEMORY,
+        O_SKIP_SHA512,
         O_HELP,
     };
     static const struct option opts[] = {
@@ -539,6 +543,7 @@ int cmd_replay(int argc, char **argv)
         {"no-trailer", no_argument, NULL, O_NO_TRAILER},
         {"no-context", no_argument, NULL, O_NO_CONTEXT},
         {"max-memory", required_argument, NULL, O_MAX_MEMORY},
+        {"skip-sha512", no_argument, NULL, O_SKIP_SHA512},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -634,6 +639,7 @@ int cmd_replay(int argc, char **argv)
             if (cli_bytes("replay", "--max-memory", optarg, &o.max_memory_bytes))
                 return 2;
             break;
+        case O_SKIP_SHA512: o.skip_sha512 = true; break;
         case 'h':
         case O_HELP: printf("%s", usage_text); return 0;
         case '?': return cli_bad_option("replay", argv);
