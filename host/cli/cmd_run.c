@@ -98,7 +98,7 @@ typedef struct {
     uint64_t cpi;
     uint64_t *missing; /* [C] */
     unsigned *quality; /* [C] */
-    double complete_s, epoch_s;
+    double complete_s, epoch_s, jump_s;
 } in_flight;
 
 typedef struct {
@@ -129,14 +129,17 @@ static void print_stats(const char *label, const triad_cpi_stream *stream, const
             n += (size_t)snprintf(flags + n, sizeof flags - n, " %s %llu", name,
                                   (unsigned long long)st.trailer_flags[b]);
         }
+    char jumps[40] = "";
+    if (st.clock_jumps)
+        snprintf(jumps, sizeof jumps, " clock jumps %llu", (unsigned long long)st.clock_jumps);
     fprintf(stderr,
             "triad run: %s%.1f s: packets %llu context %llu lost %llu late %llu ahead %llu "
-            "malformed %llu%s |%s%s CPIs processed %llu degraded %llu dropped %llu skipped %llu "
+            "malformed %llu%s%s |%s%s CPIs processed %llu degraded %llu dropped %llu skipped %llu "
             "| latency p50 %.2f ms p99 %.2f ms\n",
             label, triad_clock_s() - ps->t0, (unsigned long long)st.packets,
             (unsigned long long)st.context, (unsigned long long)st.lost,
             (unsigned long long)st.late, (unsigned long long)st.ahead,
-            (unsigned long long)st.malformed, why, n ? " trailers:" : "", n ? flags : "",
+            (unsigned long long)st.malformed, why, jumps, n ? " trailers:" : "", n ? flags : "",
             (unsigned long long)ps->processed, (unsigned long long)ps->degraded,
             (unsigned long long)st.cpis_dropped, (unsigned long long)st.cpis_skipped,
             triad_latency_percentile(h, 0.50) * 1e3, triad_latency_percentile(h, 0.99) * 1e3);
@@ -154,9 +157,11 @@ static int64_t utc_ns(double epoch_s, double time_s)
 }
 
 static int write_reports(triad_sink **sinks, size_t nsinks, const triad_recording_meta *meta,
-                         const run_opts *o, const in_flight *f, const triad_detection *dets,
+                         const run_opts *o, const in_flight *f, triad_detection *dets,
                          size_t ndets, double latency_s)
 {
+    for (size_t i = 0; i < ndets; i++) /* the sender's clock jumped (a new capture): its time */
+        dets[i].time_s += f->jump_s;
     const double t0 = triad__parse_utc(meta->datetime);
     const double time_s = ((double)f->cpi * (double)meta->pulses_per_cpi +
                            0.5 * (double)(meta->pulses_per_cpi - 1)) *
@@ -172,10 +177,11 @@ static int write_reports(triad_sink **sinks, size_t nsinks, const triad_recordin
             .radar_id = (uint32_t)o->radar_id,
             .channel = c,
             .cpi = f->cpi,
-            .cpi_time_utc_ns = utc_ns(isnan(t0) ? f->epoch_s : t0, time_s),
+            .cpi_time_utc_ns = utc_ns(isnan(t0) ? f->epoch_s : t0, time_s + f->jump_s),
             .degraded_fraction = (double)f->missing[c] / pn,
             .quality = f->quality[c],
             .latency_s = latency_s,
+            .clock_jump_s = f->jump_s,
             .dets = dets + first,
             .num_dets = i - first,
         };
@@ -345,6 +351,7 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
             memcpy(fl[slot].missing, info.missing, meta.num_channels * sizeof(uint64_t));
             fl[slot].complete_s = info.complete_s;
             fl[slot].epoch_s = info.stream_epoch_s;
+            fl[slot].jump_s = info.clock_jump_s;
             memcpy(fl[slot].quality, info.quality, meta.num_channels * sizeof(unsigned));
             if (triad_chain_submit(chain, slot, fl[slot].cpi)) {
                 cli_error("run", 1, "CPI %llu: %s", (unsigned long long)fl[slot].cpi,
