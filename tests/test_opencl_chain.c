@@ -159,6 +159,15 @@ static void test_global_range_fft(void **st)
     unsetenv("TRIAD_OPENCL_RANGE_FUSED");
 }
 
+/* Tiny shapes for Oclgrind (an interpreter: thousands of times slower than PoCL): the fused
+ * range (Nfft 512) and Doppler kernels, CA-CFAR and extraction; cf32 with a NaN-free scene. */
+static void test_tiny(void **st)
+{
+    (void)st;
+    const case_t t = {"cf32 16x300 CA (tiny)", 300, 16, 1, TRIAD_FORMAT_CF32_LE, 0, TRIAD_CFAR_CA, 0};
+    compare(&t);
+}
+
 /* 4096 < Nfft <= 10240 at N1 2^k: range_long, the whole range stage of a pulse in one
  * work-group, every N1 (9, 5, 3) and N2 it takes (512 .. 2048), both formats. */
 static void test_long_range(void **st)
@@ -562,6 +571,10 @@ int main(void)
         return 77;
     }
     triad_devices_free(list);
+    if (getenv("TRIAD_TEST_OPENCL_TINY")) { /* under Oclgrind (tests/oclgrind_check.sh) */
+        const struct CMUnitTest tiny[] = {cmocka_unit_test(test_tiny)};
+        return cmocka_run_group_tests(tiny, NULL, NULL);
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernel_limits),
         cmocka_unit_test(test_cf32_ca),
