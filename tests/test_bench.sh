@@ -23,8 +23,8 @@ grep -q '^S  *fftw ' "$tmp/out.txt" || fail "no fftw row for S in the table"
 # the OpenCL traffic model: no device needed; M's fused minimum is its ci16 cube (1 x 128 x
 # 8192 x 4 B) plus its power map (as many floats): 8.39 MB
 "$triad" bench --traffic --workload M >"$tmp/traffic.txt" 2>&1 || fail "bench --traffic exited $?"
-grep -q '^M .*range four-step.*fused minimum 8.39 MB' "$tmp/traffic.txt" ||
-    { cat "$tmp/traffic.txt"; fail "bench --traffic: no four-step M line with its fused minimum"; }
+grep -q '^M .*Nfft 9216 (9 x 1024), range long.*fused minimum 8.39 MB' "$tmp/traffic.txt" ||
+    { cat "$tmp/traffic.txt"; fail "bench --traffic: no range_long M line (Nfft 9216) with its fused minimum"; }
 [ "$(grep -c ' MB written$' "$tmp/traffic.txt")" -ge 6 ] || fail "bench --traffic: per-kernel lines"
 
 if [ -x "$py" ]; then
