@@ -25,8 +25,16 @@ macro(triad_pkg name module prefix)
 endmacro()
 
 triad_pkg(fftw3f fftw3f FFTW3F REQUIRED)
-# FFTW's OpenMP planner, for the benchmark's floor (batched, threaded transforms): the program
+# FFTW's OpenMP planner (libfftw3f_omp, in Debian's libfftw3-dev), for the benchmark's floor
+# (batched, threaded transforms, host/proc/bench_floor.c): optional, single-threaded without.
 find_library(FFTW3F_OMP_LIB fftw3f_omp HINTS ${FFTW3F_LIBRARY_DIRS})
+if(FFTW3F_OMP_LIB)
+  add_library(triad::fftw3f_omp UNKNOWN IMPORTED)
+  set_target_properties(triad::fftw3f_omp PROPERTIES IMPORTED_LOCATION ${FFTW3F_OMP_LIB})
+  set(FFTW3F_OMP_LIB_FOUND TRUE)
+else()
+  set(FFTW3F_OMP_LIB_FOUND FALSE)
+endif()
 
 triad_pkg(cjson libcjson CJSON REQUIRED)
 

@@ -44,9 +44,13 @@ endif()
 if(TRIAD_HAVE_SOAPY)
   set(opencl_pc "${opencl_pc} SoapySDR")
 endif()
+set(fftw_omp_pc "")
+if(FFTW3F_OMP_LIB)
+  set(fftw_omp_pc "-lfftw3f_omp ")
+endif()
 triad_pkg_config(triad triad
   "Triad radar signal processing: recordings, the chain (FFTW; OpenCL when built with it), CFAR"
-  "" "fftw3f libcjson${opencl_pc}" "-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
+  "" "fftw3f libcjson${opencl_pc}" "${fftw_omp_pc}-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
 triad_pkg_config(triad-fusion triad_fusion
   "Triad fusion: earth frames, motion models, the multi-radar tracker and warnings"
   "triad" "libcjson" "-lm")

@@ -4,9 +4,9 @@
  * Floors:
  *   fftw    FFTW's own batched transforms of the same sizes: forward and inverse range FFTs of
  *           P x Nfft and the strided Doppler FFT of N x P, per channel, plans made with the same
- *           effort and threads as the chain's.
+ *           effort and threads as the chain's (triad_bench_fftw_floor, include/triad/bench.h).
  *   opencl  the fused design's minimal bytes per CPI at the device's measured bandwidths
- *           (proc/opencl/bench_floor_cl.h): the raw CPI up at pinned host-to-device speed; on
+ *           (triad_bench_bandwidth_floor, include/triad/bench.h): the raw CPI up at pinned host-to-device speed; on
  *           the device, the range stage (convert, FFT, matched filter, inverse FFT, Doppler
  *           window) reads the raw CPI once and writes the complex cube once, and the Doppler
  *           stage (FFT across pulses, |.|^2, CFAR, extraction) reads the cube once, at the
@@ -27,7 +27,6 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <cjson/cJSON.h>
-#include <fftw3.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +39,10 @@
 #include "cli/cli.h"
 #include "triad_commit.h" /* generated at build time: TRIAD_GIT_COMMIT */
 #include "io/plot_png.h"
-#include "proc/backend.h"
-#include "proc/opencl/bench_floor_cl.h"
-#include "proc/opencl/traffic_cl.h"
+#include "triad/bench.h"
 #include "triad/devices.h"
 #include "triad/sim.h"
+#include "triad/stream.h"
 
 /* A workload: the CPI geometry and where it comes from. All run at fs 20 MHz with a 10 MHz
  * LFM pulse of pulse_samples samples; the PRI fits the receive window plus 50 us. */
@@ -113,26 +111,7 @@ static int use_cpu_clock;
 
 static double bench_now(void)
 {
-    if (!use_cpu_clock)
-        return triad__now();
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile (nearest rank) of v[0..n-1]; sorts v. */
-static double percentile(double *v, size_t n, double q)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    size_t i = (size_t)ceil(q * (double)n);
-    i = i ? i - 1 : 0;
-    return v[i < n ? i : n - 1];
+    return triad_bench_now(use_cpu_clock ? TRIAD_BENCH_CLOCK_CPU : TRIAD_BENCH_CLOCK_WALL);
 }
 
 static double samples_of(const workload *w)
@@ -169,95 +148,23 @@ typedef struct {
 
 typedef struct {
     int ok;
-    triad__cl_bandwidth bw;
+    triad_bench_bandwidth bw;
     char note[256];
 } cl_floor;
 
-/* ---- floors ------------------------------------------------------------------------------- */
+/* ---- floors (include/triad/bench.h) -------------------------------------------------------- */
 
-static unsigned fftw_flags(triad_fft_effort e)
+static triad_bench_shape shape_of(const workload *w)
 {
-    return e == TRIAD_FFT_ESTIMATE ? FFTW_ESTIMATE : e == TRIAD_FFT_PATIENT ? FFTW_PATIENT
-                                                                          : FFTW_MEASURE;
+    return (triad_bench_shape){w->channels, w->pulses, w->samples, w->pulse_samples};
 }
 
-/* FFTW's own transforms of one CPI: forward and inverse range FFTs (P x Nfft) and the Doppler
- * FFT (N x P, strided) of one channel, batched, the same threads and plan effort, times the
- * channel count. Median over reps after two warm-up runs. Returns 0 or -1 (out of memory). */
-static int fftw_floor(const workload *w, size_t nfft, int threads, unsigned flags, int reps,
-                      double *floor_s, double part[2])
+static void set_floor(result *r, const triad_bench_floor *f)
 {
-    fftwf_plan_with_nthreads(threads);
-    const int n = (int)nfft, p = (int)w->pulses, howmany_d = (int)w->samples;
-    fftwf_complex *buf = fftwf_malloc(nfft * w->pulses * sizeof *buf);
-    double *t = malloc(3 * (size_t)reps * sizeof *t);
-    if (!buf || !t) {
-        fftwf_free(buf);
-        free(t);
-        fftwf_plan_with_nthreads(1);
-        return -1;
-    }
-    fftwf_plan fwd = fftwf_plan_many_dft(1, &n, p, buf, NULL, 1, n, buf, NULL, 1, n, FFTW_FORWARD,
-                                         flags);
-    fftwf_plan inv = fftwf_plan_many_dft(1, &n, p, buf, NULL, 1, n, buf, NULL, 1, n,
-                                         FFTW_BACKWARD, flags);
-    fftwf_plan dop = fftwf_plan_many_dft(1, &p, howmany_d, buf, NULL, n, 1, buf, NULL, n, 1,
-                                         FFTW_FORWARD, flags);
-    fftwf_plan_with_nthreads(1);
-    for (size_t i = 0; i < nfft * w->pulses; i++) { /* planning may have overwritten buf */
-        buf[i][0] = (float)((i * 7919) % 1000) * 1e-3f;
-        buf[i][1] = (float)((i * 104729) % 1000) * 1e-3f;
-    }
-    double *tr = t + reps, *td = t + 2 * reps;
-    for (int r = -2; r < reps; r++) {
-        double a = 0.0, b = 0.0;
-        for (size_t c = 0; c < w->channels; c++) {
-            const double t0 = bench_now();
-            fftwf_execute(fwd);
-            fftwf_execute(inv);
-            const double t1 = bench_now();
-            fftwf_execute(dop);
-            a += t1 - t0;
-            b += bench_now() - t1;
-        }
-        if (r >= 0) {
-            t[r] = a + b;
-            tr[r] = a;
-            td[r] = b;
-        }
-        for (size_t i = 0; i < nfft * w->pulses; i++) { /* keep values bounded across reps */
-            buf[i][0] *= 1.0f / (float)nfft;
-            buf[i][1] *= 1.0f / (float)nfft;
-        }
-    }
-    *floor_s = percentile(t, (size_t)reps, 0.5);
-    part[0] = percentile(tr, (size_t)reps, 0.5);
-    part[1] = percentile(td, (size_t)reps, 0.5);
-    free(t);
-    fftwf_destroy_plan(fwd);
-    fftwf_destroy_plan(inv);
-    fftwf_destroy_plan(dop);
-    fftwf_free(buf);
-    return 0;
-}
-
-/* The fused design's minimal bytes per CPI as a time at the measured bandwidths (see the top
- * of this file). */
-static void bandwidth_floor(const workload *w, triad_format format, double dets_per_cpi,
-                            const triad__cl_bandwidth *bw, result *r)
-{
-    const double cells = samples_of(w);
-    const double raw = cells * (double)triad_format_bytes(format);
-    const double cube = cells * 8.0;     /* complex float */
-    const double dets = dets_per_cpi * 16.0; /* four floats per detection */
-    r->floor_bytes[0] = raw;
-    r->floor_bytes[1] = raw + 2.0 * cube;
-    r->floor_bytes[2] = dets;
-    r->floor_part_s[0] = raw / bw->h2d_bytes_per_s;
-    r->floor_part_s[1] = r->floor_bytes[1] / bw->copy_bytes_per_s;
-    r->floor_part_s[2] = dets / bw->d2h_bytes_per_s;
-    r->floor_s = r->floor_part_s[0] + r->floor_part_s[1] + r->floor_part_s[2];
-    snprintf(r->floor_kind, sizeof r->floor_kind, "bandwidth");
+    snprintf(r->floor_kind, sizeof r->floor_kind, "%s", f->kind);
+    r->floor_s = f->total_s;
+    memcpy(r->floor_part_s, f->part_s, sizeof r->floor_part_s);
+    memcpy(r->floor_bytes, f->bytes, sizeof r->floor_bytes);
 }
 
 /* ---- one workload on one backend ---------------------------------------------------------- */
@@ -357,10 +264,10 @@ static int stream_run(triad_chain *chain, void *const *raw, size_t bytes, triad_
     if (stream_cpis(chain, raw, bytes, d, slots))
         return -1;
     triad_chain_profile_get(chain, &p0);
-    const double t0 = triad__now();
+    const double t0 = triad_clock_s();
     if (stream_cpis(chain, raw, bytes, d, total))
         return -1;
-    r->stream_s = (triad__now() - t0) / (double)total;
+    r->stream_s = (triad_clock_s() - t0) / (double)total;
     triad_chain_profile_get(chain, &p1);
     r->stream_cpis = (int)total;
     r->batch = p1.batch;
@@ -403,7 +310,7 @@ static int bench_one(const workload *w, const char *backend, triad_format format
     triad_recording_chain_cfg(&s.radar, ref, l, &cfg);
     cfg.backend = backend;
     cfg.profile_device = true; /* OpenCL: device times per stage; FFTW ignores it */
-    const double tc = triad__now();
+    const double tc = triad_clock_s();
     if (triad_chain_create(&chain, &cfg)) {
         if (strcmp(backend, "fftw") == 0) {
             cli_error("bench", 1, "%s: %s", w->name, triad_errmsg());
@@ -414,7 +321,7 @@ static int bench_one(const workload *w, const char *backend, triad_format format
         status = 0;
         goto done;
     }
-    res->create_s = triad__now() - tc;
+    res->create_s = triad_clock_s() - tc;
     snprintf(res->ran, sizeof res->ran, "%s", triad_chain_backend(chain));
     const int on_device = strcmp(res->ran, "opencl") == 0;
     if (on_device && clf->ok)
@@ -482,26 +389,32 @@ static int bench_one(const workload *w, const char *backend, triad_format format
     for (int k = 0; k < cpis; k++)
         sum += times[k];
     res->mean_s = sum / cpis;
-    res->median_s = percentile(times, (size_t)cpis, 0.5);
-    res->p99_s = percentile(times, (size_t)cpis, 0.99);
+    res->median_s = triad_bench_percentile(times, (size_t)cpis, 0.5);
+    res->p99_s = triad_bench_percentile(times, (size_t)cpis, 0.99);
     res->min_s = times[0];
     res->max_s = times[cpis - 1];
     for (int i = 0; i < 4; i++)
-        res->stage_s[i] = percentile(stage[i], (size_t)cpis, 0.5);
-    res->nfft = triad__fft_good_size(w->samples + l - 1);
+        res->stage_s[i] = triad_bench_percentile(stage[i], (size_t)cpis, 0.5);
+    res->nfft = triad_bench_fftw_nfft(w->samples, l);
     triad_chain_destroy(chain); /* free its memory before the floor's */
     chain = NULL;
+    const triad_bench_shape shape = shape_of(w);
+    triad_bench_floor fl;
     if (on_device) {
-        if (clf->ok)
-            bandwidth_floor(w, format, res->dets_per_cpi, &clf->bw, res);
+        if (clf->ok) {
+            triad_bench_bandwidth_floor(&shape, format, res->dets_per_cpi, &clf->bw, &fl);
+            set_floor(res, &fl);
+        }
     } else {
         const int threads = cfg.threads > 0 ? cfg.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-        if (fftw_floor(w, res->nfft, threads, fftw_flags(cfg.fft_effort), cpis < 5 ? 5 : cpis,
-                       &res->floor_s, res->floor_part_s)) {
-            cli_error("bench", 1, "%s: FFTW floor: out of memory", w->name);
+        if (triad_bench_fftw_floor(&shape, res->nfft, threads, cfg.fft_effort,
+                                   cpis < 5 ? 5 : cpis,
+                                   use_cpu_clock ? TRIAD_BENCH_CLOCK_CPU : TRIAD_BENCH_CLOCK_WALL,
+                                   &fl)) {
+            cli_error("bench", 1, "%s: %s", w->name, triad_errmsg());
             goto done;
         }
-        snprintf(res->floor_kind, sizeof res->floor_kind, "fftw");
+        set_floor(res, &fl);
     }
     status = 0;
 done:
@@ -520,25 +433,15 @@ static void add_num(cJSON *o, const char *key, double v);
 /* ---- the OpenCL traffic model ---------------------------------------------------------------- */
 
 static void workload_traffic(const workload *w, triad_format format, const triad_chain_cfg *cfg,
-                             triad__cl_traffic *t)
+                             triad_bench_traffic *t)
 {
-    const triad__cl_geometry g = {
-        .n = w->samples, .p = w->pulses, .c = w->channels, .l = w->pulse_samples,
-        .sample_bytes = triad_format_bytes(format), .mti = cfg->mti_pulses,
-        .cfar_os = cfg->cfar.type == TRIAD_CFAR_OS, .max_detections = cfg->max_detections,
-    };
-    triad__cl_traffic_model(&g, t);
-}
-
-static const char *range_design_name(triad__cl_range_design d)
-{
-    return d == TRIAD__CL_RANGE_FUSED ? "fused" : d == TRIAD__CL_RANGE_FOUR_STEP ? "four-step"
-                                                                               : "global";
+    const triad_bench_shape shape = shape_of(w);
+    triad_bench_traffic_model(&shape, format, cfg, t);
 }
 
 static void print_traffic(const workload *w, triad_format format, const triad_chain_cfg *cfg)
 {
-    triad__cl_traffic t;
+    triad_bench_traffic t;
     workload_traffic(w, format, cfg, &t);
     const double total = t.device_read + t.device_write;
     printf("%-6s opencl traffic per CPI: Nfft %zu", w->name, t.nfft);
@@ -546,7 +449,7 @@ static void print_traffic(const workload *w, triad_format format, const triad_ch
         printf(" (%zu x %zu)", t.n1, t.n2);
     printf(", range %s, doppler %s: %.2f MB read + %.2f MB written = %.2f MB; fused minimum "
            "%.2f MB; %.2fx\n",
-           range_design_name(t.range), t.doppler_fused ? "fused" : "separate",
+           t.range, t.doppler_fused ? "fused" : "separate",
            t.device_read * 1e-6, t.device_write * 1e-6, total * 1e-6, t.fused_min * 1e-6,
            total / t.fused_min);
     for (size_t i = 0; i < t.count; i++)
@@ -568,14 +471,14 @@ static void print_traffic_chosen(const int chosen[NUM_WORKLOADS], triad_format f
 
 static cJSON *traffic_json(const workload *w, triad_format format, const triad_chain_cfg *cfg)
 {
-    triad__cl_traffic t;
+    triad_bench_traffic t;
     workload_traffic(w, format, cfg, &t);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "workload", w->name);
     cJSON_AddNumberToObject(o, "nfft", (double)t.nfft);
     cJSON_AddNumberToObject(o, "four_step_n1", (double)t.n1);
     cJSON_AddNumberToObject(o, "four_step_n2", (double)t.n2);
-    cJSON_AddStringToObject(o, "range", range_design_name(t.range));
+    cJSON_AddStringToObject(o, "range", t.range);
     cJSON_AddBoolToObject(o, "doppler_fused", t.doppler_fused);
     cJSON *ks = cJSON_AddArrayToObject(o, "kernels");
     for (size_t i = 0; i < t.count; i++) {
@@ -814,7 +717,7 @@ static int write_json(const char *path, const machine *m, const triad_chain_cfg 
         cJSON_AddItemToArray(la, isfinite(m->load[i])
                                      ? cJSON_CreateNumber(round(m->load[i] * 100.0) / 100.0)
                                      : cJSON_CreateNull());
-    cJSON_AddStringToObject(mj, "fftw", fftwf_version);
+    cJSON_AddStringToObject(mj, "fftw", triad_bench_fftw_version());
     cJSON_AddStringToObject(mj, "compiler_version", __VERSION__);
     cJSON *dj = cJSON_AddArrayToObject(root, "opencl_devices");
     for (size_t i = 0; i < ndevs; i++) {
@@ -1142,7 +1045,7 @@ int cmd_bench(int argc, char **argv)
     if (want_cl && ndevs == 0)
         snprintf(clf.note, sizeof clf.note, "no OpenCL device");
     if (want_cl && ndevs > 0 && (strcmp(backend, "auto") != 0 || any_gpu)) {
-        if (triad__cl_bandwidth_measure(cfg.device, 0, &clf.bw) == 0)
+        if (triad_bench_bandwidth_measure(cfg.device, 0, &clf.bw) == 0)
             clf.ok = 1;
         else
             snprintf(clf.note, sizeof clf.note, "bandwidth not measured: %s", triad_errmsg());
@@ -1171,7 +1074,10 @@ int cmd_bench(int argc, char **argv)
         triad_devices_free(devs);
         return 1;
     }
-    fftwf_init_threads();
+    if (triad_bench_threads_init()) {
+        triad_devices_free(devs);
+        return cli_error("bench", 1, "%s", triad_errmsg());
+    }
     result *res = calloc(MAX_LOADS * MAX_BACKENDS, sizeof *res);
     if (!res) {
         triad_devices_free(devs);
@@ -1249,6 +1155,6 @@ int cmd_bench(int argc, char **argv)
         status = write_plot(plot_path, &m, res, nres);
     free(res);
     triad_devices_free(devs);
-    fftwf_cleanup_threads();
+    triad_bench_threads_cleanup();
     return status;
 }

@@ -3,6 +3,7 @@
  * triad::sim). SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_TRIAD_H
 #define TRIAD_TRIAD_H
+#include "triad/bench.h"
 #include "triad/cfar.h"
 #include "triad/chain.h"
 #include "triad/complex.h"
