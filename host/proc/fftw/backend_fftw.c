@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -112,6 +113,8 @@ typedef struct {
                                   [size: P x nfft] */
     fftwf_complex **cube;      /* keep_compressed: compressed pulses per channel [size: P x N] */
     float **map;               /* per channel [size: P x map_ld] */
+    void *sorted;              /* channel order (C > 1): the CPI's samples, channel after
+                                  channel [size: C x P x N samples] */
     triad__cfar *cfar;
 } fftw_state;
 
@@ -131,11 +134,12 @@ static void fftw_destroy(void *st)
     for (size_t i = 0; s->cube && i < s->plan->c; i++) fftwf_free(s->cube[i]);
     for (size_t i = 0; s->map && i < s->plan->c; i++) fftwf_free(s->map[i]);
     free(s->pulse_buf);
-    for (size_t i = 0; s->work && i < s->plan->c; i++) fftwf_free(s->work[i]);
+    for (size_t i = 0; s->work && i < (s->sorted ? 1 : s->plan->c); i++) fftwf_free(s->work[i]);
     free(s->work);
     free(s->cube);
     free(s->map);
     free(s->tail_ready);
+    free(s->sorted);
     pthread_mutex_destroy(&s->tail_lock);
     fftwf_free(s->spectrum);
     triad__cfar_destroy(s->cfar);
@@ -202,6 +206,30 @@ static int make_plans(fftw_state *s)
     return 0;
 }
 
+static size_t sample_bytes(triad_format f) { return f == TRIAD_FORMAT_CI16_LE ? 4 : 8; }
+
+/* Channel order (see fftw_execute_cpi): when a channel's work buffer and map fit in L2 but
+ * all channels' do not fit in the last-level cache's working share, reusing one work buffer
+ * saves more than sorting the CPI into channel order costs (measured on cpu-2core, 2 MiB L2:
+ * 48x64x1909 0.82x the time; 48x128x3500 (5.5 MB a channel) 1.08x and 16x128x9000 1.2x, hence
+ * the L2 rule). TRIAD_FFTW_CHANNEL_ORDER=0|1 overrides it (benchmarks). */
+static int channel_order(const triad__plan *p, size_t stride, size_t map_ld)
+{
+    if (p->c < 2)
+        return 0;
+    const char *force = getenv("TRIAD_FFTW_CHANNEL_ORDER");
+    if (force && (force[0] == '0' || force[0] == '1'))
+        return force[0] == '1';
+    long l2 = -1;
+#ifdef _SC_LEVEL2_CACHE_SIZE
+    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    if (l2 <= 0)
+        l2 = 1L << 20;
+    const double channel = (double)p->p * ((double)stride * 8.0 + (double)map_ld * 4.0);
+    return channel <= (double)l2 && channel * (double)p->c > 8.0 * (double)l2;
+}
+
 static int fftw_create(void **out, const triad__plan *p)
 {
     *out = NULL;
@@ -229,8 +257,13 @@ static int fftw_create(void **out, const triad__plan *p)
     s->work = calloc(p->c, sizeof *s->work);
     s->tail_ready = calloc(p->c, 1);
     int ok = s->pulse_buf && s->cube && s->map && s->spectrum && s->work && s->tail_ready;
+    if (ok && channel_order(p, s->stride, s->map_ld))
+        ok = (s->sorted = malloc(p->c * p->p * p->n * sample_bytes(p->format))) != NULL;
+    /* channel order: one work buffer for every channel, used while it is in cache */
     for (size_t i = 0; ok && i < p->c; i++)
-        ok = (s->work[i] = fftwf_malloc(p->p * s->stride * sizeof(fftwf_complex))) != NULL;
+        ok = (s->work[i] = i && s->sorted ? s->work[0]
+                                          : fftwf_malloc(p->p * s->stride * sizeof(fftwf_complex)))
+             != NULL;
     for (int i = 0; ok && i < t; i++)
         ok = (s->pulse_buf[i] = fftwf_malloc(p->nfft * sizeof(fftwf_complex))) != NULL;
     for (size_t i = 0; ok && p->keep_compressed && i < p->c; i++)
@@ -262,12 +295,11 @@ static inline int thread_id(void)
 #endif
 }
 
-/* Load pulse m of channel ch into buf[0..N-1] as float, zero the rest; returns non-finite
- * samples found (replaced by 0). */
-TRIAD_HOT static size_t load_pulse(const triad__plan *p, const void *raw, size_t ch, size_t m,
-                         fftwf_complex *buf)
+/* Load the N samples of a pulse, sample `base` of raw and every stride-th after it, into
+ * buf[0..N-1] as float, zero the rest; returns non-finite samples found (replaced by 0). */
+TRIAD_HOT static size_t load_pulse(const triad__plan *p, const void *raw, size_t base,
+                                   size_t stride, fftwf_complex *buf)
 {
-    const size_t base = m * p->n * p->c + ch, stride = p->c;
     size_t bad = 0;
     if (p->format == TRIAD_FORMAT_CI16_LE && stride == 1) { /* one channel: a vector loop */
         const int16_t *restrict x = (const int16_t *)raw + 2 * base;
@@ -328,17 +360,22 @@ TRIAD_HOT static void power_row(const fftwf_complex *restrict x, float *restrict
         row[j] = x[j][0] * x[j][0] + x[j][1] * x[j][1];
 }
 
-/* All channels of a pulse one after the other, so a pulse's interleaved samples are read
- * from memory once, not once per channel. */
-static size_t range_stage(fftw_state *s, const void *raw)
+/* Channels [ch0, ch1), all channels of a pulse one after the other, so a pulse's interleaved
+ * samples are read from memory once, not once per channel. sorted: raw holds the channels one
+ * after the other (P x N samples each), not interleaved. */
+static size_t range_stage(fftw_state *s, const void *raw, size_t ch0, size_t ch1, int sorted)
 {
     const triad__plan *p = s->plan;
+    const size_t nc = ch1 - ch0;
     size_t bad = 0;
 #pragma omp parallel for num_threads(p->threads) schedule(static) reduction(+ : bad)
-    for (size_t job = 0; job < p->p * p->c; job++) {
-        const size_t m = job / p->c, ch = job % p->c;
+    for (size_t job = 0; job < p->p * nc; job++) {
+        const size_t m = job / nc, ch = ch0 + job % nc;
         fftwf_complex *buf = s->pulse_buf[thread_id()], *out = s->work[ch] + m * s->stride;
-        bad += load_pulse(p, raw, ch, m, buf);
+        if (sorted)
+            bad += load_pulse(p, raw, (ch * p->p + m) * p->n, 1, buf);
+        else
+            bad += load_pulse(p, raw, m * p->n * p->c + ch, p->c, buf);
         fftwf_execute_dft(s->range_fwd, buf, buf);
         /* no MTI: the Doppler weight of this pulse rides on the multiply; MTI needs the
          * plain compressed pulses first */
@@ -414,6 +451,29 @@ static void doppler_stage(fftw_state *s, size_t ch, float *map, size_t b0, size_
     }
 }
 
+/* The channels of a CPI one after the other: sorted[ch][m][n] = raw[m][n][ch], a sample
+ * (4 or 8 bytes) at a time. */
+static void deinterleave(fftw_state *s, const void *raw)
+{
+    const triad__plan *p = s->plan;
+    const size_t c = p->c, n = p->n, pn = p->p * p->n;
+    const size_t bytes = sample_bytes(p->format);
+    const unsigned char *src = raw;
+    unsigned char *dst = s->sorted;
+#pragma omp parallel for num_threads(p->threads) schedule(static)
+    for (size_t m = 0; m < p->p; m++) {
+        if (bytes == 4) {
+            for (size_t i = m * n; i < (m + 1) * n; i++)
+                for (size_t ch = 0; ch < c; ch++)
+                    memcpy(dst + 4 * (ch * pn + i), src + 4 * (i * c + ch), 4);
+        } else {
+            for (size_t i = m * n; i < (m + 1) * n; i++)
+                for (size_t ch = 0; ch < c; ch++)
+                    memcpy(dst + 8 * (ch * pn + i), src + 8 * (i * c + ch), 8);
+        }
+    }
+}
+
 static int fftw_execute_cpi(void *st, const void *raw, triad__bin_det *dets, size_t *counts,
                             triad_chain_stats *stats, double times[4])
 {
@@ -421,16 +481,26 @@ static int fftw_execute_cpi(void *st, const void *raw, triad__bin_det *dets, siz
     const triad__plan *p = s->plan;
     times[0] = times[1] = times[2] = times[3] = 0.0;
     const double t0 = triad__now();
-    stats->nonfinite += range_stage(s, raw);
+    if (s->sorted)
+        deinterleave(s, raw);
+    else
+        stats->nonfinite += range_stage(s, raw, 0, p->c, 0);
     times[0] = triad__now() - t0;
     const size_t block = p->n < DOPPLER_BLOCK ? p->n : DOPPLER_BLOCK;
     const size_t cols = s->used_blocks * block < p->n ? s->used_blocks * block : p->n;
     for (size_t ch = 0; ch < p->c; ch++) {
+        if (s->sorted) { /* channel by channel: its pulses compressed, then at once Doppler */
+            const double tr = triad__now();
+            stats->nonfinite += range_stage(s, s->sorted, ch, ch + 1, 1);
+            times[0] += triad__now() - tr;
+        }
         const double t1 = triad__now();
-        s->tail_ready[ch] = cols == p->n;
+        const size_t cc = s->sorted ? p->n : cols; /* channel order: the work buffer is reused,
+                                                      so every column at once */
+        s->tail_ready[ch] = cc == p->n;
         if (p->mti)
-            mti_stage(s, ch, 0, cols);
-        doppler_stage(s, ch, s->map[ch], 0, s->used_blocks);
+            mti_stage(s, ch, 0, cc);
+        doppler_stage(s, ch, s->map[ch], 0, s->sorted ? (p->n + block - 1) / block : s->used_blocks);
         const double t2 = triad__now();
         double ct[2];
         triad__cfar_execute(s->cfar, s->map[ch], dets + ch * p->max_detections, &counts[ch],
