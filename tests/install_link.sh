@@ -28,6 +28,22 @@ for f in bin/triad share/man/man1/triad.1 include/triad/triad.h include/triad/ch
          "$libdir/libtriad.so" "$libdir/libtriad.a" "$libdir/cmake/triad/triadConfig.cmake"; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
+# Each shared library exports the public API only (cmake/TriadLibrary.cmake's version script):
+# names triad_<letter>..., no internal triad__ name, nothing else.
+nlibs=0
+for so in "$prefix/$libdir"/libtriad*.so; do
+    nlibs=$((nlibs + 1))
+    nm -D --defined-only "$so" | awk '$2 != "A"' > "$tmp/exports.txt"
+    [ -s "$tmp/exports.txt" ] || fail "$(basename "$so") exports nothing"
+    if grep -q ' triad__' "$tmp/exports.txt"; then
+        fail "$(basename "$so") exports internal names: $(grep ' triad__' "$tmp/exports.txt" | head -3 | awk '{print $3}' | tr '\n' ' ')"
+    fi
+    if grep -vq ' triad_[A-Za-z]' "$tmp/exports.txt"; then
+        fail "$(basename "$so") exports non-triad names: $(grep -v ' triad_[A-Za-z]' "$tmp/exports.txt" | head -3 | awk '{print $3}' | tr '\n' ' ')"
+    fi
+done
+[ $nlibs -ge 3 ] || fail "only $nlibs shared libraries installed"
+
 "$prefix/bin/triad" --version | grep -q "^triad [0-9]*\.[0-9]*\.[0-9]* (commit " ||
     fail "installed triad --version: $("$prefix/bin/triad" --version)"
 

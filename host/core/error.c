@@ -30,6 +30,12 @@ int triad__fail(int err, const char *fmt, ...)
 
 void triad__clear_error(void) { errmsg[0] = '\0'; }
 
+int triad_error_set(int err, const char *msg)
+{
+    snprintf(errmsg, sizeof errmsg, "%s", msg ? msg : "");
+    return err;
+}
+
 static triad_log_fn log_fn;
 static void *log_user;
 
@@ -46,6 +52,11 @@ void triad__warn(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    triad_warn_line(line);
+}
+
+void triad_warn_line(const char *line)
+{
     if (log_fn)
         log_fn(log_user, line);
     else
