@@ -14,6 +14,9 @@ typedef struct {
     double lat_rad, lon_rad, alt_m; /* geodetic latitude, longitude; height above ellipsoid */
 } triad_geodetic;
 
+/* Rows: east, north, up unit vectors in ECEF at the origin (core/enu.c). */
+void triad_enu_basis(const triad_geodetic *origin, double r[3][3]);
+
 /* The motion model a track follows (fusion/dynamics.h has the models). */
 typedef enum { TRIAD_MOTION_CV = 0, TRIAD_MOTION_BALLISTIC, TRIAD_MOTION_BOOST } triad_motion;
 /* A track's state: x[0..2] ECEF position m, x[3..5] velocity m/s, x[6] along-track
