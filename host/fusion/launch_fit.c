@@ -128,7 +128,7 @@ static double solve_at(const enu_data *d, double tl, double par[NP], double cov[
 
 /* The fit in the local frame at the ground point o. */
 static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_geodetic *launch,
-                        triad_ellipse *e, double *t_launch, double *t_sigma)
+                        triad_ellipse *e, double *t_launch, double *t_sigma, double jerk_en[2])
 {
     double r[3][3];
     triad_enu_basis(&o, r);
@@ -216,22 +216,458 @@ static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_g
     e->orientation_deg = brg < 0.0 ? brg + 180.0 : brg;
     *t_launch = h->t[0] + tl;
     *t_sigma = sqrt(st2_time);
+    jerk_en[0] = par[3];
+    jerk_en[1] = par[4];
     return 0;
 }
 
-int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
+/* ---- The boost template: launch point and time by nonlinear least squares ---- */
+
+enum { P_TL, P_E, P_N, P_AZ, P_A0, P_K, P_TV, P_W, P_TB, NT };
+_Static_assert((int)NT == (int)TRIAD__LAUNCH_PARAMS, "the warm start holds every parameter");
+#define PI_2      1.57079632679489661923
+#define H_MAX_S   1.0 /* RK4 step (the thrust law is smooth; < 1 m against 0.05 s) */
+#define B2_A2     ((1.0 - TRIAD_WGS84_F) * (1.0 - TRIAD_WGS84_F))
+#define LM_ITERS  40
+#define MIN_TAU_S 1.0 /* the first point at least this long after lift-off */
+
+/* Weak priors of the template (a generic single-stage boost), in the normal equations and so
+ * in the stated covariance: vertical rise 10 +- 6 s, mass flow 0.008 +- 0.005 /s. */
+static const double PRIOR_MEAN[NT] = {0, 0, 0, 0, 0, 0.008, 10.0, 0, 0};
+static const double PRIOR_SIG[NT] = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY,
+                                     0.005,    6.0,      INFINITY, INFINITY};
+#define NO_BURNOUT      1e9 /* t_b while the data show none: fixed, not a parameter */
+#define TAIL_POINTS     3
+#define TAIL_CHI2       11.34 /* the last TAIL_POINTS each above this (3 dof, p = 0.01): burnt */
+#define TAIL_START_CHI2 6.25 /* the burnt tail starts after the last point below this (p = 0.1) */
+#define BURNOUT_GAIN    20.0 /* the burnout must lower the chi-square by this much */
+/* Forward-difference steps of the Jacobian. */
+static const double STEP[NT] = {0.01, 2.0, 2.0, 2e-5, 2e-3, 2e-6, 0.01, 2e-6, 0.01};
+
+typedef struct {
+    triad_geodetic o; /* the parameters' origin: the ground below the first point */
+    double m_per_lat, m_per_lon;
+    size_t n;
+    double t[TRIAD__BOOST_HIST];       /* seconds from the first point */
+    double z[TRIAD__BOOST_HIST][3];    /* measured ECEF */
+    double w[TRIAD__BOOST_HIST][3][3]; /* its inverse covariance */
+    int burnt;                         /* t_b is a parameter (the data go past burnout) */
+} tdata;
+
+static void pad_ecef(const tdata *d, const double th[NT], double p[3])
+{
+    const triad_geodetic g = {d->o.lat_rad + th[P_N] / d->m_per_lat,
+                              d->o.lon_rad + th[P_E] / d->m_per_lon, 0.0};
+    triad_geo_to_ecef(&g, p);
+}
+
+/* The template's state derivative in the rotating ECEF frame: J2 gravity and centrifugal,
+ * Coriolis, and a thrust a0 / (1 - k tau) (constant mass flow) along a fixed azimuth, vertical
+ * until t_v, then its elevation falling at the constant pitch rate w, in the local frame below
+ * the missile (the ellipsoid normal: within 1e-4 rad of the geodetic one up to 300 km). */
+static void tderiv(const double th[NT], double saz, double caz, double tau, const double s[6],
+                   double ds[6])
+{
+    double g[3];
+    triad_gravity_ecef(s, g);
+    const double el = tau < th[P_TV] ? PI_2 : fmax(0.0, PI_2 - th[P_W] * (tau - th[P_TV]));
+    const double a = tau < th[P_TB] ? th[P_A0] / (1.0 - th[P_K] * tau) : 0.0;
+    double up[3] = {s[0], s[1], s[2] / B2_A2};
+    const double nu = sqrt(up[0] * up[0] + up[1] * up[1] + up[2] * up[2]);
+    const double rho = hypot(s[0], s[1]);
+    for (int i = 0; i < 3; i++)
+        up[i] /= nu;
+    const double ea[3] = {-s[1] / rho, s[0] / rho, 0.0};
+    const double no[3] = {up[1] * ea[2] - up[2] * ea[1], up[2] * ea[0] - up[0] * ea[2],
+                          up[0] * ea[1] - up[1] * ea[0]};
+    const double ce = cos(el), se = sin(el);
+    for (int i = 0; i < 3; i++) {
+        ds[i] = s[3 + i];
+        ds[3 + i] = g[i] + a * (ce * saz * ea[i] + ce * caz * no[i] + se * up[i]);
+    }
+    ds[3] += 2.0 * TRIAD_WGS84_OMEGA * s[4];
+    ds[4] -= 2.0 * TRIAD_WGS84_OMEGA * s[3];
+}
+
+static void rk4(const double th[NT], double saz, double caz, double tau, double h, double s[6])
+{
+    double k1[6], k2[6], k3[6], k4[6], y[6];
+    tderiv(th, saz, caz, tau, s, k1);
+    for (int i = 0; i < 6; i++)
+        y[i] = s[i] + 0.5 * h * k1[i];
+    tderiv(th, saz, caz, tau + 0.5 * h, y, k2);
+    for (int i = 0; i < 6; i++)
+        y[i] = s[i] + 0.5 * h * k2[i];
+    tderiv(th, saz, caz, tau + 0.5 * h, y, k3);
+    for (int i = 0; i < 6; i++)
+        y[i] = s[i] + h * k3[i];
+    tderiv(th, saz, caz, tau + h, y, k4);
+    for (int i = 0; i < 6; i++)
+        s[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+}
+
+/* The template's positions at the data times (ascending); -1 where it cannot fly them. */
+static int tmodel(const tdata *d, const double th[NT], double x[][3])
+{
+    double s[6] = {0};
+    pad_ecef(d, th, s);
+    const double saz = sin(th[P_AZ]), caz = cos(th[P_AZ]);
+    double tau = 0.0;
+    for (size_t k = 0; k < d->n; k++) {
+        const double target = d->t[k] - th[P_TL];
+        if (!(target > 0.0) || !(1.0 - th[P_K] * fmin(target, th[P_TB]) > 0.05))
+            return -1;
+        while (tau < target - 1e-9) {
+            double h = fmin(H_MAX_S, target - tau);
+            if (tau < th[P_TV] - 1e-9 && tau + h > th[P_TV])
+                h = th[P_TV] - tau; /* a step ends where the pitch-over starts */
+            if (tau < th[P_TB] - 1e-9 && tau + h > th[P_TB])
+                h = th[P_TB] - tau; /* and where the thrust ends */
+            rk4(th, saz, caz, tau, h, s);
+            tau += h;
+        }
+        memcpy(x[k], s, sizeof x[k]);
+    }
+    return 0;
+}
+
+static double prior_chi2(const double th[NT])
+{
+    double c = 0.0;
+    for (int p = 0; p < NT; p++)
+        if (isfinite(PRIOR_SIG[p])) {
+            const double u = (th[p] - PRIOR_MEAN[p]) / PRIOR_SIG[p];
+            c += u * u;
+        }
+    return c;
+}
+
+static double tchi2(const tdata *d, const double th[NT], double x[][3])
+{
+    if (tmodel(d, th, x))
+        return INFINITY;
+    double c = prior_chi2(th);
+    for (size_t k = 0; k < d->n; k++) {
+        const double r[3] = {d->z[k][0] - x[k][0], d->z[k][1] - x[k][1], d->z[k][2] - x[k][2]};
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                c += r[i] * d->w[k][i][j] * r[j];
+    }
+    return isfinite(c) ? c : INFINITY;
+}
+
+/* Keep the parameters physical: lift-off (a0 above g), mass left, pitch-over downwards. */
+static void clamp_params(const tdata *d, double th[NT])
+{
+    th[P_TL] = fmin(fmax(th[P_TL], -SEARCH_S), -MIN_TAU_S);
+    th[P_A0] = fmin(fmax(th[P_A0], 10.5), 300.0);
+    const double tau_max = d->t[d->n - 1] - th[P_TL];
+    th[P_K] =
+        fmin(fmax(th[P_K], 0.0), 0.9 / fmin(tau_max, d->burnt ? fmax(th[P_TB], 1.0) : tau_max));
+    th[P_TV] = fmin(fmax(th[P_TV], 0.0), tau_max);
+    th[P_W] = fmin(fmax(th[P_W], 0.0), 0.1);
+    th[P_TB] = d->burnt ? fmin(fmax(th[P_TB], th[P_TV] + 1.0), tau_max - 0.5) : NO_BURNOUT;
+}
+
+/* Solve a x = b (a symmetric positive definite, NT x NT) and, if inv, its inverse. */
+static int chol_solve(const double a[NT][NT], const double b[NT], double x[NT], double inv[NT][NT])
+{
+    double l[NT][NT] = {{0}};
+    for (int j = 0; j < NT; j++) {
+        double s = a[j][j];
+        for (int k = 0; k < j; k++)
+            s -= l[j][k] * l[j][k];
+        if (!(s > 0.0))
+            return -1;
+        l[j][j] = sqrt(s);
+        for (int i = j + 1; i < NT; i++) {
+            double v = a[i][j];
+            for (int k = 0; k < j; k++)
+                v -= l[i][k] * l[j][k];
+            l[i][j] = v / l[j][j];
+        }
+    }
+    for (int c = -1; c < (inv ? NT : 0); c++) {
+        double y[NT], r[NT];
+        for (int i = 0; i < NT; i++) {
+            double s = c < 0 ? b[i] : (i == c ? 1.0 : 0.0);
+            for (int k = 0; k < i; k++)
+                s -= l[i][k] * y[k];
+            y[i] = s / l[i][i];
+        }
+        for (int i = NT - 1; i >= 0; i--) {
+            double s = y[i];
+            for (int k = i + 1; k < NT; k++)
+                s -= l[k][i] * r[k];
+            r[i] = s / l[i][i];
+        }
+        for (int i = 0; i < NT; i++) {
+            if (c < 0)
+                x[i] = r[i];
+            else
+                inv[i][c] = r[i];
+        }
+    }
+    return 0;
+}
+
+/* Normal equations at th (Jacobian by forward differences), priors included. */
+static int normal_eq(const tdata *d, const double th[NT], const double x0[][3], double nm[NT][NT],
+                     double b[NT])
+{
+    static _Thread_local double jac[NT][TRIAD__BOOST_HIST][3];
+    double xp[TRIAD__BOOST_HIST][3];
+    for (int p = 0; p < NT; p++) {
+        if (p == P_TB && !d->burnt) {
+            memset(jac[p], 0, sizeof jac[p]);
+            continue;
+        }
+        double tp[NT];
+        memcpy(tp, th, sizeof tp);
+        double st = STEP[p];
+        tp[p] += st;
+        if (tmodel(d, tp, xp)) { /* at a bound: step the other way */
+            st = -st;
+            tp[p] = th[p] + st;
+            if (tmodel(d, tp, xp))
+                return -1;
+        }
+        for (size_t k = 0; k < d->n; k++)
+            for (int i = 0; i < 3; i++)
+                jac[p][k][i] = (xp[k][i] - x0[k][i]) / st;
+    }
+    memset(nm, 0, sizeof(double) * NT * NT);
+    memset(b, 0, sizeof(double) * NT);
+    for (size_t k = 0; k < d->n; k++) {
+        const double r[3] = {d->z[k][0] - x0[k][0], d->z[k][1] - x0[k][1], d->z[k][2] - x0[k][2]};
+        double wj[NT][3], wr[3];
+        for (int i = 0; i < 3; i++) {
+            wr[i] = d->w[k][i][0] * r[0] + d->w[k][i][1] * r[1] + d->w[k][i][2] * r[2];
+            for (int p = 0; p < NT; p++)
+                wj[p][i] = d->w[k][i][0] * jac[p][k][0] + d->w[k][i][1] * jac[p][k][1] +
+                           d->w[k][i][2] * jac[p][k][2];
+        }
+        for (int p = 0; p < NT; p++) {
+            b[p] += jac[p][k][0] * wr[0] + jac[p][k][1] * wr[1] + jac[p][k][2] * wr[2];
+            for (int q = p; q < NT; q++)
+                nm[p][q] +=
+                    jac[p][k][0] * wj[q][0] + jac[p][k][1] * wj[q][1] + jac[p][k][2] * wj[q][2];
+        }
+    }
+    for (int p = 0; p < NT; p++) {
+        if (isfinite(PRIOR_SIG[p])) {
+            nm[p][p] += 1.0 / (PRIOR_SIG[p] * PRIOR_SIG[p]);
+            b[p] += (PRIOR_MEAN[p] - th[p]) / (PRIOR_SIG[p] * PRIOR_SIG[p]);
+        }
+        for (int q = 0; q < p; q++)
+            nm[p][q] = nm[q][p];
+    }
+    if (!d->burnt)
+        nm[P_TB][P_TB] = 1.0; /* fixed: keeps the matrix regular, couples to nothing */
+    return 0;
+}
+
+/* Levenberg-Marquardt from th (in place); the chi-square at the end, INFINITY if none. */
+static double lm_fit(const tdata *d, double th[NT], double cov[NT][NT])
+{
+    double x0[TRIAD__BOOST_HIST][3], xt[TRIAD__BOOST_HIST][3];
+    clamp_params(d, th);
+    double chi = tchi2(d, th, x0), lambda = 1e-3;
+    if (!isfinite(chi))
+        return INFINITY;
+    double nm[NT][NT], b[NT];
+    for (int it = 0; it < LM_ITERS; it++) {
+        if (normal_eq(d, th, x0, nm, b))
+            return INFINITY;
+        int better = 0;
+        double gain = 0.0;
+        while (lambda < 1e10) {
+            double a[NT][NT], dx[NT], tt[NT];
+            memcpy(a, nm, sizeof a);
+            for (int p = 0; p < NT; p++)
+                a[p][p] *= 1.0 + lambda;
+            if (chol_solve(a, b, dx, NULL)) {
+                lambda *= 10.0;
+                continue;
+            }
+            for (int p = 0; p < NT; p++)
+                tt[p] = th[p] + dx[p];
+            clamp_params(d, tt);
+            const double c = tchi2(d, tt, xt);
+            if (c < chi) {
+                gain = chi - c;
+                chi = c;
+                memcpy(th, tt, sizeof tt);
+                memcpy(x0, xt, sizeof x0);
+                lambda = fmax(lambda * 0.2, 1e-7);
+                better = 1;
+                break;
+            }
+            lambda *= 10.0;
+        }
+        if (!better || gain < 1e-3 + 1e-6 * chi)
+            break;
+    }
+    if (normal_eq(d, th, x0, nm, b))
+        return INFINITY;
+    double dummy[NT];
+    if (chol_solve(nm, b, dummy, cov))
+        return INFINITY;
+    return chi;
+}
+
+/* Has the thrust stopped inside the data? Tried when the last points are off the fit one after
+ * another, when the chi-square is too large for its degrees of freedom (the fit bends to the
+ * tail), or when the tracker saw the burnout (frozen): refit with the burnout time t_b as a
+ * parameter, from just before that tail and from 60, 75 and 90% of the span; kept if it fits
+ * clearly better. Returns the chi-square (th, cov and d->burnt updated when kept). */
+static double try_burnout(tdata *d, int frozen, double th[NT], double cov[NT][NT], double chi)
+{
+    if (d->n < 2 * TAIL_POINTS + 4)
+        return chi;
+    double x[TRIAD__BOOST_HIST][3], pc[TRIAD__BOOST_HIST];
+    if (tmodel(d, th, x))
+        return chi;
+    for (size_t k = 0; k < d->n; k++) {
+        const double r[3] = {d->z[k][0] - x[k][0], d->z[k][1] - x[k][1], d->z[k][2] - x[k][2]};
+        pc[k] = 0.0;
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                pc[k] += r[i] * d->w[k][i][j] * r[j];
+    }
+    int tail = 1;
+    for (size_t k = d->n - TAIL_POINTS; k < d->n; k++)
+        tail &= pc[k] > TAIL_CHI2;
+    const double dof = 3.0 * (double)d->n - (NT - 1);
+    if (!tail && !frozen && !(chi > dof + 4.0 * sqrt(2.0 * dof)))
+        return chi;
+    size_t j = d->n - TAIL_POINTS;
+    while (j > 1 && pc[j - 1] > TAIL_START_CHI2)
+        j--;
+    const double span = d->t[d->n - 1] - d->t[0];
+    const double starts[4] = {d->t[j] - 0.5, d->t[0] + 0.6 * span, d->t[0] + 0.75 * span,
+                              d->t[0] + 0.9 * span};
+    double best = chi, bt[NT], bc[NT][NT];
+    d->burnt = 1;
+    for (int st = tail ? 0 : 1; st < 4; st++) {
+        double tt[NT], ct[NT][NT];
+        memcpy(tt, th, sizeof tt);
+        tt[P_TB] = starts[st] - th[P_TL];
+        const double c = lm_fit(d, tt, ct);
+        if (c < best) {
+            best = c;
+            memcpy(bt, tt, sizeof bt);
+            memcpy(bc, ct, sizeof bc);
+        }
+    }
+    if (best < chi - BURNOUT_GAIN) {
+        memcpy(th, bt, sizeof bt);
+        memcpy(cov, bc, sizeof bc);
+        return best;
+    }
+    d->burnt = 0;
+    return chi;
+}
+
+int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
                       double *t_launch, double *t_sigma)
 {
     if (h->n < 6 || h->t[h->n - 1] - h->t[0] < 5.0)
         return -1;
-    /* First in the frame below the first point, then again in the frame at that estimate:
-     * "on the ground, vertical" must hold at the launch point itself (the earth curves away by
-     * d^2 / 2R, 200 m at 50 km, which is seconds of an early boost). */
-    triad_geodetic o;
-    triad_ecef_to_geo(h->p[0], &o);
-    o.alt_m = 0.0;
-    if (fit_in_frame(h, o, launch, e, t_launch, t_sigma))
+    for (size_t k = 1; k < h->n; k++)
+        if (h->t[k] < h->t[k - 1])
+            return -1; /* the tracker adds in time order */
+    static _Thread_local tdata d;
+    triad_ecef_to_geo(h->p[0], &d.o);
+    d.o.alt_m = 0.0;
+    const double e2 = TRIAD_WGS84_F * (2.0 - TRIAD_WGS84_F), sl = sin(d.o.lat_rad);
+    const double den = 1.0 - e2 * sl * sl;
+    d.m_per_lat = TRIAD_WGS84_A * (1.0 - e2) / (den * sqrt(den));
+    d.m_per_lon = TRIAD_WGS84_A / sqrt(den) * cos(d.o.lat_rad);
+    d.n = h->n;
+    for (size_t k = 0; k < h->n; k++) {
+        d.t[k] = h->t[k] - h->t[0];
+        memcpy(d.z[k], h->p[k], sizeof d.z[k]);
+        if (inv3(h->c[k], d.w[k]))
+            return -1;
+    }
+    double th[NT], cov[NT][NT], chi = INFINITY;
+    double xs[TRIAD__BOOST_HIST][3];
+    d.burnt = h->burnt && h->have_guess;
+    if (h->have_guess) { /* the last fit, one or a few points ago */
+        memcpy(th, h->guess, sizeof th);
+        chi = lm_fit(&d, th, cov);
+        if (!d.burnt)
+            chi = try_burnout(&d, h->frozen, th, cov, chi);
+    }
+    double dof = 3.0 * (double)d.n - (NT - (d.burnt ? 0 : 1));
+    if (!(chi <= 3.0 * fmax(dof, 1.0) + 30.0)) {
+        /* Cold: the polynomial's time and point (late by about a third of the unseen lead),
+         * its jerk's direction as the azimuth; starts at three launch times, the best kept. */
+        triad_geodetic pl;
+        triad_ellipse pe;
+        double ptl, pts, jerk[2];
+        if (fit_in_frame(h, d.o, &pl, &pe, &ptl, &pts, jerk))
+            return -1;
+        double enu_last[3], enu_first[3];
+        triad_ecef_to_enu(&d.o, h->p[h->n - 1], enu_last);
+        triad_ecef_to_enu(&d.o, h->p[0], enu_first);
+        const double dh = hypot(enu_last[0] - enu_first[0], enu_last[1] - enu_first[1]);
+        const double el_v = atan2(enu_last[2] - enu_first[2], dh);
+        const double t_mid = 0.5 * (d.t[0] + d.t[d.n - 1]);
+        const double tb = d.burnt ? th[P_TB] : NO_BURNOUT;
+        for (int st = 0; st < 3; st++) {
+            double t0[NT], c0[NT][NT];
+            t0[P_TL] = ptl - h->t[0] - 10.0 * st;
+            t0[P_E] = (pl.lon_rad - d.o.lon_rad) * d.m_per_lon;
+            t0[P_N] = (pl.lat_rad - d.o.lat_rad) * d.m_per_lat;
+            t0[P_AZ] = atan2(jerk[0], jerk[1]);
+            t0[P_K] = PRIOR_MEAN[P_K];
+            t0[P_TV] = PRIOR_MEAN[P_TV];
+            t0[P_TB] = tb;
+            t0[P_W] = fmax(PI_2 - el_v, 0.05) / fmax(t_mid - t0[P_TL] - t0[P_TV], 5.0);
+            /* the thrust scale: the best of a few, before the full fit */
+            double best_a = 20.0, best_c = INFINITY;
+            for (double a0 = 12.0; a0 <= 40.0; a0 += 4.0) {
+                t0[P_A0] = a0;
+                clamp_params(&d, t0);
+                const double c = tchi2(&d, t0, xs);
+                if (c < best_c) {
+                    best_c = c;
+                    best_a = a0;
+                }
+            }
+            t0[P_A0] = best_a;
+            const double c = lm_fit(&d, t0, c0);
+            if (c < chi) {
+                chi = c;
+                memcpy(th, t0, sizeof th);
+                memcpy(cov, c0, sizeof cov);
+            }
+        }
+        if (!d.burnt && isfinite(chi))
+            chi = try_burnout(&d, h->frozen, th, cov, chi);
+        dof = 3.0 * (double)d.n - (NT - (d.burnt ? 0 : 1));
+    }
+    if (!isfinite(chi))
         return -1;
-    o = *launch;
-    return fit_in_frame(h, o, launch, e, t_launch, t_sigma);
+    memcpy(h->guess, th, sizeof th);
+    h->have_guess = 1;
+    h->burnt = d.burnt;
+    const double scale = dof > 0.0 ? fmax(1.0, chi / dof) : 1.0;
+    /* the point: its east/north (ground metres at the origin) and their covariance */
+    const triad_geodetic g = {d.o.lat_rad + th[P_N] / d.m_per_lat,
+                              d.o.lon_rad + th[P_E] / d.m_per_lon, 0.0};
+    *launch = g;
+    const double cee = cov[P_E][P_E] * scale, cnn = cov[P_N][P_N] * scale;
+    const double cen = cov[P_E][P_N] * scale;
+    const double mid = 0.5 * (cee + cnn), rad = sqrt(0.25 * (cee - cnn) * (cee - cnn) + cen * cen);
+    e->semi_major_m = sqrt(fmax(mid + rad, 0.0));
+    e->semi_minor_m = sqrt(fmax(mid - rad, 0.0));
+    const double ang = 0.5 * atan2(2.0 * cen, cee - cnn) * (180.0 / 3.14159265358979323846);
+    double brg = fmod(90.0 - ang, 180.0);
+    e->orientation_deg = brg < 0.0 ? brg + 180.0 : brg;
+    *t_launch = h->t[0] + th[P_TL];
+    *t_sigma = sqrt(cov[P_TL][P_TL] * scale);
+    return 0;
 }

@@ -1,13 +1,17 @@
 /* Internal: the launch point and time by fitting the early (boost) track, not by flying a
  * ballistic arc back. Used by tracker.c and warning.c.
  *
- * Model, in the local east-north-up frame at the ground below the first point: from rest on the
- * ground at t_L, rising vertically first: east/north L + J tau^3 / 6, up A tau^2 / 2 +
- * J tau^3 / 6 + S tau^4 / 24 (tau = t - t_L). For a given t_L it is linear: weighted least
- * squares with each point's full 3x3 covariance; t_L minimises the chi-square (grid, then golden
- * section). The stated covariance: least squares plus the time's sigma carried through dL/dt_L,
- * scaled by the reduced chi-square when above 1, plus a model-error sigma on the time (half the
- * unseen lead before the first point), carried into the point as well.
+ * Model: a boost template flown from rest on the ground at t_L in the rotating ECEF frame (J2
+ * gravity, centrifugal, Coriolis): thrust a0 / (1 - k tau) (constant mass flow), along a fixed
+ * azimuth, vertical until t_v, then its elevation falling at a constant pitch rate (a pitch
+ * programme). Eight parameters (t_L, the point east/north, azimuth, a0, k, t_v, pitch rate)
+ * by Levenberg-Marquardt on the measured positions with each point's full 3x3 covariance, weak
+ * priors on t_v and k (they and the unseen low part of the boost are carried into the stated
+ * covariance); started from a polynomial fit (east/north L + J tau^3 / 6, up A tau^2 / 2 +
+ * J tau^3 / 6 + S tau^4 / 24, which alone is late by a third of the unseen lead) at three
+ * launch times, later refits from the last solution. Stated covariance: the inverse normal
+ * matrix, scaled by the reduced chi-square when above 1. A boost outside the template (a
+ * different thrust or pitch law) is not covered by it: its error is then a model error.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef TRIAD_FUSION_LAUNCH_FIT_H
 #define TRIAD_FUSION_LAUNCH_FIT_H
@@ -17,7 +21,7 @@
 #include "fusion/geo.h"
 #include "fusion/tracker.h"
 
-enum { TRIAD__BOOST_HIST = 48 };
+enum { TRIAD__BOOST_HIST = 48, TRIAD__LAUNCH_PARAMS = 9 };
 
 /* Measured positions of the early track (ECEF, with covariances), first TRIAD__BOOST_HIST. */
 typedef struct {
@@ -25,14 +29,19 @@ typedef struct {
     double t[TRIAD__BOOST_HIST];
     double p[TRIAD__BOOST_HIST][3];
     double c[TRIAD__BOOST_HIST][3][3];
+    int frozen;     /* the tracker adds no more (burnt out) */
+    int burnt;      /* the fit found the burnout inside the data */
+    int have_guess; /* the last fit's parameters: the next fit starts there */
+    double guess[TRIAD__LAUNCH_PARAMS];
 } triad__boost_history;
 
 void triad__boost_history_add(triad__boost_history *h, double t, const double p[3],
                               const double c[3][3]);
 
-/* Fit (needs >= 6 points spanning >= 5 s). 0 with the launch point (on the ellipsoid), its
- * 1-sigma ellipse, time and time sigma; -1 when there is too little or the fit fails. */
-int triad__launch_fit(const triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
+/* Fit (needs >= 6 points in time order spanning >= 5 s). 0 with the launch point (on the
+ * ellipsoid), its 1-sigma ellipse, time and time sigma (and h's guess updated); -1 when there is
+ * too little or the fit fails. */
+int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
                       double *t_launch, double *t_sigma);
 
 /* Inverse of the leading n x n (n <= 7) of a symmetric positive definite matrix by Cholesky

@@ -662,9 +662,8 @@ static void manage_model(const triad_tracker_cfg *c, trk *k, double d2)
             p->ballistic = 1;
             k->nis_avg = 4.0;
             decouple_thrust(p);
-            if (k->hist && !k->hist_frozen) { /* the boost is over: its last points coasted */
-                if (k->hist->n < TRIAD__BOOST_HIST)
-                    k->hist->n = k->hist->n > BURNOUT_UPDATES ? k->hist->n - BURNOUT_UPDATES : 0;
+            if (k->hist && !k->hist_frozen) { /* the boost is over (the fit models its end) */
+                k->hist->frozen = 1;
                 k->hist_frozen = 1;
             }
         }

@@ -291,11 +291,13 @@ static void send(triad__warning_state *s, const triad_track *trk, triad_warning 
 }
 
 /* Is there a launch from the boost fit? Refitted only when the history grew. */
-static int launch_fit_ok(triad__warning_state *s, const triad__boost_history *h)
+static int launch_fit_ok(triad__warning_state *s, triad__boost_history *h)
 {
     if (!h)
         return s->fit_ok;
-    if (h->n != s->fit_n) {
+    /* a nonlinear fit: again when the history grew by a quarter, was full or frozen */
+    if (h->n != s->fit_n &&
+        (h->n >= s->fit_n + s->fit_n / 4 || h->n == TRIAD__BOOST_HIST || h->frozen)) {
         s->fit_n = h->n;
         s->fit_ok = triad__launch_fit(h, &s->fit_launch, &s->fit_ellipse, &s->fit_time_s,
                                       &s->fit_time_sigma_s) == 0;
@@ -314,7 +316,7 @@ static void apply_launch_fit(const triad__warning_state *s, triad_warning *w)
 }
 
 void triad__warning_step(triad__warning_state *s, const triad_track *trk,
-                         const triad__boost_history *hist, double age_s,
+                         triad__boost_history *hist, double age_s,
                          const triad_tracker_cfg *cfg, uint64_t *next_event, triad_warning_fn fn,
                          void *user)
 {

@@ -56,7 +56,7 @@ int triad__warning_predict_boost(const double x[TRIAD_STATE_DIM],
 #define TRIAD__WARNING_MANOEUVRE_S 30.0
 #define TRIAD__WARNING_OVER_S 10.0
 void triad__warning_step(triad__warning_state *s, const triad_track *trk,
-                         const triad__boost_history *hist, double age_s,
+                         triad__boost_history *hist, double age_s,
                          const triad_tracker_cfg *cfg, uint64_t *next_event, triad_warning_fn fn,
                          void *user);
 
