@@ -58,7 +58,7 @@ if(FFTW3F_OMP_LIB)
 endif()
 triad_pkg_config(triad triad
   "Triad radar signal processing: recordings, the chain (FFTW; OpenCL when built with it), CFAR"
-  "" "fftw3f libcjson${opencl_pc}" "${fftw_omp_pc}-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
+  "" "fftw3f libcjson nettle${opencl_pc}" "${fftw_omp_pc}-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
 triad_pkg_config(triad-fusion triad_fusion
   "Triad fusion: earth frames, motion models, the multi-radar tracker and warnings"
   "triad" "libcjson" "-lm")

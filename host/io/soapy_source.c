@@ -116,7 +116,36 @@ static void open_cpi(soapy_source *s, uint64_t k)
     s->cpi = k;
 }
 
-/* Samples [pos, pos + got) of the read buffers into their windows. */
+/* len samples from index from of every channel's read buffer to the CPI's rows row ..
+ * row + len - 1: one block copy for one channel, channels interleaved sample by sample
+ * (the CPI buffer is [P x N x C] ci16_le) without a branch per sample otherwise. CS16 is I, Q
+ * int16 in host order (little endian, as the chain's ci16_le): 4 bytes a sample. */
+static void interleave(soapy_source *s, size_t row, size_t from, size_t len)
+{
+    /* memcpy of 4 bytes: one move, with no aliasing of the int16 buffers as wider words */
+    uint8_t *dst = s->buf + row * s->c * 4;
+    if (s->c == 1) {
+        memcpy(dst, s->rd[0] + 2 * from, len * 4);
+        return;
+    }
+    if (s->c == 2) {
+        const uint8_t *a = (const uint8_t *)(s->rd[0] + 2 * from);
+        const uint8_t *b = (const uint8_t *)(s->rd[1] + 2 * from);
+        for (size_t j = 0; j < len; j++) {
+            memcpy(dst + 8 * j, a + 4 * j, 4);
+            memcpy(dst + 8 * j + 4, b + 4 * j, 4);
+        }
+        return;
+    }
+    for (size_t c = 0; c < s->c; c++) {
+        const uint8_t *a = (const uint8_t *)(s->rd[c] + 2 * from);
+        for (size_t j = 0; j < len; j++)
+            memcpy(dst + (j * s->c + c) * 4, a + 4 * j, 4);
+    }
+}
+
+/* Samples [pos, pos + got) of the read buffers into their windows: per window, its span
+ * in this read as one block (interleave). */
 static void place(soapy_source *s, uint64_t pos, size_t got, double now_s)
 {
     const uint64_t end = pos + got;
@@ -140,13 +169,9 @@ static void place(soapy_source *s, uint64_t pos, size_t got, double now_s)
             open_cpi(s, k);
         }
         const size_t row = (size_t)((m % s->p) * s->n + (x - ws));
-        for (size_t c = 0; c < s->c; c++) {
-            const int16_t *src = s->rd[c] + 2 * (x - pos);
-            uint8_t *dst = s->buf + (row * s->c + c) * 4;
-            for (uint64_t j = 0; j < stop - x; j++, dst += 4 * s->c)
-                memcpy(dst, src + 2 * j, 4); /* CS16 is I, Q int16 in host (LE) order */
+        interleave(s, row, (size_t)(x - pos), (size_t)(stop - x));
+        for (size_t c = 0; c < s->c; c++)
             s->filled[c] += stop - x;
-        }
         x = stop;
         /* the CPI's last window is done: hand it on now, not at the next one's first sample */
         if (m % s->p == s->p - 1 && x == ws + s->n)
@@ -324,8 +349,13 @@ int triad_soapy_source_create(triad_source **out, const char *args, double carri
                           SoapySDRDevice_lastError());
         goto fail;
     }
+    /* reads of up to 4 ms of samples (at least the MTU, 4096..1 Mi): a reader that fell
+     * behind catches up in few calls; a device returns what it has, a packet at least */
     const size_t mtu = SoapySDRDevice_getStreamMTU(s->dev, s->stream);
-    s->chunk = mtu < 4096 ? 4096 : mtu > 65536 ? 65536 : mtu;
+    const double want = ceil(s->fs * 4e-3);
+    s->chunk = want > (double)(1 << 20) ? (size_t)1 << 20 : (size_t)want;
+    s->chunk = s->chunk < mtu ? mtu : s->chunk;
+    s->chunk = s->chunk < 4096 ? 4096 : s->chunk > ((size_t)1 << 20) ? (size_t)1 << 20 : s->chunk;
     s->rd = calloc(s->c, sizeof *s->rd);
     s->rd_ptrs = calloc(s->c, sizeof *s->rd_ptrs);
     s->buf = malloc((size_t)(s->pn * s->c * 4));

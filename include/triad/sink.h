@@ -27,6 +27,9 @@ typedef struct {
     unsigned quality;                 /* TRIAD_QUALITY_* (io/vita49.h) the device indicated
                                          for the CPI's samples (0: nothing, or not known) */
     double latency_s;                 /* CPI complete in host memory -> detections ready */
+    double clock_jump_s;              /* the sender's clock jumps before this CPI (a new
+                                         capture's clock): the CPI's time_s is its index's
+                                         time + this, as the detections' time_s already are */
     const triad_detection *dets;      /* this channel's detections */
     size_t num_dets;
 } triad_report;

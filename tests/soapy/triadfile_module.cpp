@@ -15,6 +15,7 @@
 #include <SoapySDR/Formats.hpp>
 #include <SoapySDR/Registry.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -54,9 +55,16 @@ class TriadFile : public SoapySDR::Device {
         in.seekg(0, std::ios::end);
         const size_t bytes = (size_t)in.tellg();
         in.seekg(0);
-        data_.resize(bytes / 2);
-        in.read(reinterpret_cast<char *>(data_.data()), (std::streamsize)(data_.size() * 2));
-        pulses_ = data_.size() / (2 * n_ * c_);
+        std::vector<uint32_t> data(bytes / 4); // one I, Q pair of int16 each
+        in.read(reinterpret_cast<char *>(data.data()), (std::streamsize)(data.size() * 4));
+        pulses_ = data.size() / (n_ * c_);
+        // one plane per channel, so that a window's span is one block copy when played
+        planes_.assign(c_, std::vector<uint32_t>(pulses_ * n_));
+        for (size_t j = 0; j < pulses_ * n_; j++)
+            for (size_t ch = 0; ch < c_; ch++)
+                planes_[ch][j] = data[j * c_ + ch];
+        int16_t fill[2] = {FILLER, FILLER};
+        std::memcpy(&filler_, fill, 4);
     }
 
     std::string getDriverKey() const override { return "triadfile"; }
@@ -103,7 +111,7 @@ class TriadFile : public SoapySDR::Device {
         return reinterpret_cast<SoapySDR::Stream *>(this);
     }
     void closeStream(SoapySDR::Stream *) override { active_ = false; }
-    size_t getStreamMTU(SoapySDR::Stream *) const override { return 8192; }
+    size_t getStreamMTU(SoapySDR::Stream *) const override { return MTU; }
 
     int activateStream(SoapySDR::Stream *, const int flags, const long long timeNs,
                        const size_t) override
@@ -134,16 +142,26 @@ class TriadFile : public SoapySDR::Device {
             return SOAPY_SDR_TIMEOUT;
         }
         const uint64_t end = window_start(pulses_ - 1) + n_; // the last window's end
-        // wait until the first sample is due (device time), at most the timeout
+        // wait until a packet's worth (the MTU, or the burst's rest) is due in device time, at
+        // most the timeout, sleeping until it is due rather than polling: a receiver hands on
+        // whole packets, and a reader woken for a few samples at a time would spin
+        const uint64_t rest = next_ < end ? end - next_ : 1;
+        const int64_t want = (int64_t)std::min<uint64_t>({(uint64_t)num, MTU, rest});
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(timeoutUs);
         int64_t avail;
         for (;;) {
             avail = (int64_t)std::floor((double)(getHardwareTime("") - t_origin_ns_) * 1e-9 * rate_);
-            if (avail > (int64_t)next_)
+            if (avail >= (int64_t)next_ + std::max<int64_t>(want, 1))
                 break;
-            if (std::chrono::steady_clock::now() >= deadline)
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline) {
+                if (avail > (int64_t)next_)
+                    break; // what is there
                 return SOAPY_SDR_TIMEOUT;
-            std::this_thread::sleep_for(std::chrono::microseconds(200));
+            }
+            const double due_ns = ((double)t_origin_ns_ + (double)(next_ + (uint64_t)want) / rate_ * 1e9) / speed_;
+            const auto due = start_ + std::chrono::nanoseconds((long long)std::ceil(due_ns));
+            std::this_thread::sleep_until(std::min(due, deadline));
         }
         const bool forced = overflow_every_s_ > 0 && next_ >= next_overflow_;
         if (forced)
@@ -159,19 +177,30 @@ class TriadFile : public SoapySDR::Device {
             flags |= SOAPY_SDR_END_BURST;
             ended_ = true;
         }
+        // the stream [next_, next_ + take) in spans: filler up to a window, the window's
+        // samples (one block copy from the channel's plane), filler after the last
         for (size_t b = 0; b < chans_.size(); b++) {
-            int16_t *out = static_cast<int16_t *>(buffs[b]);
-            for (size_t j = 0; j < take; j++) {
-                const uint64_t s = next_ + j;
-                int16_t i = FILLER, q = FILLER;
-                const uint64_t m = pulse_of(s);
-                if (m < pulses_ && s >= window_start(m) && s - window_start(m) < n_) {
-                    const size_t at = ((m * n_ + (s - window_start(m))) * c_ + chans_[b]) * 2;
-                    i = data_[at];
-                    q = data_[at + 1];
+            uint32_t *out = static_cast<uint32_t *>(buffs[b]); // CS16: I, Q int16 per sample
+            const std::vector<uint32_t> &plane = planes_[chans_[b]];
+            uint64_t s = next_, m = pulse_of(s);
+            const uint64_t e = next_ + take;
+            while (s < e) {
+                const uint64_t ws = m < pulses_ ? window_start(m) : e, we = m < pulses_ ? ws + n_ : e;
+                if (s < ws) { // between windows
+                    const uint64_t f = std::min(ws, e);
+                    std::fill(out + (s - next_), out + (f - next_), filler_);
+                    s = f;
+                } else if (s < we) { // in pulse m's window
+                    const uint64_t f = std::min(we, e);
+                    std::memcpy(out + (s - next_), plane.data() + m * n_ + (s - ws),
+                                (size_t)(f - s) * 4);
+                    s = f;
+                } else if (m < pulses_) {
+                    m++;
+                } else {
+                    std::fill(out + (s - next_), out + (e - next_), filler_);
+                    s = e;
                 }
-                out[2 * j] = i;
-                out[2 * j + 1] = q;
             }
         }
         if (has_time_) {
@@ -187,10 +216,10 @@ class TriadFile : public SoapySDR::Device {
     {
         return (uint64_t)std::llround(((double)m * pri_ + offset_) * rate_);
     }
-    uint64_t pulse_of(uint64_t s) const // the pulse whose window may hold sample s
+    uint64_t pulse_of(uint64_t s) const // the pulse whose window holds sample s or is next
     {
         const double x = ((double)s + 0.5) / rate_ - offset_;
-        return x < 0 ? UINT64_MAX : (uint64_t)std::floor(x / pri_);
+        return x < 0 ? 0 : (uint64_t)std::floor(x / pri_);
     }
 
     double rate_, pri_, offset_, speed_, buffer_s_, freq_ = 0;
@@ -198,7 +227,9 @@ class TriadFile : public SoapySDR::Device {
     bool has_time_;
     double overflow_every_s_;
     std::chrono::steady_clock::time_point start_;
-    std::vector<int16_t> data_;
+    static constexpr uint64_t MTU = 8192;
+    std::vector<std::vector<uint32_t>> planes_; // [C][pulse * N + sample]
+    uint32_t filler_ = 0;
     uint64_t pulses_ = 0, next_ = 0;
     uint64_t next_overflow_ = 0;
     long long t_origin_ns_ = 0; // device time of the recording's pulse 0
