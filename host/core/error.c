@@ -1,7 +1,8 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The error message of each thread and the warning hook: one in a process (libtriad). The
+ * internal helpers triad__fail/triad__warn that format into them are core/error_forward.c.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "core/error_internal.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 static _Thread_local char errmsg[1024];
@@ -19,17 +20,6 @@ const char *triad_strerror(int err)
 
 const char *triad_errmsg(void) { return errmsg; }
 
-int triad__fail(int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
-    va_end(ap);
-    return err;
-}
-
-void triad__clear_error(void) { errmsg[0] = '\0'; }
-
 int triad_error_set(int err, const char *msg)
 {
     snprintf(errmsg, sizeof errmsg, "%s", msg ? msg : "");
@@ -43,16 +33,6 @@ void triad_set_log(triad_log_fn fn, void *user)
 {
     log_fn = fn;
     log_user = user;
-}
-
-void triad__warn(const char *fmt, ...)
-{
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    triad_warn_line(line);
 }
 
 void triad_warn_line(const char *line)

@@ -1,9 +1,9 @@
-/* The internal error and warning helpers (core/error_internal.h) for Triad's optional shared
- * libraries (libtriad_fusion.so, _sim, _png, _dds, _share): each keeps its own hidden copy of
- * core's stateless helpers (cmake/TriadLibrary.cmake, PRIVATE_COPY) and exports none of them,
- * so the one error message and log hook of a process stay libtriad.so's, reached through its
- * public triad_error_set() and triad_warn_line(). Not in the static libraries: they link
- * libtriad.a's error.c. SPDX-License-Identifier: GPL-2.0-or-later */
+/* The internal error and warning helpers (core/error_internal.h): format, then hand the text
+ * to the public triad_error_set() / triad_warn_line() (core/error.c), where the one error
+ * message per thread and the one log hook of a process live. libtriad has this file; each of
+ * Triad's optional shared libraries (libtriad_fusion.so, _sim, _png, _dds, _share) compiles
+ * its own hidden copy (cmake/TriadLibrary.cmake, PRIVATE_COPY), because libtriad.so exports
+ * no internal name. SPDX-License-Identifier: GPL-2.0-or-later */
 #include "core/error_internal.h"
 
 #include <stdarg.h>
