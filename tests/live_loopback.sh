@@ -69,12 +69,13 @@ if ! "$TRIAD" simulate --scene scene.json --out rec >sim.log 2>&1 ||
 fi
 [ -s proc.jsonl ] || { echo "live_loopback: process found nothing"; exit 1; }
 
-# start_run NAME ARGS...: triad run on 127.0.0.1:0 in the background; sets RUN_PID, PORT
+# start_run NAME ARGS...: triad run on 127.0.0.1:0 in the background (--meta $META, default
+# rec.sigmf-meta); sets RUN_PID, PORT
 start_run() {
     local name=$1
     shift
     : >"$name.err" # before the background job's own redirection, which may come later
-    timeout -s KILL 120 "$TRIAD" run --source vita49://127.0.0.1:0 --meta rec.sigmf-meta \
+    timeout -s KILL 120 "$TRIAD" run --source vita49://127.0.0.1:0 --meta "${META:-rec.sigmf-meta}" \
         "${CHAIN[@]}" --stats 0 "$@" >"$name.stdout" 2>"$name.err" &
     RUN_PID=$!
     PORT=
@@ -95,15 +96,23 @@ wait_run() {
 # stat NAME KEY: the number after KEY in the final stats line
 stat() { sed -n "s/.*final.* $2 \([0-9][0-9]*\).*/\1/p" "$1.err" | tail -n 1; }
 
+# send_clean NAME META REPLAY_ARGS...: run (--out NAME.jsonl) and replay META at --rate 2, 0.5,
+# 0.25 until every packet arrives; sets REPLAY_RC, RUN_RC
+send_clean() {
+    local name=$1 meta=$2 rate
+    shift 2
+    for rate in 2 0.5 0.25; do
+        META=$meta start_run "$name" --idle-timeout 2 --queue 64 --out "$name.jsonl" || return 1
+        "$TRIAD" replay "$meta" --to udp://127.0.0.1:$PORT --rate $rate "$@" 2>"$name.replay.err"
+        REPLAY_RC=$?
+        wait_run
+        [ "$(stat "$name" lost)" = 0 ] && [ "$(stat "$name" packets)" = 2208 ] && return 0
+        echo "note: the kernel dropped packets at --rate $rate; trying slower"
+    done
+}
+
 # ---- clean ---------------------------------------------------------------------------
-for rate in 2 0.5 0.25; do
-    start_run clean --idle-timeout 2 --queue 64 --out clean.jsonl || break
-    "$TRIAD" replay rec.sigmf-meta --to udp://127.0.0.1:$PORT --rate $rate 2>clean.replay.err
-    REPLAY_RC=$?
-    wait_run
-    [ "$(stat clean lost)" = 0 ] && [ "$(stat clean packets)" = 2208 ] && break
-    echo "note: the kernel dropped packets at --rate $rate; trying slower"
-done
+send_clean clean rec.sigmf-meta
 check "clean: replay and run exit 0" [ $REPLAY_RC -eq 0 -a $RUN_RC -eq 0 ]
 check "clean: every packet arrived" [ "$(stat clean packets)" = 2208 ]
 check "clean: 12 CPIs processed, none degraded or dropped" \
@@ -308,24 +317,7 @@ for rec in rec2 rec3; do
     "$TRIAD" process $rec.sigmf-meta "${CHAIN[@]}" --quiet --out $rec.proc.jsonl 2>$rec.process.err
     for tsf in sample-count picoseconds free-running; do
         name=$rec.$tsf
-        for rate in 2 0.5 0.25; do
-            timeout -s KILL 120 "$TRIAD" run --source vita49://127.0.0.1:0 --meta $rec.sigmf-meta \
-                "${CHAIN[@]}" --stats 0 --idle-timeout 2 --queue 64 --out $name.jsonl \
-                >$name.stdout 2>$name.err &
-            RUN_PID=$!
-            PORT=
-            for _ in $(seq 600); do
-                PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' $name.err)
-                [ -n "$PORT" ] && break
-                sleep 0.05
-            done
-            "$TRIAD" replay $rec.sigmf-meta --to udp://127.0.0.1:$PORT --rate $rate --tsf $tsf \
-                2>$name.replay.err
-            REPLAY_RC=$?
-            wait_run
-            [ "$(stat $name lost)" = 0 ] && [ "$(stat $name packets)" = 2208 ] && break
-            echo "note: the kernel dropped packets at --rate $rate; trying slower"
-        done
+        send_clean $name $rec.sigmf-meta --tsf $tsf
         check "$name: replay and run exit 0" [ $REPLAY_RC -eq 0 -a $RUN_RC -eq 0 ]
         check "$name: 12 CPIs processed, none degraded, no CPI lost" \
             grep -q 'processed 12 degraded 0 dropped 0 skipped 0' $name.err

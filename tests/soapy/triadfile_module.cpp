@@ -4,7 +4,8 @@
 // device times m * pri, and the recording's pulse j is the radar's pulse k0 P + j, k0 the
 // first CPI boundary at or after the stream's start (activation time - offset); its receive
 // window of N samples starts offset after the pulse; a filler value between windows, then the
-// end of the burst after the last pulse. Device time runs `speed` times the wall clock from the
+// end of the burst after the last pulse. `format=CF32` offers and plays CF32 only (the counts /
+// 32768, exact), `format=CS8` offers CS8 only (for the refusal; not played). Device time runs `speed` times the wall clock from the
 // device's creation (hardware time, timed activation and timestamped reads; `notime=1` turns
 // all three off). A reader that falls more than `buffer_s` of device time behind gets
 // SOAPY_SDR_OVERFLOW and loses the samples in between, as a real receiver does;
@@ -43,12 +44,15 @@ class TriadFile : public SoapySDR::Device {
           n_((size_t)arg_d(a, "n", 0)), p_((size_t)arg_d(a, "p", 1)),
           c_((size_t)arg_d(a, "channels", 1)),
           has_time_(arg_d(a, "notime", 0) == 0),
+          format_(a.count("format") ? a.at("format") : SOAPY_SDR_CS16),
           overflow_every_s_(arg_d(a, "overflow_every_s", 0)),
           start_(std::chrono::steady_clock::now())
     {
         auto f = a.find("file");
         if (f == a.end() || !(rate_ > 0) || !(pri_ > 0) || n_ == 0 || c_ == 0 || !(speed_ > 0))
             throw std::runtime_error("triadfile: needs file, rate, pri, n (and channels)");
+        if (format_ != SOAPY_SDR_CS16 && format_ != SOAPY_SDR_CF32 && format_ != SOAPY_SDR_CS8)
+            throw std::runtime_error("triadfile: format CS16, CF32 or CS8 (CS8: offered, not played)");
         std::ifstream in(f->second, std::ios::binary);
         if (!in)
             throw std::runtime_error("triadfile: cannot open " + f->second);
@@ -72,12 +76,12 @@ class TriadFile : public SoapySDR::Device {
     size_t getNumChannels(const int dir) const override { return dir == SOAPY_SDR_RX ? c_ : 0; }
     std::vector<std::string> getStreamFormats(const int, const size_t) const override
     {
-        return {SOAPY_SDR_CS16};
+        return {format_};
     }
     std::string getNativeStreamFormat(const int, const size_t, double &full) const override
     {
-        full = 32768;
-        return SOAPY_SDR_CS16;
+        full = format_ == SOAPY_SDR_CF32 ? 1.0 : 32768;
+        return format_;
     }
     void setSampleRate(const int, const size_t, const double) override {} // the file's only
     double getSampleRate(const int, const size_t) const override { return rate_; }
@@ -102,8 +106,8 @@ class TriadFile : public SoapySDR::Device {
                                   const std::vector<size_t> &channels,
                                   const SoapySDR::Kwargs &) override
     {
-        if (dir != SOAPY_SDR_RX || format != SOAPY_SDR_CS16)
-            throw std::runtime_error("triadfile: RX CS16 only");
+        if (dir != SOAPY_SDR_RX || format != format_)
+            throw std::runtime_error("triadfile: RX " + format_ + " only");
         chans_ = channels.empty() ? std::vector<size_t>{0} : channels;
         for (size_t ch : chans_)
             if (ch >= c_)
@@ -180,7 +184,10 @@ class TriadFile : public SoapySDR::Device {
         // the stream [next_, next_ + take) in spans: filler up to a window, the window's
         // samples (one block copy from the channel's plane), filler after the last
         for (size_t b = 0; b < chans_.size(); b++) {
-            uint32_t *out = static_cast<uint32_t *>(buffs[b]); // CS16: I, Q int16 per sample
+            // CS16: I, Q int16 per sample; CF32: played as CS16 here, converted after
+            if (format_ == SOAPY_SDR_CF32 && cs16_.size() < take)
+                cs16_.resize(take);
+            uint32_t *out = format_ == SOAPY_SDR_CF32 ? cs16_.data() : static_cast<uint32_t *>(buffs[b]);
             const std::vector<uint32_t> &plane = planes_[chans_[b]];
             uint64_t s = next_, m = pulse_of(s);
             const uint64_t e = next_ + take;
@@ -200,6 +207,15 @@ class TriadFile : public SoapySDR::Device {
                 } else {
                     std::fill(out + (s - next_), out + (e - next_), filler_);
                     s = e;
+                }
+            }
+            if (format_ == SOAPY_SDR_CF32) { // count / 32768: exact in float
+                float *f = static_cast<float *>(buffs[b]);
+                for (size_t j = 0; j < take; j++) {
+                    int16_t iq[2];
+                    std::memcpy(iq, &out[j], 4);
+                    f[2 * j] = (float)iq[0] / 32768.0f;
+                    f[2 * j + 1] = (float)iq[1] / 32768.0f;
                 }
             }
         }
@@ -228,6 +244,8 @@ class TriadFile : public SoapySDR::Device {
     double overflow_every_s_;
     std::chrono::steady_clock::time_point start_;
     static constexpr uint64_t MTU = 8192;
+    std::string format_;
+    std::vector<uint32_t> cs16_; // CF32: one channel's read as CS16 before conversion
     std::vector<std::vector<uint32_t>> planes_; // [C][pulse * N + sample]
     uint32_t filler_ = 0;
     uint64_t pulses_ = 0, next_ = 0;
