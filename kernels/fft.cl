@@ -196,6 +196,42 @@ TR_INLINE void tr_dft_small(const uint N, float2 *v)
 
 /* ---- one transform in local memory ---- */
 
+/* The first pass of tr_fft_local(_split), p = 1, no twiddles, in place: radix
+ * R = 2^(first = log2n mod 4), or 16 when first = 0. Butterfly m < 16/R of a work-item is
+ * i = t + m T, its inputs x[i + r n/R] = v[m + r 16/R]; output r (in v[m + r 16/R]) goes to
+ * R i + r. Returns R (= p, the points combined). */
+TR_INLINE uint tr_fft_first_pass(float2 *v, uint first)
+{
+    if (first == 0) {
+        tr_dft16(v);
+        return 16;
+    }
+    if (first == 1) {
+#pragma unroll
+        for (int m = 0; m < 8; m++)
+            tr_dft2(&v[m], &v[m + 8]);
+        return 2;
+    }
+    if (first == 2) {
+#pragma unroll
+        for (int m = 0; m < 4; m++)
+            tr_dft4(&v[m], &v[m + 4], &v[m + 8], &v[m + 12]);
+        return 4;
+    }
+#pragma unroll
+    for (int m = 0; m < 2; m++) {
+        float2 u[8];
+#pragma unroll
+        for (int r = 0; r < 8; r++)
+            u[r] = v[m + 2 * r];
+        tr_dft8(u);
+#pragma unroll
+        for (int r = 0; r < 8; r++)
+            v[m + 2 * r] = u[r];
+    }
+    return 8;
+}
+
 /* One exchange of the points of a transform through local memory one part at a time: the
  * real parts of v[r] stored at LPAD(SIDX) (an expression of r), barrier, loaded into v[q]
  * from LPAD(LIDX) (of q), barrier, then the imaginary parts the same way: half the local
@@ -234,39 +270,10 @@ TR_INLINE void tr_fft_local_split(float2 *v, __local float *buf, uint t, uint lo
     for (int q = 0; q < 16; q++)
         v[q].y *= cs;
 
-    /* first pass, p = 1, no twiddles, in place: radix R = 2^(log2n mod 4), or 16.
-     * Butterfly m < 16/R of this work-item is i = t + m T, its inputs x[i + r n/R] =
-     * v[m + r 16/R]; output r goes to R i + r. No barrier under a branch: PoCL's barrier
-     * handling replicates the code after each, and compiles for minutes. */
+    /* first pass (no barrier under a branch: PoCL's barrier handling replicates the code
+     * after each, and compiles for minutes) */
     const uint first = log2n & 3u;
-    uint p;
-    if (first == 0) {
-        tr_dft16(v);
-        p = 16;
-    } else if (first == 1) {
-#pragma unroll
-        for (int m = 0; m < 8; m++)
-            tr_dft2(&v[m], &v[m + 8]);
-        p = 2;
-    } else if (first == 2) {
-#pragma unroll
-        for (int m = 0; m < 4; m++)
-            tr_dft4(&v[m], &v[m + 4], &v[m + 8], &v[m + 12]);
-        p = 4;
-    } else {
-#pragma unroll
-        for (int m = 0; m < 2; m++) {
-            float2 u[8];
-#pragma unroll
-            for (int r = 0; r < 8; r++)
-                u[r] = v[m + 2 * r];
-            tr_dft8(u);
-#pragma unroll
-            for (int r = 0; r < 8; r++)
-                v[m + 2 * r] = u[r];
-        }
-        p = 8;
-    }
+    uint p = tr_fft_first_pass(v, first);
     /* v[r] = output r >> lpm of butterfly r & (2^lpm - 1) */
     const uint lpm = first ? 4u - first : 0u, pmask = (1u << lpm) - 1u;
     TR_FFT_EXCHANGE_SPLIT(v, buf, active, p * (t + (r & pmask) * T) + (r >> lpm), t + q * T);
@@ -308,13 +315,10 @@ TR_INLINE void tr_fft_local(float2 *v, __local float2 *buf, uint t, uint log2n,
     for (int q = 0; q < 16; q++)
         v[q].y *= cs;
 
-    /* first pass, p = 1, no twiddles: radix 2^(log2n mod 4), or 16. Butterfly m of this
-     * work-item is i = t + m T, its inputs x[i + r n/R] = v[m + r 16/R]. */
+    /* first pass (tr_fft_first_pass), then its outputs into buf */
     const uint first = log2n & 3u;
-    uint p;
+    uint p = tr_fft_first_pass(v, first);
     if (first == 0) {
-        tr_dft16(v);
-        p = 16;
         if (n > 16) {
 #pragma unroll
             for (int r = 0; r < 16; r++)
@@ -323,37 +327,26 @@ TR_INLINE void tr_fft_local(float2 *v, __local float2 *buf, uint t, uint log2n,
     } else if (first == 1) {
 #pragma unroll
         for (int m = 0; m < 8; m++) {
-            tr_dft2(&v[m], &v[m + 8]);
             const uint j = 2 * (t + m * T);
             buf[TR_FFT_LPAD(j)] = v[m];
             buf[TR_FFT_LPAD(j + 1)] = v[m + 8];
         }
-        p = 2;
     } else if (first == 2) {
 #pragma unroll
         for (int m = 0; m < 4; m++) {
-            tr_dft4(&v[m], &v[m + 4], &v[m + 8], &v[m + 12]);
             const uint j = 4 * (t + m * T);
-            buf[TR_FFT_LPAD(j)] = v[m];
-            buf[TR_FFT_LPAD(j + 1)] = v[m + 4];
-            buf[TR_FFT_LPAD(j + 2)] = v[m + 8];
-            buf[TR_FFT_LPAD(j + 3)] = v[m + 12];
+#pragma unroll
+            for (int r = 0; r < 4; r++)
+                buf[TR_FFT_LPAD(j + r)] = v[m + 4 * r];
         }
-        p = 4;
     } else {
 #pragma unroll
         for (int m = 0; m < 2; m++) {
-            float2 u[8];
-#pragma unroll
-            for (int r = 0; r < 8; r++)
-                u[r] = v[m + 2 * r];
-            tr_dft8(u);
             const uint j = 8 * (t + m * T);
 #pragma unroll
             for (int r = 0; r < 8; r++)
-                buf[TR_FFT_LPAD(j + r)] = u[r];
+                buf[TR_FFT_LPAD(j + r)] = v[m + 2 * r];
         }
-        p = 8;
     }
 
     /* radix-16 passes: one butterfly per work-item, i = t; the last (p = T) leaves

@@ -84,8 +84,7 @@ awk -v table="$table" -v wgs="$(for k in $(awk '/^\.(visible )?\.entry/ {n=$NF; 
     #   spills ~120-160 B a thread to L1-cached local memory. The alternative for these lengths
     #   (the four-step kernels at the next power of two) moves 5x the device-memory bytes.
     #   NOT spill-free (issue 16): fewer points per thread is the fix, not done.
-    # range_cols_fwd_ci16: at .reqntid 256 ptxas chooses 80 registers and spills 4 B.
-    allow["range_long"] = 192; allow["range_cols_fwd_ci16"] = 16
+    allow["range_long"] = 192
     # kernels that run at the benchmark shapes (ci16, CA-CFAR): S and CFAR2 range_fused,
     # M range_long9, MATX range_long5; every shape doppler_fused, cfar_mean, extract_*
     bench["range_fused_ci16"] = "S, CFAR2"; bench["range_long9_ci16"] = "M"
