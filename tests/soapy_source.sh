@@ -55,6 +55,25 @@ grep -q "no hardware time" "$tmp/untimed.err" || fail "untimed: said nothing of 
 grep -v '"detections":' "$tmp/untimed.jsonl" | cmp -s - "$tmp/proc.jsonl" || fail "untimed: detections differ"
 echo "soapy_source: untimed: 8 CPIs = triad process"
 
+# one channel (one block copy a window) and three (the general interleave); CF32 with three
+for nc in 1 3; do
+  sed "s/\"num_channels\": 2/\"num_channels\": $nc/" "$tmp/scene.json" >"$tmp/scene$nc.json"
+  "$triad" simulate --scene "$tmp/scene$nc.json" --out "$tmp/rec$nc" >/dev/null 2>"$tmp/sim$nc.err" ||
+    fail "simulate $nc channels"
+  "$triad" process "$tmp/rec$nc.sigmf-meta" "${chain[@]}" --quiet --out "$tmp/proc$nc.jsonl" \
+    2>"$tmp/proc$nc.err" || fail "process $nc channels"
+  for fmt in CS16 CF32; do
+    [ $nc = 1 ] && [ $fmt = CF32 ] && continue
+    d=${dev/rec.sigmf-data/rec$nc.sigmf-data}
+    "$triad" run --source "soapy://${d/channels=2/channels=$nc},format=$fmt" \
+      --meta "$tmp/rec$nc.sigmf-meta" "${chain[@]}" --stats 0 --idle-timeout 2 \
+      --out "$tmp/run$nc$fmt.jsonl" 2>"$tmp/run$nc$fmt.err" || fail "$nc channels $fmt: exit $?"
+    cmp -s "$tmp/run$nc$fmt.jsonl" "$tmp/proc$nc.jsonl" || fail "$nc channels $fmt: detections differ"
+    [ -s "$tmp/proc$nc.jsonl" ] || fail "$nc channels: process found nothing"
+    echo "soapy_source: $nc channels $fmt: 8 CPIs = triad process"
+  done
+done
+
 # a device that offers CF32 only: converted on placing (x 32768, exact for its counts / 32768)
 run cf32 ",format=CF32" || fail "cf32: exit $?"
 grep -q "Hz, CF32; timed RX" "$tmp/cf32.err" || fail "cf32: not a CF32 stream"

@@ -71,6 +71,8 @@ static const char usage_text[] =
     "                      queue) to B bytes (K, M, G, T: powers of 1024; default: this\n"
     "                      machine's memory): the default queue shrinks to fit, a --queue or\n"
     "                      a CPI that cannot fit is refused\n"
+    "  --threads N         as for process, but 0 (the default) is all cores but one: the\n"
+    "                      reader thread's\n"
     "  SIGINT/SIGTERM stop cleanly: CPIs in the chain are finished, a final stats line follows.\n";
 
 typedef struct {
@@ -655,6 +657,14 @@ int cmd_run(int argc, char **argv)
                                    "--help)");
     if (!o.meta_path)
         return cli_error("run", 2, "expected --meta RADAR.sigmf-meta (triad run --help)");
+    /* the reader thread needs a core of its own: the chain gets the others by default. With
+     * every core in the chain its OpenMP workers spin-wait between CPIs on the reader's core
+     * (libgomp's default): on 2 cores under load the queue dropped half the CPIs at real time
+     * (bench/RESULTS.md, "Live input") */
+    if (cfg.threads == 0) {
+        const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg.threads = cores > 2 ? (int)(cores - 1 > 1024 ? 1024 : cores - 1) : 1;
+    }
     if (o.reports && !o.out_path && o.dds)
         return cli_error("run", 2, "option --reports: goes with --out FILE (DDS always sends "
                                    "reports)");

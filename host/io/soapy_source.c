@@ -382,7 +382,12 @@ int triad_soapy_source_create(triad_source **out, const char *args, double carri
     }
     s->cf32 = !cs16;
     const char *format = s->cf32 ? SOAPY_SDR_CF32 : SOAPY_SDR_CS16;
-    s->stream = SoapySDRDevice_setupStream(s->dev, SOAPY_SDR_RX, format, chans, s->c, NULL);
+    /* the device arguments are the stream's too: a driver's buffer settings (UHD's
+     * num_recv_frames, RTL-SDR's buffers and bufflen, ...) deepen what the device holds
+     * while the reader is away; drivers ignore keys they do not know */
+    SoapySDRKwargs sargs = SoapySDRKwargs_fromString(args);
+    s->stream = SoapySDRDevice_setupStream(s->dev, SOAPY_SDR_RX, format, chans, s->c, &sargs);
+    SoapySDRKwargs_clear(&sargs);
     free(chans);
     if (!s->stream) {
         err = triad__fail(TRIAD_EINVAL, "soapy://%s: setting up a %s stream: %s", args, format,
