@@ -5,8 +5,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 include(CMakePackageConfigHelpers)
 
+# The headers of optional libraries (png.h: libtriad_png, dds.h: libtriad_dds) only with them.
+set(triad_header_excludes "")
+if(NOT TRIAD_HAVE_PNG)
+  list(APPEND triad_header_excludes PATTERN png.h EXCLUDE)
+endif()
+if(NOT TRIAD_HAVE_DDS)
+  list(APPEND triad_header_excludes PATTERN dds.h EXCLUDE)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/triad DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.h")
+        FILES_MATCHING PATTERN "*.h" ${triad_header_excludes})
 install(FILES ${PROJECT_BINARY_DIR}/include/triad/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/triad)
 
