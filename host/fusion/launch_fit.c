@@ -252,6 +252,7 @@ typedef struct {
     double z[TRIAD__BOOST_HIST][3];    /* measured ECEF */
     double w[TRIAD__BOOST_HIST][3][3]; /* its inverse covariance */
     int burnt;                         /* t_b is a parameter (the data go past burnout) */
+    int gturn;                         /* the gravity-turn family, else the pitch programme */
 } tdata;
 
 static void pad_ecef(const tdata *d, const double th[NT], double p[3])
@@ -265,21 +266,46 @@ static void pad_ecef(const tdata *d, const double th[NT], double p[3])
  * Coriolis, and a thrust a0 / (1 - k tau) (constant mass flow) along a fixed azimuth, vertical
  * until t_v, then its elevation falling at the constant pitch rate w, in the local frame below
  * the missile (the ellipsoid normal: within 1e-4 rad of the geodetic one up to 300 km). */
-static void tderiv(const double th[NT], double saz, double caz, double tau, const double s[6],
-                   double ds[6])
+static void local_frame(const double s[3], double ea[3], double no[3], double up[3])
 {
-    double g[3];
-    triad_gravity_ecef(s, g);
-    const double el = tau < th[P_TV] ? PI_2 : fmax(0.0, PI_2 - th[P_W] * (tau - th[P_TV]));
-    const double a = tau < th[P_TB] ? th[P_A0] / (1.0 - th[P_K] * tau) : 0.0;
-    double up[3] = {s[0], s[1], s[2] / B2_A2};
+    up[0] = s[0];
+    up[1] = s[1];
+    up[2] = s[2] / B2_A2;
     const double nu = sqrt(up[0] * up[0] + up[1] * up[1] + up[2] * up[2]);
     const double rho = hypot(s[0], s[1]);
     for (int i = 0; i < 3; i++)
         up[i] /= nu;
-    const double ea[3] = {-s[1] / rho, s[0] / rho, 0.0};
-    const double no[3] = {up[1] * ea[2] - up[2] * ea[1], up[2] * ea[0] - up[0] * ea[2],
-                          up[0] * ea[1] - up[1] * ea[0]};
+    ea[0] = -s[1] / rho;
+    ea[1] = s[0] / rho;
+    ea[2] = 0.0;
+    no[0] = up[1] * ea[2] - up[2] * ea[1];
+    no[1] = up[2] * ea[0] - up[0] * ea[2];
+    no[2] = up[0] * ea[1] - up[1] * ea[0];
+}
+
+/* The gravity-turn family (gturn): vertical until t_v, there the velocity is turned to the
+ * elevation 90 deg - w (the kick; from at least 1 m/s), then the thrust is along the velocity
+ * (rotating frame). */
+static void tderiv(const double th[NT], int gturn, double saz, double caz, double tau,
+                   const double s[6], double ds[6])
+{
+    double g[3];
+    triad_gravity_ecef(s, g);
+    const double a = tau < th[P_TB] ? th[P_A0] / (1.0 - th[P_K] * tau) : 0.0;
+    const double vn = sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]);
+    if (gturn && tau >= th[P_TV] && vn > 0.1) {
+        for (int i = 0; i < 3; i++) {
+            ds[i] = s[3 + i];
+            ds[3 + i] = g[i] + a * s[3 + i] / vn;
+        }
+        ds[3] += 2.0 * TRIAD_WGS84_OMEGA * s[4];
+        ds[4] -= 2.0 * TRIAD_WGS84_OMEGA * s[3];
+        return;
+    }
+    const double el =
+        tau < th[P_TV] || gturn ? PI_2 : fmax(0.0, PI_2 - th[P_W] * (tau - th[P_TV]));
+    double up[3], ea[3], no[3];
+    local_frame(s, ea, no, up);
     const double ce = cos(el), se = sin(el);
     for (int i = 0; i < 3; i++) {
         ds[i] = s[3 + i];
@@ -289,19 +315,20 @@ static void tderiv(const double th[NT], double saz, double caz, double tau, cons
     ds[4] -= 2.0 * TRIAD_WGS84_OMEGA * s[3];
 }
 
-static void rk4(const double th[NT], double saz, double caz, double tau, double h, double s[6])
+static void rk4(const double th[NT], int gt, double saz, double caz, double tau, double h,
+                double s[6])
 {
     double k1[6], k2[6], k3[6], k4[6], y[6];
-    tderiv(th, saz, caz, tau, s, k1);
+    tderiv(th, gt, saz, caz, tau, s, k1);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + 0.5 * h * k1[i];
-    tderiv(th, saz, caz, tau + 0.5 * h, y, k2);
+    tderiv(th, gt, saz, caz, tau + 0.5 * h, y, k2);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + 0.5 * h * k2[i];
-    tderiv(th, saz, caz, tau + 0.5 * h, y, k3);
+    tderiv(th, gt, saz, caz, tau + 0.5 * h, y, k3);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + h * k3[i];
-    tderiv(th, saz, caz, tau + h, y, k4);
+    tderiv(th, gt, saz, caz, tau + h, y, k4);
     for (int i = 0; i < 6; i++)
         s[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
 }
@@ -313,17 +340,27 @@ static int tmodel(const tdata *d, const double th[NT], double x[][3])
     pad_ecef(d, th, s);
     const double saz = sin(th[P_AZ]), caz = cos(th[P_AZ]);
     double tau = 0.0;
+    int kicked = !d->gturn;
     for (size_t k = 0; k < d->n; k++) {
         const double target = d->t[k] - th[P_TL];
         if (!(target > 0.0) || !(1.0 - th[P_K] * fmin(target, th[P_TB]) > 0.05))
             return -1;
         while (tau < target - 1e-9) {
+            if (!kicked && tau >= th[P_TV] - 1e-9) { /* the gravity turn's kick */
+                double up[3], ea[3], no[3];
+                local_frame(s, ea, no, up);
+                const double v = fmax(1.0, sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]));
+                const double el = PI_2 - th[P_W], ce = cos(el), se = sin(el);
+                for (int i = 0; i < 3; i++)
+                    s[3 + i] = v * (ce * saz * ea[i] + ce * caz * no[i] + se * up[i]);
+                kicked = 1;
+            }
             double h = fmin(H_MAX_S, target - tau);
             if (tau < th[P_TV] - 1e-9 && tau + h > th[P_TV])
                 h = th[P_TV] - tau; /* a step ends where the pitch-over starts */
             if (tau < th[P_TB] - 1e-9 && tau + h > th[P_TB])
                 h = th[P_TB] - tau; /* and where the thrust ends */
-            rk4(th, saz, caz, tau, h, s);
+            rk4(th, d->gturn, saz, caz, tau, h, s);
             tau += h;
         }
         memcpy(x[k], s, sizeof x[k]);
@@ -365,7 +402,7 @@ static void clamp_params(const tdata *d, double th[NT])
     th[P_K] =
         fmin(fmax(th[P_K], 0.0), 0.9 / fmin(tau_max, d->burnt ? fmax(th[P_TB], 1.0) : tau_max));
     th[P_TV] = fmin(fmax(th[P_TV], 0.0), tau_max);
-    th[P_W] = fmin(fmax(th[P_W], 0.0), 0.1);
+    th[P_W] = fmin(fmax(th[P_W], 0.0), d->gturn ? 0.7 : 0.1);
     th[P_TB] = d->burnt ? fmin(fmax(th[P_TB], th[P_TV] + 1.0), tau_max - 0.5) : NO_BURNOUT;
 }
 
@@ -569,6 +606,37 @@ static double try_burnout(tdata *d, int frozen, double th[NT], double cov[NT][NT
     return chi;
 }
 
+/* The parameters' origin: the ground below the first point. */
+static void frame_init(tdata *d, const triad__boost_history *h)
+{
+    triad_ecef_to_geo(h->p[0], &d->o);
+    d->o.alt_m = 0.0;
+    const double e2 = TRIAD_WGS84_F * (2.0 - TRIAD_WGS84_F), sl = sin(d->o.lat_rad);
+    const double den = 1.0 - e2 * sl * sl;
+    d->m_per_lat = TRIAD_WGS84_A * (1.0 - e2) / (den * sqrt(den));
+    d->m_per_lon = TRIAD_WGS84_A / sqrt(den) * cos(d->o.lat_rad);
+}
+
+int triad__launch_same_missile(const triad__boost_history *a, const triad__boost_history *b)
+{
+    if (!a->have_guess || b->n < 3 || a->n + 3 > TRIAD__BOOST_HIST || !(b->t[0] > a->t[a->n - 1]))
+        return 0;
+    static _Thread_local triad__boost_history j;
+    j = *a;
+    j.frozen = 1; /* b's points are after a burnout the tracker may not have seen */
+    for (size_t k = 0; k < b->n && j.n < TRIAD__BOOST_HIST; k++)
+        triad__boost_history_add(&j, b->t[k], b->p[k], b->c[k]);
+    const double m = 3.0 * (double)(j.n - a->n);
+    triad_geodetic l;
+    triad_ellipse e;
+    double tl, ts;
+    if (triad__launch_fit(&j, &l, &e, &tl, &ts))
+        return 0;
+    /* chi-square quantile 0.999 for m dof (Wilson-Hilferty) */
+    const double z = 3.09, q = m * pow(1.0 - 2.0 / (9.0 * m) + z * sqrt(2.0 / (9.0 * m)), 3.0);
+    return j.guess_chi2 - a->guess_chi2 <= q;
+}
+
 int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
                       double *t_launch, double *t_sigma)
 {
@@ -578,12 +646,7 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
         if (h->t[k] < h->t[k - 1])
             return -1; /* the tracker adds in time order */
     static _Thread_local tdata d;
-    triad_ecef_to_geo(h->p[0], &d.o);
-    d.o.alt_m = 0.0;
-    const double e2 = TRIAD_WGS84_F * (2.0 - TRIAD_WGS84_F), sl = sin(d.o.lat_rad);
-    const double den = 1.0 - e2 * sl * sl;
-    d.m_per_lat = TRIAD_WGS84_A * (1.0 - e2) / (den * sqrt(den));
-    d.m_per_lon = TRIAD_WGS84_A / sqrt(den) * cos(d.o.lat_rad);
+    frame_init(&d, h);
     d.n = h->n;
     for (size_t k = 0; k < h->n; k++) {
         d.t[k] = h->t[k] - h->t[0];
@@ -594,16 +657,18 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
     double th[NT], cov[NT][NT], chi = INFINITY;
     double xs[TRIAD__BOOST_HIST][3];
     d.burnt = h->burnt && h->have_guess;
-    if (h->have_guess) { /* the last fit, one or a few points ago */
+    d.gturn = h->gturn && h->have_guess;
+    if (h->have_guess) { /* the last fit, a few points ago */
         memcpy(th, h->guess, sizeof th);
         chi = lm_fit(&d, th, cov);
         if (!d.burnt)
             chi = try_burnout(&d, h->frozen, th, cov, chi);
     }
     double dof = 3.0 * (double)d.n - (NT - (d.burnt ? 0 : 1));
-    if (!(chi <= 3.0 * fmax(dof, 1.0) + 30.0)) {
-        /* Cold: the polynomial's time and point (late by about a third of the unseen lead),
-         * its jerk's direction as the azimuth; starts at three launch times, the best kept. */
+    if (!(chi <= 3.0 * fmax(dof, 1.0) + 30.0) || (h->frozen && !h->cold_final)) {
+        /* Cold (and once more on the final history): both families, each from the
+         * polynomial's time and point (late by about a third of the unseen lead) and its
+         * jerk's direction as the azimuth, at three launch times; the best kept. */
         triad_geodetic pl;
         triad_ellipse pe;
         double ptl, pts, jerk[2];
@@ -615,38 +680,57 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
         const double dh = hypot(enu_last[0] - enu_first[0], enu_last[1] - enu_first[1]);
         const double el_v = atan2(enu_last[2] - enu_first[2], dh);
         const double t_mid = 0.5 * (d.t[0] + d.t[d.n - 1]);
+        const int burnt0 = d.burnt;
         const double tb = d.burnt ? th[P_TB] : NO_BURNOUT;
-        for (int st = 0; st < 3; st++) {
-            double t0[NT], c0[NT][NT];
-            t0[P_TL] = ptl - h->t[0] - 10.0 * st;
-            t0[P_E] = (pl.lon_rad - d.o.lon_rad) * d.m_per_lon;
-            t0[P_N] = (pl.lat_rad - d.o.lat_rad) * d.m_per_lat;
-            t0[P_AZ] = atan2(jerk[0], jerk[1]);
-            t0[P_K] = PRIOR_MEAN[P_K];
-            t0[P_TV] = PRIOR_MEAN[P_TV];
-            t0[P_TB] = tb;
-            t0[P_W] = fmax(PI_2 - el_v, 0.05) / fmax(t_mid - t0[P_TL] - t0[P_TV], 5.0);
-            /* the thrust scale: the best of a few, before the full fit */
-            double best_a = 20.0, best_c = INFINITY;
-            for (double a0 = 12.0; a0 <= 40.0; a0 += 4.0) {
-                t0[P_A0] = a0;
-                clamp_params(&d, t0);
-                const double c = tchi2(&d, t0, xs);
-                if (c < best_c) {
-                    best_c = c;
-                    best_a = a0;
+        int best_burnt = d.burnt, best_gturn = d.gturn;
+        for (int fam = 0; fam < 2; fam++) {
+            d.gturn = fam;
+            d.burnt = burnt0;
+            double fth[NT], fcov[NT][NT], fchi = INFINITY;
+            for (int st = 0; st < 3; st++) {
+                double t0[NT], c0[NT][NT];
+                t0[P_TL] = ptl - h->t[0] - 10.0 * st;
+                t0[P_E] = (pl.lon_rad - d.o.lon_rad) * d.m_per_lon;
+                t0[P_N] = (pl.lat_rad - d.o.lat_rad) * d.m_per_lat;
+                t0[P_AZ] = atan2(jerk[0], jerk[1]);
+                t0[P_K] = PRIOR_MEAN[P_K];
+                t0[P_TV] = PRIOR_MEAN[P_TV];
+                t0[P_TB] = tb;
+                t0[P_W] = fam ? 0.1
+                              : fmax(PI_2 - el_v, 0.05) /
+                                    fmax(t_mid - t0[P_TL] - t0[P_TV], 5.0);
+                /* the thrust scale: the best of a few, before the full fit */
+                double best_a = 20.0, best_c = INFINITY;
+                for (double a0 = 12.0; a0 <= 40.0; a0 += 4.0) {
+                    t0[P_A0] = a0;
+                    clamp_params(&d, t0);
+                    const double c = tchi2(&d, t0, xs);
+                    if (c < best_c) {
+                        best_c = c;
+                        best_a = a0;
+                    }
+                }
+                t0[P_A0] = best_a;
+                const double c = lm_fit(&d, t0, c0);
+                if (c < fchi) {
+                    fchi = c;
+                    memcpy(fth, t0, sizeof fth);
+                    memcpy(fcov, c0, sizeof fcov);
                 }
             }
-            t0[P_A0] = best_a;
-            const double c = lm_fit(&d, t0, c0);
-            if (c < chi) {
-                chi = c;
-                memcpy(th, t0, sizeof th);
-                memcpy(cov, c0, sizeof cov);
+            if (!d.burnt && isfinite(fchi))
+                fchi = try_burnout(&d, h->frozen, fth, fcov, fchi);
+            if (fchi < chi) {
+                chi = fchi;
+                memcpy(th, fth, sizeof th);
+                memcpy(cov, fcov, sizeof cov);
+                best_burnt = d.burnt;
+                best_gturn = d.gturn;
             }
         }
-        if (!d.burnt && isfinite(chi))
-            chi = try_burnout(&d, h->frozen, th, cov, chi);
+        d.burnt = best_burnt;
+        d.gturn = best_gturn;
+        h->cold_final = h->frozen;
         dof = 3.0 * (double)d.n - (NT - (d.burnt ? 0 : 1));
     }
     if (!isfinite(chi))
@@ -654,7 +738,12 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
     memcpy(h->guess, th, sizeof th);
     h->have_guess = 1;
     h->burnt = d.burnt;
+    h->gturn = d.gturn;
     const double scale = dof > 0.0 ? fmax(1.0, chi / dof) : 1.0;
+    for (int p = 0; p < NT; p++)
+        for (int q = 0; q < NT; q++)
+            h->guess_cov[p][q] = cov[p][q] * scale;
+    h->guess_chi2 = chi;
     /* the point: its east/north (ground metres at the origin) and their covariance */
     const triad_geodetic g = {d.o.lat_rad + th[P_N] / d.m_per_lat,
                               d.o.lon_rad + th[P_E] / d.m_per_lon, 0.0};
