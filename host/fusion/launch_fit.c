@@ -226,9 +226,15 @@ static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_g
 enum { P_TL, P_E, P_N, P_AZ, P_A0, P_K, P_TV, P_W, P_TB, NT };
 _Static_assert((int)NT == (int)TRIAD__LAUNCH_PARAMS, "the warm start holds every parameter");
 #define PI_2      1.57079632679489661923
-#define H_MAX_S   1.0 /* RK4 step (the thrust law is smooth; < 1 m against 0.05 s) */
+/* RK4 steps: within 1 cm (pitch programme, 3 s) and 2 m (gravity turn, 1 s, its turn is fast
+ * at low speed) of 0.01 s steps over 150 s; the data's spacing is the step where they are. */
+#ifndef H_PITCH_S
+#define H_PITCH_S 3.0
+#define H_GTURN_S 1.0
+#endif
 #define B2_A2     ((1.0 - TRIAD_WGS84_F) * (1.0 - TRIAD_WGS84_F))
-#define LM_ITERS  40
+#define LM_ITERS    40
+#define ABORT_ITERS 4
 #define MIN_TAU_S 1.0 /* the first point at least this long after lift-off */
 
 /* Weak priors of the template (a generic single-stage boost), in the normal equations and so
@@ -272,7 +278,7 @@ static void local_frame(const double s[3], double ea[3], double no[3], double up
     up[1] = s[1];
     up[2] = s[2] / B2_A2;
     const double nu = sqrt(up[0] * up[0] + up[1] * up[1] + up[2] * up[2]);
-    const double rho = hypot(s[0], s[1]);
+    const double rho = sqrt(s[0] * s[0] + s[1] * s[1]);
     for (int i = 0; i < 3; i++)
         up[i] /= nu;
     ea[0] = -s[1] / rho;
@@ -283,17 +289,17 @@ static void local_frame(const double s[3], double ea[3], double no[3], double up
     no[2] = up[0] * ea[1] - up[1] * ea[0];
 }
 
-/* The gravity-turn family (gturn): vertical until t_v, there the velocity is turned to the
+/* The gravity-turn family: vertical until t_v (gturn 1), there the velocity is turned to the
  * elevation 90 deg - w (the kick; from at least 1 m/s), then the thrust is along the velocity
- * (rotating frame). */
-static void tderiv(const double th[NT], int gturn, double saz, double caz, double tau,
-                   const double s[6], double ds[6])
+ * in the rotating frame (gturn 2). gturn 0: the pitch programme. */
+static void tderiv(const double th[NT], int gturn, int thrust, double saz, double caz,
+                   double tau, const double s[6], double ds[6])
 {
     double g[3];
     triad_gravity_ecef(s, g);
-    const double a = tau < th[P_TB] ? th[P_A0] / (1.0 - th[P_K] * tau) : 0.0;
+    const double a = thrust ? th[P_A0] / (1.0 - th[P_K] * tau) : 0.0;
     const double vn = sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]);
-    if (gturn && tau >= th[P_TV] && vn > 0.1) {
+    if (gturn == 2 && vn > 0.1) {
         for (int i = 0; i < 3; i++) {
             ds[i] = s[3 + i];
             ds[3 + i] = g[i] + a * s[3 + i] / vn;
@@ -319,51 +325,68 @@ static void rk4(const double th[NT], int gt, double saz, double caz, double tau,
                 double s[6])
 {
     double k1[6], k2[6], k3[6], k4[6], y[6];
-    tderiv(th, gt, saz, caz, tau, s, k1);
+    const int on = tau < th[P_TB] - 1e-9; /* steps end at t_b: a step thrusts or coasts */
+    tderiv(th, gt, on, saz, caz, tau, s, k1);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + 0.5 * h * k1[i];
-    tderiv(th, gt, saz, caz, tau + 0.5 * h, y, k2);
+    tderiv(th, gt, on, saz, caz, tau + 0.5 * h, y, k2);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + 0.5 * h * k2[i];
-    tderiv(th, gt, saz, caz, tau + 0.5 * h, y, k3);
+    tderiv(th, gt, on, saz, caz, tau + 0.5 * h, y, k3);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + h * k3[i];
-    tderiv(th, gt, saz, caz, tau + h, y, k4);
+    tderiv(th, gt, on, saz, caz, tau + h, y, k4);
     for (int i = 0; i < 6; i++)
         s[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
 }
 
-/* The template's positions at the data times (ascending); -1 where it cannot fly them. */
+/* The template's positions at the data times (ascending); -1 where it cannot fly them. Steps
+ * of their own length (ending at t_v and t_b), the data between by cubic Hermite interpolation
+ * of position and velocity (within 1 cm over a 3 s step of this smooth thrust). */
 static int tmodel(const tdata *d, const double th[NT], double x[][3])
 {
     double s[6] = {0};
     pad_ecef(d, th, s);
     const double saz = sin(th[P_AZ]), caz = cos(th[P_AZ]);
+    const double tau_end = d->t[d->n - 1] - th[P_TL];
+    if (!(d->t[0] - th[P_TL] > 0.0) || !(1.0 - th[P_K] * fmin(tau_end, th[P_TB]) > 0.05))
+        return -1;
+    const double hmax = d->gturn ? H_GTURN_S : H_PITCH_S;
     double tau = 0.0;
-    int kicked = !d->gturn;
-    for (size_t k = 0; k < d->n; k++) {
-        const double target = d->t[k] - th[P_TL];
-        if (!(target > 0.0) || !(1.0 - th[P_K] * fmin(target, th[P_TB]) > 0.05))
-            return -1;
-        while (tau < target - 1e-9) {
-            if (!kicked && tau >= th[P_TV] - 1e-9) { /* the gravity turn's kick */
-                double up[3], ea[3], no[3];
-                local_frame(s, ea, no, up);
-                const double v = fmax(1.0, sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]));
-                const double el = PI_2 - th[P_W], ce = cos(el), se = sin(el);
-                for (int i = 0; i < 3; i++)
-                    s[3 + i] = v * (ce * saz * ea[i] + ce * caz * no[i] + se * up[i]);
-                kicked = 1;
-            }
-            double h = fmin(H_MAX_S, target - tau);
-            if (tau < th[P_TV] - 1e-9 && tau + h > th[P_TV])
-                h = th[P_TV] - tau; /* a step ends where the pitch-over starts */
-            if (tau < th[P_TB] - 1e-9 && tau + h > th[P_TB])
-                h = th[P_TB] - tau; /* and where the thrust ends */
-            rk4(th, d->gturn, saz, caz, tau, h, s);
-            tau += h;
+    int kicked = 0;
+    size_t k = 0;
+    while (k < d->n) {
+        if (!(tau_end - tau > 1e-9)) { /* the last points at the end */
+            for (; k < d->n; k++)
+                memcpy(x[k], s, sizeof x[k]);
+            break;
         }
-        memcpy(x[k], s, sizeof x[k]);
+        if (d->gturn && !kicked && tau >= th[P_TV] - 1e-9) { /* the gravity turn's kick */
+            double up[3], ea[3], no[3];
+            local_frame(s, ea, no, up);
+            const double v = fmax(1.0, sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]));
+            const double el = PI_2 - th[P_W], ce = cos(el), se = sin(el);
+            for (int i = 0; i < 3; i++)
+                s[3 + i] = v * (ce * saz * ea[i] + ce * caz * no[i] + se * up[i]);
+            kicked = 1;
+        }
+        double h = fmin(hmax, tau_end - tau);
+        if (tau < th[P_TV] - 1e-9 && tau + h > th[P_TV])
+            h = th[P_TV] - tau; /* a step ends where the pitch-over starts */
+        if (tau < th[P_TB] - 1e-9 && tau + h > th[P_TB])
+            h = th[P_TB] - tau; /* and where the thrust ends */
+        double s0[6];
+        memcpy(s0, s, sizeof s0);
+        rk4(th, d->gturn ? 1 + kicked : 0, saz, caz, tau, h, s);
+        const double t1 = tau + h;
+        for (; k < d->n && d->t[k] - th[P_TL] <= t1 + 1e-9; k++) {
+            const double u = fmin(fmax((d->t[k] - th[P_TL] - tau) / h, 0.0), 1.0);
+            const double h00 = (1.0 + 2.0 * u) * (1.0 - u) * (1.0 - u), h10 = u * (1.0 - u) * (1.0 - u);
+            const double h01 = u * u * (3.0 - 2.0 * u), h11 = u * u * (u - 1.0);
+            for (int i = 0; i < 3; i++)
+                x[k][i] = h00 * s0[i] + h10 * h * s0[3 + i] + h01 * s[i] + h11 * h * s[3 + i];
+        }
+        tau = t1;
     }
     return 0;
 }
@@ -505,7 +528,9 @@ static int normal_eq(const tdata *d, const double th[NT], const double x0[][3], 
 }
 
 /* Levenberg-Marquardt from th (in place); the chi-square at the end, INFINITY if none. */
-static double lm_fit(const tdata *d, double th[NT], double cov[NT][NT])
+/* abort_chi: a start still above it after ABORT_ITERS iterations is given up (its chi-square
+ * returned, cov not set): it will not be the best. */
+static double lm_fit(const tdata *d, double th[NT], double cov[NT][NT], double abort_chi)
 {
     double x0[TRIAD__BOOST_HIST][3], xt[TRIAD__BOOST_HIST][3];
     clamp_params(d, th);
@@ -542,8 +567,10 @@ static double lm_fit(const tdata *d, double th[NT], double cov[NT][NT])
             }
             lambda *= 10.0;
         }
-        if (!better || gain < 1e-3 + 1e-6 * chi)
+        if (!better || gain < 0.01 + 1e-6 * chi) /* 0.01: a hundredth of a sigma's worth */
             break;
+        if (it + 1 >= ABORT_ITERS && chi > abort_chi)
+            return chi;
     }
     if (normal_eq(d, th, x0, nm, b))
         return INFINITY;
@@ -590,7 +617,7 @@ static double try_burnout(tdata *d, int frozen, double th[NT], double cov[NT][NT
         double tt[NT], ct[NT][NT];
         memcpy(tt, th, sizeof tt);
         tt[P_TB] = starts[st] - th[P_TL];
-        const double c = lm_fit(d, tt, ct);
+        const double c = lm_fit(d, tt, ct, fmin(best, chi - BURNOUT_GAIN));
         if (c < best) {
             best = c;
             memcpy(bt, tt, sizeof bt);
@@ -660,15 +687,17 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
     d.gturn = h->gturn && h->have_guess;
     if (h->have_guess) { /* the last fit, a few points ago */
         memcpy(th, h->guess, sizeof th);
-        chi = lm_fit(&d, th, cov);
+        chi = lm_fit(&d, th, cov, INFINITY);
         if (!d.burnt)
             chi = try_burnout(&d, h->frozen, th, cov, chi);
     }
     double dof = 3.0 * (double)d.n - (NT - (d.burnt ? 0 : 1));
-    if (!(chi <= 3.0 * fmax(dof, 1.0) + 30.0) || (h->frozen && !h->cold_final)) {
-        /* Cold (and once more on the final history): both families, each from the
-         * polynomial's time and point (late by about a third of the unseen lead) and its
-         * jerk's direction as the azimuth, at three launch times; the best kept. */
+    const int warm_ok = chi <= 3.0 * fmax(dof, 1.0) + 30.0;
+    if (!warm_ok || (h->frozen && !h->cold_final)) {
+        /* Cold: both families, each from the polynomial's time and point (late by about a
+         * third of the unseen lead) and its jerk's direction as the azimuth, at three launch
+         * times; the best kept. On the final (frozen) history after a good warm fit: the
+         * other family once, from the warm fit's parameters. */
         triad_geodetic pl;
         triad_ellipse pe;
         double ptl, pts, jerk[2];
@@ -683,11 +712,16 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
         const int burnt0 = d.burnt;
         const double tb = d.burnt ? th[P_TB] : NO_BURNOUT;
         int best_burnt = d.burnt, best_gturn = d.gturn;
+        const int warm_fam = d.gturn;
+        double wth[NT];
+        memcpy(wth, th, sizeof wth);
         for (int fam = 0; fam < 2; fam++) {
+            if (warm_ok && fam == warm_fam)
+                continue;
             d.gturn = fam;
             d.burnt = burnt0;
             double fth[NT], fcov[NT][NT], fchi = INFINITY;
-            for (int st = 0; st < 3; st++) {
+            for (int st = 0; st < (warm_ok ? 1 : 3); st++) {
                 double t0[NT], c0[NT][NT];
                 t0[P_TL] = ptl - h->t[0] - 10.0 * st;
                 t0[P_E] = (pl.lon_rad - d.o.lon_rad) * d.m_per_lon;
@@ -695,6 +729,10 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
                 t0[P_AZ] = atan2(jerk[0], jerk[1]);
                 t0[P_K] = PRIOR_MEAN[P_K];
                 t0[P_TV] = PRIOR_MEAN[P_TV];
+                if (warm_ok) {
+                    memcpy(t0, wth, sizeof t0);
+                    t0[P_TV] = PRIOR_MEAN[P_TV];
+                }
                 t0[P_TB] = tb;
                 t0[P_W] = fam ? 0.1
                               : fmax(PI_2 - el_v, 0.05) /
@@ -711,7 +749,7 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
                     }
                 }
                 t0[P_A0] = best_a;
-                const double c = lm_fit(&d, t0, c0);
+                const double c = lm_fit(&d, t0, c0, 2.0 * fmin(fchi, chi) + 30.0);
                 if (c < fchi) {
                     fchi = c;
                     memcpy(fth, t0, sizeof fth);
