@@ -557,10 +557,25 @@ static double lm_fit(const tdata *d, double th[NT], double cov[NT][NT], double a
             clamp_params(d, tt);
             const double c = tchi2(d, tt, xt);
             if (c < chi) {
-                gain = chi - c;
-                chi = c;
+                double cc = c;
                 memcpy(th, tt, sizeof tt);
                 memcpy(x0, xt, sizeof x0);
+                /* along a curved valley the steps come out short: the same step again while
+                 * it keeps paying, up to 6 times (a model flight each, nine for a Jacobian) */
+                for (int m = 0; m < 6; m++) {
+                    double tm[NT];
+                    for (int p = 0; p < NT; p++)
+                        tm[p] = th[p] + dx[p];
+                    clamp_params(d, tm);
+                    const double cm = tchi2(d, tm, xt);
+                    if (!(cm < cc))
+                        break;
+                    cc = cm;
+                    memcpy(th, tm, sizeof tm);
+                    memcpy(x0, xt, sizeof x0);
+                }
+                gain = chi - cc;
+                chi = cc;
                 lambda = fmax(lambda * 0.2, 1e-7);
                 better = 1;
                 break;
@@ -648,20 +663,23 @@ int triad__launch_same_missile(const triad__boost_history *a, const triad__boost
 {
     if (!a->have_guess || b->n < 3 || a->n + 3 > TRIAD__BOOST_HIST || !(b->t[0] > a->t[a->n - 1]))
         return 0;
-    static _Thread_local triad__boost_history j;
-    j = *a;
+    static _Thread_local triad__boost_history j, ja;
+    triad_geodetic l;
+    triad_ellipse e;
+    double tl, ts;
+    ja = *a;
+    if (ja.guess_n != ja.n && triad__launch_fit(&ja, &l, &e, &tl, &ts))
+        return 0; /* a's fit is of fewer points: refit them all first */
+    j = ja;
     j.frozen = 1; /* b's points are after a burnout the tracker may not have seen */
     for (size_t k = 0; k < b->n && j.n < TRIAD__BOOST_HIST; k++)
         triad__boost_history_add(&j, b->t[k], b->p[k], b->c[k]);
     const double m = 3.0 * (double)(j.n - a->n);
-    triad_geodetic l;
-    triad_ellipse e;
-    double tl, ts;
     if (triad__launch_fit(&j, &l, &e, &tl, &ts))
         return 0;
     /* chi-square quantile 0.999 for m dof (Wilson-Hilferty) */
     const double z = 3.09, q = m * pow(1.0 - 2.0 / (9.0 * m) + z * sqrt(2.0 / (9.0 * m)), 3.0);
-    return j.guess_chi2 - a->guess_chi2 <= q;
+    return j.guess_chi2 - ja.guess_chi2 <= q;
 }
 
 int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
@@ -721,9 +739,12 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
             d.gturn = fam;
             d.burnt = burnt0;
             double fth[NT], fcov[NT][NT], fchi = INFINITY;
-            for (int st = 0; st < (warm_ok ? 1 : 3); st++) {
+            /* the first fit: one start per family, 10 s before the polynomial's time; a warm
+             * fit gone bad: three */
+            const int nst = warm_ok || !h->have_guess ? 1 : 3;
+            for (int st = 0; st < nst; st++) {
                 double t0[NT], c0[NT][NT];
-                t0[P_TL] = ptl - h->t[0] - 10.0 * st;
+                t0[P_TL] = ptl - h->t[0] - 10.0 * (nst == 1 ? 1 : st);
                 t0[P_E] = (pl.lon_rad - d.o.lon_rad) * d.m_per_lon;
                 t0[P_N] = (pl.lat_rad - d.o.lat_rad) * d.m_per_lat;
                 t0[P_AZ] = atan2(jerk[0], jerk[1]);
@@ -782,6 +803,7 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
         for (int q = 0; q < NT; q++)
             h->guess_cov[p][q] = cov[p][q] * scale;
     h->guess_chi2 = chi;
+    h->guess_n = h->n;
     /* the point: its east/north (ground metres at the origin) and their covariance */
     const triad_geodetic g = {d.o.lat_rad + th[P_N] / d.m_per_lat,
                               d.o.lon_rad + th[P_E] / d.m_per_lon, 0.0};

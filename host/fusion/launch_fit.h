@@ -37,6 +37,7 @@ typedef struct {
     double guess[TRIAD__LAUNCH_PARAMS];
     double guess_cov[TRIAD__LAUNCH_PARAMS][TRIAD__LAUNCH_PARAMS]; /* its stated covariance */
     double guess_chi2;
+    size_t guess_n; /* the points that fit saw */
 } triad__boost_history;
 
 void triad__boost_history_add(triad__boost_history *h, double t, const double p[3],
