@@ -73,8 +73,9 @@ def truth_at(tr, t):
 
 
 def score(states, truth):
-    """states: (time, track id, ecef). Per target: ids, errors."""
+    """states: (time, track id, ecef). Per target: ids, errors; "_false": ids never matched."""
     per = {k: {"ids": set(), "err": []} for k in truth}
+    every = set(tid for _, tid, _ in states)
     for t, tid, p in states:
         best, bd = None, GATE_M
         for k, tr in truth.items():
@@ -86,6 +87,8 @@ def score(states, truth):
         if best is not None:
             per[best]["ids"].add(tid)
             per[best]["err"].append(bd)
+    matched = set().union(*(v["ids"] for v in per.values())) if per else set()
+    per["_false"] = {"ids": every - matched, "err": []}
     return per
 
 
@@ -194,6 +197,7 @@ def main():
     rows = [("triad", score(triad_states(sys.argv[3]), truth)),
             ("stonesoup", score(stonesoup_states(sys.argv[1], q), truth))]
     for name, per in rows:
+        print("%s false_track_ids=%d" % (name, len(per.pop("_false")["ids"])))
         for k in sorted(per):
             e = per[k]["err"]
             print("%s %s ids=%d states=%d err_median_m=%.0f err_rms_m=%.0f" % (
