@@ -4,7 +4,10 @@
 # queue, for the VITA-49 source (`triad replay --rate X` over loopback UDP) and the SoapySDR
 # source (the tests' triadfile module, device time at `speed=X`). Doubling X from 0.5 until it
 # fails, then one step of 1.5 x the best; each rate is tried RUNS times, alternating the two sources,
-# and passes on the median run (a run passes when lost = dropped = skipped = 0).
+# and passes on the median run (a run passes when lost = dropped = skipped = 0). Both sources
+# get the same buffer while the reader is away: the socket's 8 MiB for VITA-49 (window samples
+# only: 205 ms of radar time), the module's buffer_s = 0.105 s of device time for SoapySDR
+# (8 MiB of its continuous 2-channel CS16 stream at 10 MS/s).
 # Radar: 2 channels, 1024 samples per pulse, 32 pulses per CPI, PRI 200 us, 10 MS/s: at real time
 # 2 x 1024 / 200e-6 = 10.24 MS/s of window samples (40.96 MB/s of ci16) into the chain.
 # usage: bench/live_rate.sh TRIAD SOAPY_MODULE_DIR SCRATCH [RUNS]   (run under /work/bin/isolated)
@@ -39,7 +42,7 @@ try_vita() { # X -> 0 when nothing was lost or dropped
   ok_line "$tmp/v.err"
 }
 try_soapy() {
-  SOAPY_SDR_PLUGIN_PATH=$mods "$triad" run --source "soapy://driver=triadfile,file=$tmp/rec.sigmf-data,rate=10e6,pri=200e-6,n=1024,p=32,channels=2,speed=$1,buffer_s=$(python3 -c "print(0.05*$1)")" \
+  SOAPY_SDR_PLUGIN_PATH=$mods "$triad" run --source "soapy://driver=triadfile,file=$tmp/rec.sigmf-data,rate=10e6,pri=200e-6,n=1024,p=32,channels=2,speed=$1,buffer_s=0.105" \
     --meta "$tmp/rec.sigmf-meta" "${chain[@]}" --idle-timeout 1 2>"$tmp/s.err"
   ok_line "$tmp/s.err"
 }

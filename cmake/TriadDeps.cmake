@@ -41,6 +41,9 @@ triad_pkg(cjson libcjson CJSON REQUIRED)
 # libarchive (Debian: libarchive-dev): .sigmf archives (tar) in host/io/sigmf.c
 triad_pkg(archive libarchive ARCHIVE REQUIRED)
 
+# Nettle (Debian: nettle-dev): SHA-512 of SigMF data (core:sha512) in host/io/sigmf.c
+triad_pkg(nettle nettle NETTLE REQUIRED)
+
 if(TRIAD_TESTS)
   triad_pkg(cmocka cmocka CMOCKA REQUIRED)
 endif()

@@ -5,8 +5,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 include(CMakePackageConfigHelpers)
 
+# The headers of optional libraries (png.h: libtriad_png, dds.h: libtriad_dds) only with them.
+set(triad_header_excludes "")
+if(NOT TRIAD_HAVE_PNG)
+  list(APPEND triad_header_excludes PATTERN png.h EXCLUDE)
+endif()
+if(NOT TRIAD_HAVE_DDS)
+  list(APPEND triad_header_excludes PATTERN dds.h EXCLUDE)
+endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/triad DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-        FILES_MATCHING PATTERN "*.h")
+        FILES_MATCHING PATTERN "*.h" ${triad_header_excludes})
 install(FILES ${PROJECT_BINARY_DIR}/include/triad/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/triad)
 
@@ -50,7 +58,7 @@ if(FFTW3F_OMP_LIB)
 endif()
 triad_pkg_config(triad triad
   "Triad radar signal processing: recordings, the chain (FFTW; OpenCL when built with it), CFAR"
-  "" "fftw3f libcjson${opencl_pc}" "${fftw_omp_pc}-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
+  "" "fftw3f libcjson nettle${opencl_pc}" "${fftw_omp_pc}-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
 triad_pkg_config(triad-fusion triad_fusion
   "Triad fusion: earth frames, motion models, the multi-radar tracker and warnings"
   "triad" "libcjson" "-lm")

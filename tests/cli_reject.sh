@@ -248,6 +248,11 @@ reject max-memory 1 "--max-memory" "$OUT" -- process good.sigmf-meta --max-memor
 reject max-memory-info 1 "radar:pulses_per_cpi 16" - -- info good.sigmf-meta --max-memory 64K
 reject max-memory-replay 1 "--max-memory" - -- replay good.sigmf-meta --to udp://127.0.0.1:9 --max-memory 64K
 reject max-memory-bad 2 "--max-memory" "$OUT" -- process good.sigmf-meta --max-memory 12X --out "$OUT"
+# run: the recording's own check, then the live CPIs (chain, open CPIs, queue) must fit
+reject max-memory-run 1 "--max-memory" "$OUT" -- run --source vita49://127.0.0.1:0 --meta good.sigmf-meta --max-memory 64K --out "$OUT"
+reject max-memory-run-cpi 1 "needs about 0.149 MB with the chain, the source and a queue of 1, more than --max-memory" "$OUT" -- run --source vita49://127.0.0.1:0 --meta good.sigmf-meta --max-memory 140K --out "$OUT"
+reject max-memory-run-queue 2 "at most --queue 10 fits" "$OUT" -- run --source vita49://127.0.0.1:0 --meta good.sigmf-meta --max-memory 300K --queue 64 --out "$OUT"
+reject max-memory-run-bad 2 "--max-memory" "$OUT" -- run --source vita49://127.0.0.1:0 --meta good.sigmf-meta --max-memory 0 --out "$OUT"
 copy_rec good huge
 sed 's/"radar:pulses_per_cpi":[^,]*/"radar:pulses_per_cpi": 2147483648/' good.sigmf-meta >huge.sigmf-meta
 reject pulses-2-31 1 "radar:pulses_per_cpi" "$OUT" -- process huge.sigmf-meta --out "$OUT"

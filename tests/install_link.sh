@@ -28,6 +28,22 @@ for f in bin/triad share/man/man1/triad.1 include/triad/triad.h include/triad/ch
          "$libdir/libtriad.so" "$libdir/libtriad.a" "$libdir/cmake/triad/triadConfig.cmake"; do
     [ -e "$prefix/$f" ] || fail "not installed: $f"
 done
+# Each shared library exports the public API only (cmake/TriadLibrary.cmake's version script):
+# names triad_<letter>..., no internal triad__ name, nothing else.
+nlibs=0
+for so in "$prefix/$libdir"/libtriad*.so; do
+    nlibs=$((nlibs + 1))
+    nm -D --defined-only "$so" | awk '$2 != "A"' > "$tmp/exports.txt"
+    [ -s "$tmp/exports.txt" ] || fail "$(basename "$so") exports nothing"
+    if grep -q ' triad__' "$tmp/exports.txt"; then
+        fail "$(basename "$so") exports internal names: $(grep ' triad__' "$tmp/exports.txt" | head -3 | awk '{print $3}' | tr '\n' ' ')"
+    fi
+    if grep -vq ' triad_[A-Za-z]' "$tmp/exports.txt"; then
+        fail "$(basename "$so") exports non-triad names: $(grep -v ' triad_[A-Za-z]' "$tmp/exports.txt" | head -3 | awk '{print $3}' | tr '\n' ' ')"
+    fi
+done
+[ $nlibs -ge 3 ] || fail "only $nlibs shared libraries installed"
+
 "$prefix/bin/triad" --version | grep -q "^triad [0-9]*\.[0-9]*\.[0-9]* (commit " ||
     fail "installed triad --version: $("$prefix/bin/triad" --version)"
 
@@ -131,6 +147,38 @@ if [ -n "$cxx" ]; then
     cat "$tmp/cxx_api.out"
 else
     echo "install_link: no C++ compiler: the C++ header checks did not run"
+fi
+
+# An optional library through its own pkg-config file: libtriad_png.so writes a map, and its
+# refusal is the thread's triad_errmsg() of libtriad.so (the error state stays libtriad's).
+if pkg-config --exists triad-png; then
+    cat > "$tmp/png_user.c" <<'PNGC'
+#include <stdio.h>
+#include <string.h>
+#include <triad/error.h>
+#include <triad/png.h>
+int main(int argc, char **argv)
+{
+    (void)argc;
+    float map[4 * 8];
+    for (int i = 0; i < 4 * 8; i++)
+        map[i] = (float)(1 + i);
+    triad_rdmap_style st = {0.0, 15.0, 1.0, 40.0, "install_link"};
+    if (triad_rdmap_png_write(argv[1], map, 4, 8, &st) != 0) {
+        printf("write failed: %s\n", triad_errmsg());
+        return 1;
+    }
+    st.range_bin_m = -1.0;
+    const int err = triad_rdmap_png_write(argv[1], map, 4, 8, &st);
+    printf("refused %d: %s\n", err, triad_errmsg());
+    return err == TRIAD_EINVAL && strstr(triad_errmsg(), argv[1]) ? 0 : 1;
+}
+PNGC
+    cc "${cflags[@]}" "$tmp/png_user.c" -o "$tmp/png_user" $(pkg-config --cflags --libs triad-png) ||
+        fail "png_user: pkg-config triad-png build"
+    run png_user env LD_LIBRARY_PATH="$prefix/$libdir" "$tmp/png_user" "$tmp/map.png"
+    [ "$(head -c 4 "$tmp/map.png" | od -An -tx1 | tr -d ' \n')" = 89504e47 ] || fail "png_user wrote no PNG"
+    echo "install_link: triad-png: $(cat "$tmp/png_user.out")"
 fi
 
 cmake_args=(-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release)

@@ -69,12 +69,13 @@ if ! "$TRIAD" simulate --scene scene.json --out rec >sim.log 2>&1 ||
 fi
 [ -s proc.jsonl ] || { echo "live_loopback: process found nothing"; exit 1; }
 
-# start_run NAME ARGS...: triad run on 127.0.0.1:0 in the background; sets RUN_PID, PORT
+# start_run NAME ARGS...: triad run on 127.0.0.1:0 in the background (--meta $META, default
+# rec.sigmf-meta); sets RUN_PID, PORT
 start_run() {
     local name=$1
     shift
     : >"$name.err" # before the background job's own redirection, which may come later
-    timeout -s KILL 120 "$TRIAD" run --source vita49://127.0.0.1:0 --meta rec.sigmf-meta \
+    timeout -s KILL 120 "$TRIAD" run --source vita49://127.0.0.1:0 --meta "${META:-rec.sigmf-meta}" \
         "${CHAIN[@]}" --stats 0 "$@" >"$name.stdout" 2>"$name.err" &
     RUN_PID=$!
     PORT=
@@ -95,15 +96,23 @@ wait_run() {
 # stat NAME KEY: the number after KEY in the final stats line
 stat() { sed -n "s/.*final.* $2 \([0-9][0-9]*\).*/\1/p" "$1.err" | tail -n 1; }
 
+# send_clean NAME META REPLAY_ARGS...: run (--out NAME.jsonl) and replay META at --rate 2, 0.5,
+# 0.25 until every packet arrives; sets REPLAY_RC, RUN_RC
+send_clean() {
+    local name=$1 meta=$2 rate
+    shift 2
+    for rate in 2 0.5 0.25; do
+        META=$meta start_run "$name" --idle-timeout 2 --queue 64 --out "$name.jsonl" || return 1
+        "$TRIAD" replay "$meta" --to udp://127.0.0.1:$PORT --rate $rate "$@" 2>"$name.replay.err"
+        REPLAY_RC=$?
+        wait_run
+        [ "$(stat "$name" lost)" = 0 ] && [ "$(stat "$name" packets)" = 2208 ] && return 0
+        echo "note: the kernel dropped packets at --rate $rate; trying slower"
+    done
+}
+
 # ---- clean ---------------------------------------------------------------------------
-for rate in 2 0.5 0.25; do
-    start_run clean --idle-timeout 2 --queue 64 --out clean.jsonl || break
-    "$TRIAD" replay rec.sigmf-meta --to udp://127.0.0.1:$PORT --rate $rate 2>clean.replay.err
-    REPLAY_RC=$?
-    wait_run
-    [ "$(stat clean lost)" = 0 ] && [ "$(stat clean packets)" = 2208 ] && break
-    echo "note: the kernel dropped packets at --rate $rate; trying slower"
-done
+send_clean clean rec.sigmf-meta
 check "clean: replay and run exit 0" [ $REPLAY_RC -eq 0 -a $RUN_RC -eq 0 ]
 check "clean: every packet arrived" [ "$(stat clean packets)" = 2208 ]
 check "clean: 12 CPIs processed, none degraded or dropped" \
@@ -286,6 +295,61 @@ for k in cpis:
     assert dets.get(k, []) == proc.get(k, []), k
 PY
 fi
+
+# ---- captures: a clock jump, then a retune ------------------------------------------------
+# rec2: the same samples as two captures, the second (CPI 6 on) an hour and 1.5 ms after the
+# first (its clock jumps 3600.0015 - 6 CPIs = 3599.9631 s); rec3:
+# the second also retuned to 4.5 GHz. replay stamps each CPI from its own capture's datetime
+# (and sends the capture's carrier in its context packets): run reports the jumped times,
+# as process does, with the CPIs numbered on.
+$PY - <<'PY'
+import json, shutil
+m = json.load(open("rec.sigmf-meta"))
+c0 = m["captures"][0]
+for name, freq in (("rec2", c0["core:frequency"]), ("rec3", 4.5e9)):
+    c1 = {"core:sample_start": c0["core:sample_start"] + 6 * 32 * 1024,
+          "core:frequency": freq, "core:datetime": "2026-11-23T01:00:00.2515Z"}
+    m["captures"] = [c0, c1]
+    json.dump(m, open(name + ".sigmf-meta", "w"), indent=1)
+    shutil.copy("rec.sigmf-data", name + ".sigmf-data")
+PY
+for rec in rec2 rec3; do
+    "$TRIAD" process $rec.sigmf-meta "${CHAIN[@]}" --quiet --out $rec.proc.jsonl 2>$rec.process.err
+    for tsf in sample-count picoseconds free-running; do
+        name=$rec.$tsf
+        send_clean $name $rec.sigmf-meta --tsf $tsf
+        check "$name: replay and run exit 0" [ $REPLAY_RC -eq 0 -a $RUN_RC -eq 0 ]
+        check "$name: 12 CPIs processed, none degraded, no CPI lost" \
+            grep -q 'processed 12 degraded 0 dropped 0 skipped 0' $name.err
+        if [ $tsf = free-running ]; then # the count goes on: no clock to jump, UTC seconds only
+            check "$name: no clock jump told (free-running count)" \
+                [ "$(grep -c 'clock jumped' $name.err)" = 0 ]
+        else
+            check "$name: one clock jump told" \
+                grep -q 'final.*clock jumps 1 |' $name.err
+            check "$name: ... with its size and place" grep -q 'clock jumped +3599.963100000 s at sample index 196608 (CPI 6' $name.err
+        fi
+        if [ $rec = rec2 ] && [ $tsf != free-running ]; then
+            check "$name: detections identical to triad process (times jumped)" \
+                cmp -s $name.jsonl $rec.proc.jsonl
+        elif [ $tsf != free-running ]; then
+            # velocities: run keeps the meta's carrier (warned); everything else as process
+            check "$name: times and ranges as triad process; the retune warned from context" \
+                $PY - $name.jsonl $rec.proc.jsonl $name.err <<'PY'
+import json, sys
+run = [json.loads(l) for l in open(sys.argv[1])]
+proc = [json.loads(l) for l in open(sys.argv[2])]
+assert len(run) == len(proc) and run, (len(run), len(proc))
+for a, b in zip(run, proc):
+    for k in ("cpi", "channel", "time_s", "time_utc", "range_m"):
+        assert a[k] == b[k], (k, a, b)
+assert any(d["time_utc"].startswith("2026-11-23T01:00:00.") for d in run)
+assert "RF reference frequency 4500000000 Hz" in open(sys.argv[3]).read()
+PY
+        fi
+        check "$name: no sanitizer report" no_sanitizer_report $name.err $name.replay.err
+    done
+done
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

@@ -14,11 +14,14 @@
    - random samples in every complex datatype (ci8, cu8, ci16, cu16, ci32, cu32 in both byte
      orders, cf32, cf64): Triad's reader (tests/sigmf_dump) gives sigmf-python's
      read_samples() values (integers: before its 2^-(bits-1) scaling).
+   - core:sha512, which sigmf-python writes by default, is verified: one changed byte of the
+     data fails by name with a non-zero exit (--skip-sha512 reads on);
 3. The independent recordings of testdata/independent validate with sigmf-python and Triad's
    reader gives its samples.
 usage: sigmf_interop.py TRIAD SIGMF_DUMP SCRATCH_DIR SOURCE_DIR
 SPDX-License-Identifier: GPL-2.0-or-later
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -111,6 +114,36 @@ def write(name, samples, datatype, glob, captures, archive=False, header_bytes=N
     return path(name + ".sigmf-meta")
 
 
+def sha_checks(scene, name):
+    """core:sha512 as sigmf-python writes it by default: verified while Triad reads; one
+    changed data byte fails with the field named and a non-zero exit; --skip-sha512 reads on."""
+    with open(path(name + ".sigmf-meta")) as f:
+        m = json.load(f)
+    with open(path(name + ".sigmf-data"), "rb") as f:
+        raw = bytearray(f.read())
+    digest = m["global"].get("core:sha512")
+    check(digest == hashlib.sha512(raw).hexdigest(),
+          f"{scene}: sigmf-python wrote core:sha512, hashlib's digest of the data")
+    raw[len(raw) // 2] ^= 0x10
+    with open(path("flip.sigmf-data"), "wb") as f:
+        f.write(raw)
+    with open(path("flip.sigmf-meta"), "w") as f:
+        json.dump(m, f)
+    if os.path.exists(path("flip.jsonl")):
+        os.remove(path("flip.jsonl"))
+    r = subprocess.run([TRIAD, "process", path("flip.sigmf-meta"), "--backend", "fftw",
+                        "--quiet", "--out", path("flip.jsonl")], capture_output=True, text=True)
+    check(r.returncode == 1 and "field 'core:sha512'" in r.stderr and
+          f"the meta says {digest[:16]}..." in r.stderr and "flip.sigmf-data" in r.stderr and
+          not os.path.exists(path("flip.jsonl")),
+          f"{scene}: a changed data byte fails by core:sha512 (exit {r.returncode}: "
+          f"{r.stderr.strip()[-200:]})")
+    r = subprocess.run([TRIAD, "process", path("flip.sigmf-meta"), "--backend", "fftw",
+                        "--quiet", "--skip-sha512", "--out", path("flip.jsonl")],
+                       capture_output=True, text=True)
+    check(r.returncode == 0, f"{scene}: --skip-sha512 reads it unchecked")
+
+
 SCENES = {
     "float": {"datatype": "cf32_le", "num_channels": 1},
     "int": {"datatype": "ci16_le", "num_channels": 2, "ci16_scale": 300},
@@ -177,6 +210,7 @@ for scene, extra in SCENES.items():
         out = write(name, xs, dt, g, [cap0], archive=archive)
         same(base, detections(out), f"{scene}: sigmf-python {dt}" +
              (" .sigmf archive" if archive else ""))
+    sha_checks(scene, f"{scene}_{variants[0][0]}")
 
     # NCD: header bytes before each of two captures (same tuning), read by both
     c1 = dict(cap0)

@@ -55,6 +55,31 @@ grep -q "no hardware time" "$tmp/untimed.err" || fail "untimed: said nothing of 
 grep -v '"detections":' "$tmp/untimed.jsonl" | cmp -s - "$tmp/proc.jsonl" || fail "untimed: detections differ"
 echo "soapy_source: untimed: 8 CPIs = triad process"
 
+# one channel (one block copy a window) and three (the general interleave); CF32 with three
+for nc in 1 3; do
+  sed "s/\"num_channels\": 2/\"num_channels\": $nc/" "$tmp/scene.json" >"$tmp/scene$nc.json"
+  "$triad" simulate --scene "$tmp/scene$nc.json" --out "$tmp/rec$nc" >/dev/null 2>"$tmp/sim$nc.err" ||
+    fail "simulate $nc channels"
+  "$triad" process "$tmp/rec$nc.sigmf-meta" "${chain[@]}" --quiet --out "$tmp/proc$nc.jsonl" \
+    2>"$tmp/proc$nc.err" || fail "process $nc channels"
+  for fmt in CS16 CF32; do
+    [ $nc = 1 ] && [ $fmt = CF32 ] && continue
+    d=${dev/rec.sigmf-data/rec$nc.sigmf-data}
+    "$triad" run --source "soapy://${d/channels=2/channels=$nc},format=$fmt" \
+      --meta "$tmp/rec$nc.sigmf-meta" "${chain[@]}" --stats 0 --idle-timeout 2 \
+      --out "$tmp/run$nc$fmt.jsonl" 2>"$tmp/run$nc$fmt.err" || fail "$nc channels $fmt: exit $?"
+    cmp -s "$tmp/run$nc$fmt.jsonl" "$tmp/proc$nc.jsonl" || fail "$nc channels $fmt: detections differ"
+    [ -s "$tmp/proc$nc.jsonl" ] || fail "$nc channels: process found nothing"
+    echo "soapy_source: $nc channels $fmt: 8 CPIs = triad process"
+  done
+done
+
+# a device that offers CF32 only: converted on placing (x 32768, exact for its counts / 32768)
+run cf32 ",format=CF32" || fail "cf32: exit $?"
+grep -q "Hz, CF32; timed RX" "$tmp/cf32.err" || fail "cf32: not a CF32 stream"
+grep -v '"detections":' "$tmp/cf32.jsonl" | cmp -s - "$tmp/proc.jsonl" || fail "cf32: detections differ"
+echo "soapy_source: CF32 stream: 8 CPIs = triad process"
+
 run overflow ",overflow_every_s=0.02" || fail "overflow: exit $?"
 lost=$(stat overflow lost)
 [ "${lost:-0}" -gt 0 ] || fail "overflow: nothing counted lost"
@@ -88,7 +113,12 @@ st2=$?
 "$triad" run --source "soapy://$dev" --meta "$tmp/rec.sigmf-meta" --window-offset 0.00019 \
   --idle-timeout 1 >/dev/null 2>"$tmp/r3.err"
 st3=$?
+"$triad" run --source "soapy://$dev,format=CS8" --meta "$tmp/rec.sigmf-meta" --idle-timeout 1 \
+  >/dev/null 2>"$tmp/r4.err"
+st4=$?
 set -e
+[ $st4 -eq 2 ] && grep -q "the device streams CS8; Triad reads CS16 or CF32" "$tmp/r4.err" ||
+  fail "CS8 only: status $st4"
 [ $st1 -eq 2 ] && grep -q "no device" "$tmp/r1.err" || fail "no such device: status $st1"
 [ $st2 -eq 2 ] && grep -q "samples at 5000000 S/s, the meta's core:sample_rate is 10000000" "$tmp/r2.err" ||
   fail "wrong rate: status $st2"

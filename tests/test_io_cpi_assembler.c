@@ -49,6 +49,10 @@ static int64_t g_ep_s;
 static double g_ep_frac;
 static uint32_t g_trailer;
 static bool g_difi_class; /* a DIFI class ID on every packet */
+/* a clock jump: standard-form packets from sample index g_jump_from on are stamped g_jump_s
+ * later (a new SigMF capture's clock, as triad replay sends it) */
+static double g_jump_s;
+static uint64_t g_jump_from = UINT64_MAX;
 
 /* Packets of `payload` samples, channel by channel, over the whole stream (so that they cross
  * pulse and CPI boundaries unless payload divides them). */
@@ -86,7 +90,8 @@ static stream make_stream(size_t n, size_t p, size_t c, size_t cpis, size_t payl
             };
             if (g_tsf != TRIAD_VITA49_TSF_FREE_RUNNING) {
                 /* exact: t in samples is an integer when PRI fs is */
-                const double ts = g_ep_frac + t, whole = floor(ts);
+                const double ts = g_ep_frac + t + (off >= g_jump_from ? g_jump_s : 0.0),
+                             whole = floor(ts);
                 d.tsi = g_tsi;
                 const int64_t sec = g_ep_s + (int64_t)whole -
                                     (g_tsi == TRIAD_VITA49_TSI_GPS ? TRIAD_VITA49_GPS_TO_UTC_S : 0);
@@ -121,7 +126,7 @@ static void free_stream(stream *s)
 typedef struct {
     uint64_t cpi;
     uint64_t missing[4];
-    double fraction, epoch_s;
+    double fraction, epoch_s, jump_s;
     unsigned quality[4];
     int16_t *data; /* [P N C 2] */
 } emitted;
@@ -165,6 +170,7 @@ static void *collect(void *user, const triad_cpi_info *info, void *buf)
         for (size_t c = 0; c < col->c; c++)
             e->quality[c] = info->quality[c];
         e->epoch_s = info->stream_epoch_s;
+        e->jump_s = info->clock_jump_s;
         e->data = malloc(col->cpi_bytes);
         assert_non_null(e->data);
         memcpy(e->data, buf, col->cpi_bytes);
@@ -793,6 +799,49 @@ static void test_standard_timestamps(void **state)
     g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
 }
 
+/* A clock jump at a CPI boundary (the packet count following on) is taken at once: no packet
+ * is late or ahead, every CPI arrives intact and numbered on, those after the jump carry it;
+ * forward by an hour and 12.5 ms (not a whole PRI), and backward by a second. One packet far
+ * ahead mid-CPI is no jump (test_far_ahead); neither is the free-running count's. */
+static void test_clock_jump(void **state)
+{
+    (void)state;
+    const double jumps[] = {3600.0125, -1.0};
+    for (size_t j = 0; j < 2; j++) {
+        g_tsf = j ? TRIAD_VITA49_TSF_PICOSECONDS : TRIAD_VITA49_TSF_SAMPLES;
+        g_tsi = TRIAD_VITA49_TSI_UTC;
+        g_ep_s = s_ep;
+        g_ep_frac = 0.5;
+        g_jump_s = jumps[j];
+        g_jump_from = 3 * (uint64_t)SN * SP; /* CPI 3 on */
+        stream s = make_stream(SN, SP, SC, SCPIS, 128, 40 + j, NAN, s_pri, s_fs);
+        collector col;
+        /* the meta's epoch 10 s before the stream: its CPIs are 625.. (a second back stays
+         * after the epoch) */
+        const uint64_t first = 625;
+        triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep - 10, 0.5, false);
+        feed_all(a, &s);
+        check_all(&s, &col, first);
+        for (size_t k = 0; k < SCPIS; k++)
+            assert_true(k < 3 ? col.e[k].jump_s == 0.0 : fabs(col.e[k].jump_s - jumps[j]) < 1e-9);
+        triad_cpi_asm_stats st;
+        triad_cpi_asm_stats_get(a, &st);
+        assert_true(st.clock_jumps == 1 && st.late == 0 && st.ahead == 0 && st.lost == 0 &&
+                    st.resyncs == 0 && st.malformed == 0 && st.packets == s.npk);
+        char want[120];
+        snprintf(want, sizeof want, "the clock jumped %+.9f s at sample index %llu (CPI %llu",
+                 jumps[j], (unsigned long long)((first + 3) * SN * SP),
+                 (unsigned long long)(first + 3));
+        assert_non_null(strstr(notes, want));
+        triad_cpi_asm_destroy(a);
+        free_collector(&col);
+        free_stream(&s);
+    }
+    g_jump_s = 0.0;
+    g_jump_from = UINT64_MAX;
+    g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
+}
+
 /* set the fractional timestamp (the 2 words before the payload) of a packet without class ID */
 static void set_frac(uint8_t *b, const packet *k, uint64_t v)
 {
@@ -1137,6 +1186,8 @@ static int reset_form(void **state)
     g_ep_frac = 0.0;
     g_trailer = 0;
     g_difi_class = false;
+    g_jump_s = 0.0;
+    g_jump_from = UINT64_MAX;
     return 0;
 }
 
@@ -1156,6 +1207,7 @@ int main(void)
         cmocka_unit_test_setup(test_stream_ids, reset_form),
         cmocka_unit_test_setup(test_utc_estimate, reset_form),
         cmocka_unit_test_setup(test_standard_timestamps, reset_form),
+        cmocka_unit_test_setup(test_clock_jump, reset_form),
         cmocka_unit_test_setup(test_standard_rejects, reset_form),
         cmocka_unit_test_setup(test_context_packets, reset_form),
         cmocka_unit_test_setup(test_trailer_and_profile, reset_form),

@@ -1410,6 +1410,112 @@ static void test_archive(void **state)
     free(out);
 }
 
+/* core:sha512 is verified as the reader reads forward: the digests below are Python hashlib's
+ * of the same bytes (float32 i at sample component i; 16 header bytes 0xa5 and 100 trailing
+ * bytes 0x5a around two CPIs; the archive's member: the two CPIs alone). A changed byte anywhere
+ * (samples, header, tail) fails at the end with the field, both digests' starts and the file;
+ * skip_sha512 reads it unchecked; a reader stopped early says nothing. */
+static const char sha_plain[] = "399d7bfd7af8f8935583abae672fd8398411f7100c9846fb571e344279d21ee1"
+                                "0b4071774c82cd5d16ccf000c550d9705f458638bb5ef2af8b50aa96564a211e";
+static const char sha_cpis[] = "a4800ebb1d29dc6287a7f626042cc03bf8b9e858bb0f8f03ddbfeb35e02d6f53"
+                               "f22f7297aaeffb7c24f2006fa4d317ded7c4fed757d6ca6da13a281865654033";
+
+/* Read every CPI of the recording at path (opts), return the last reader_next's result. */
+static int read_all(const char *path, const triad_recording_opts *o, void *out)
+{
+    triad_recording_meta m;
+    assert_int_equal(triad_recording_open(path, o, &m), 0);
+    triad_recording_reader *rd;
+    assert_int_equal(triad_recording_reader_open(&rd, &m), 0);
+    uint64_t index;
+    int r;
+    while ((r = triad_recording_reader_next(rd, out, &index)) == 1)
+        ;
+    triad_recording_reader_close(rd);
+    return r;
+}
+
+static void test_sha512(void **state)
+{
+    fixture *f = *state;
+    const size_t cpis = 2 * CPI_A, bytes = 16 + cpis + 100;
+    unsigned char *data = malloc(bytes);
+    float *out = malloc(CPI_A);
+    assert_non_null(data);
+    assert_non_null(out);
+    memset(data, 0xa5, 16);
+    for (size_t i = 0; i < cpis / 4; i++) {
+        const float v = (float)i;
+        memcpy(data + 16 + 4 * i, &v, 4);
+    }
+    memset(data + 16 + cpis, 0x5a, 100);
+    char field[200], *t1, *t2;
+    snprintf(field, sizeof field, "\"core:sha512\": \"%s\", \"core:version\"", sha_plain);
+    t1 = subst(sample_a, "\"core:version\"", field);
+    t2 = subst(t1, "\"core:sample_start\": 0,", "\"core:sample_start\": 0, \"core:header_bytes\": 16,");
+    put_file(f, "rec.sigmf-meta", t2, strlen(t2));
+    char mp[512];
+    path_in(f, "rec.sigmf-meta", mp, sizeof mp);
+    triad_recording_opts o = triad_recording_opts_default();
+    put_file(f, "rec.sigmf-data", data, bytes);
+    assert_int_equal(read_all(mp, &o, out), 0);
+    /* a byte changed in the samples, the header, the trailing bytes */
+    const size_t at[] = {16 + CPI_A + 77, 3, bytes - 1};
+    for (size_t k = 0; k < 3; k++) {
+        data[at[k]] ^= 0x01;
+        put_file(f, "rec.sigmf-data", data, bytes);
+        data[at[k]] ^= 0x01;
+        assert_int_equal(read_all(mp, &o, out), TRIAD_EFORMAT);
+        const char *msg = triad_errmsg();
+        assert_non_null(strstr(msg, "'core:sha512'"));
+        assert_non_null(strstr(msg, "the meta says 399d7bfd7af8f893..."));
+        assert_non_null(strstr(msg, "rec.sigmf-data"));
+        assert_null(strchr(msg, '\n'));
+        o.skip_sha512 = true;
+        assert_int_equal(read_all(mp, &o, out), 0);
+        o.skip_sha512 = false;
+        /* stopped after the first CPI: nothing checked, nothing said */
+        triad_recording_meta m;
+        assert_int_equal(triad_recording_open(mp, &o, &m), 0);
+        assert_true(m.verify_sha512);
+        triad_recording_reader *rd;
+        uint64_t index;
+        assert_int_equal(triad_recording_reader_open(&rd, &m), 0);
+        assert_int_equal(triad_recording_reader_next(rd, out, &index), 1);
+        triad_recording_reader_close(rd);
+    }
+    /* upper-case hex digits are the same digest */
+    char upper[129];
+    for (size_t i = 0; i < 128; i++)
+        upper[i] = (char)(sha_plain[i] >= 'a' ? sha_plain[i] - 'a' + 'A' : sha_plain[i]);
+    upper[128] = '\0';
+    char *t3 = subst(t2, sha_plain, upper);
+    put_file(f, "rec.sigmf-meta", t3, strlen(t3));
+    put_file(f, "rec.sigmf-data", data, bytes);
+    assert_int_equal(read_all(mp, &o, out), 0);
+    /* in an archive: the data member's bytes */
+    snprintf(field, sizeof field, "\"core:sha512\": \"%s\", \"core:version\"", sha_cpis);
+    char *t4 = subst(sample_a, "\"core:version\"", field);
+    const char *members[] = {"rec/rec.sigmf-meta", "rec/rec.sigmf-data"};
+    const void *contents[] = {t4, data + 16};
+    size_t sizes[] = {strlen(t4), cpis};
+    put_tar(f, "rec.sigmf", members, contents, sizes, 2);
+    char ap[512];
+    path_in(f, "rec.sigmf", ap, sizeof ap);
+    assert_int_equal(read_all(ap, &o, out), 0);
+    data[16 + 5] ^= 0x80;
+    put_tar(f, "bad.sigmf", members, contents, sizes, 2);
+    path_in(f, "bad.sigmf", ap, sizeof ap);
+    assert_int_equal(read_all(ap, &o, out), TRIAD_EFORMAT);
+    assert_non_null(strstr(triad_errmsg(), "'core:sha512'"));
+    free(t1);
+    free(t2);
+    free(t3);
+    free(t4);
+    free(data);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1426,6 +1532,7 @@ int main(void)
         T(test_datatypes),
         T(test_datatype_values),
         T(test_archive),
+        T(test_sha512),
         T(test_sample_b_parses),
         T(test_meta_file_missing),
         T(test_meta_is_a_directory),

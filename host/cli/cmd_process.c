@@ -22,11 +22,13 @@ static const char usage_text[] =
     "  --rdmap DIR    write a range-Doppler map PNG per CPI and channel into DIR\n"
     "  --quiet        no progress bar or summary\n"
     "  --max-memory B refuse a recording whose CPI needs more than B bytes to process (K, M, G,\n"
-    "                 T: powers of 1024; default: this machine's memory)\n";
+    "                 T: powers of 1024; default: this machine's memory)\n"
+    "  --skip-sha512  do not verify core:sha512 (by default every byte of the data goes\n"
+    "                 through SHA-512 as it is read; a mismatch fails at the end)\n";
 
 typedef struct {
     const char *out_path, *rdmap_dir;
-    bool quiet;
+    bool quiet, skip_sha512;
     uint64_t max_memory_bytes;
 } process_opts;
 
@@ -78,6 +80,7 @@ static int run(const char *meta_path, const process_opts *o, triad_chain_cfg *cf
     size_t ref_len = 0;
     triad_recording_opts ropts = triad_recording_opts_default();
     ropts.max_memory_bytes = o->max_memory_bytes;
+    ropts.skip_sha512 = o->skip_sha512;
     if (triad_recording_open(meta_path, &ropts, &meta) ||
         triad_recording_waveform(&meta, &ref, &ref_len))
         return cli_error("process", 1, "%s", triad_errmsg());
@@ -222,6 +225,7 @@ int cmd_process(int argc, char **argv)
         {"rdmap", required_argument, NULL, 'r'},
         {"quiet", no_argument, NULL, 'q'},
         {"max-memory", required_argument, NULL, 'M'},
+        {"skip-sha512", no_argument, NULL, 'S'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -237,6 +241,7 @@ int cmd_process(int argc, char **argv)
         case 'o': o.out_path = optarg; break;
         case 'r': o.rdmap_dir = optarg; break;
         case 'q': o.quiet = true; break;
+        case 'S': o.skip_sha512 = true; break;
         case 'M':
             if (cli_bytes("process", "--max-memory", optarg, &o.max_memory_bytes))
                 return 2;

@@ -52,7 +52,9 @@ static const char usage_text[] =
     "                      dropped_samples, reordered_packets, junk\n"
     "  --quiet             no summary on stderr\n"
     "  --max-memory B      refuse a recording whose CPI needs more than B bytes (K, M, G, T:\n"
-    "                      powers of 1024; default: this machine's memory)\n";
+    "                      powers of 1024; default: this machine's memory)\n"
+    "  --skip-sha512       do not verify core:sha512 while reading (default: verified; a\n"
+    "                      mismatch fails at the end, after the last packet)\n";
 
 typedef struct {
     const char *meta_path, *to, *log_path;
@@ -62,7 +64,7 @@ typedef struct {
     unsigned long long seed;
     long max_cpis;
     uint64_t max_memory_bytes;
-    bool no_utc, quiet, no_trailer, no_context, difi;
+    bool no_utc, quiet, no_trailer, no_context, difi, skip_sha512;
     unsigned tsf;          /* TRIAD_VITA49_TSF_* */
 } replay_opts;
 
@@ -209,17 +211,18 @@ static double sample_time(const triad_recording_meta *m, uint64_t i)
 }
 
 /* The timestamp of running index i (docs/FORMATS.md, "Timestamps"): the free-running count
- * is i; otherwise the time t(i) after the epoch (whole seconds ep_s + fraction ep_frac_s) as
- * integer seconds and samples (or picoseconds) within that second. */
+ * is i; otherwise the time t(i) + jump_s after the epoch (whole seconds ep_s + fraction
+ * ep_frac_s) as integer seconds and samples (or picoseconds) within that second; jump_s is
+ * the clock of i's capture: its core:datetime less where the running index puts it. */
 static void stamp(const triad_recording_meta *m, unsigned tsf, int64_t ep_s, double ep_frac_s,
-                  uint64_t i, triad_vita49_packet *d)
+                  double jump_s, uint64_t i, triad_vita49_packet *d)
 {
     if (tsf == TRIAD_VITA49_TSF_FREE_RUNNING) {
-        d->int_ts = (uint32_t)(ep_s + (int64_t)floor(ep_frac_s + sample_time(m, i)));
+        d->int_ts = (uint32_t)(ep_s + (int64_t)floor(ep_frac_s + jump_s + sample_time(m, i)));
         d->frac_ts = i;
         return;
     }
-    const double t = ep_frac_s + sample_time(m, i);
+    const double t = ep_frac_s + jump_s + sample_time(m, i);
     const double whole = floor(t);
     int64_t sec = ep_s + (int64_t)whole;
     const double rem = t - whole;
@@ -241,9 +244,11 @@ static void stamp(const triad_recording_meta *m, unsigned tsf, int64_t ep_s, dou
     d->int_ts = (uint32_t)sec;
 }
 
-/* The IF context packet of stream_id, stamped like the data packet that follows it. */
+/* The IF context packet of stream_id, stamped like the data packet that follows it, with the
+ * capture's carrier; first (the stream's first, or a new capture's): the change indicator. */
 static size_t make_context(uint8_t *buf, const triad_recording_meta *m, const replay_opts *o,
-                           const triad_vita49_packet *data, unsigned count, bool first)
+                           const triad_vita49_packet *data, unsigned count, bool first,
+                           double carrier_hz)
 {
     triad_vita49_packet c = *data;
     c.packet_count = count & 15;
@@ -255,7 +260,7 @@ static size_t make_context(uint8_t *buf, const triad_recording_meta *m, const re
                 TRIAD_VITA49_CIF0_TS_ADJUST,
         .bandwidth_hz = m->waveform.type == TRIAD_WAVEFORM_LFM ? m->waveform.bandwidth_hz
                                                                : m->sample_rate_hz,
-        .rf_ref_hz = m->carrier_hz,
+        .rf_ref_hz = carrier_hz,
         .sample_rate_hz = m->sample_rate_hz,
     };
     if (o->difi) /* DIFI's standard context packet has these fields, always (27 words) */
@@ -299,6 +304,7 @@ static int replay(const replay_opts *o)
         return cli_error("replay", 2, "--to: %s", triad_errmsg());
     triad_recording_opts ropts = triad_recording_opts_default();
     ropts.max_memory_bytes = o->max_memory_bytes;
+    ropts.skip_sha512 = o->skip_sha512;
     if (triad_recording_open(o->meta_path, &ropts, &meta))
         return cli_error("replay", 1, "%s", triad_errmsg());
     const size_t n = meta.samples_per_pulse, p = meta.pulses_per_cpi, nc = meta.num_channels;
@@ -345,6 +351,7 @@ static int replay(const replay_opts *o)
     uint64_t contexts = 0;
     const double t_start = triad__now();
     uint64_t index, since_pause = 0;
+    const triad_recording_capture *capture = NULL;
     int r = 0;
     while ((o->max_cpis == 0 || cpis < (uint64_t)o->max_cpis) &&
            (r = triad_recording_reader_next(rd, raw, &index)) == 1) {
@@ -358,6 +365,12 @@ static int replay(const replay_opts *o)
             }
             src = iq;
         }
+        /* the CPI's capture: its carrier into the context, its clock into the timestamps
+         * (a capture's core:datetime may jump: the first sample of the capture is at start_s) */
+        const triad_recording_capture *cap = triad_recording_capture_of(&meta, index);
+        const double jump_s = cap->start_s - sample_time(&meta, cap->first_cpi * pn);
+        const bool new_capture = cap != capture;
+        capture = cap;
         memset(counters, 0, nc * 4 * sizeof *counters);
         memset(dropped_samples, 0, nc * sizeof *dropped_samples);
         for (uint64_t off = 0; off < pn; off += (uint64_t)o->payload) {
@@ -383,7 +396,7 @@ static int replay(const replay_opts *o)
                     .has_trailer = !o->no_trailer && !o->difi,
                     .num_samples = len,
                 };
-                stamp(&meta, o->tsf, ep_s, ep_frac_s, first, &d);
+                stamp(&meta, o->tsf, ep_s, ep_frac_s, jump_s, first, &d);
                 if (d.has_trailer) {
                     bool over = false; /* a sample at the int16 limits: the ADC's full scale */
                     for (size_t j = 0; j < 2 * len && !over; j++) {
@@ -395,10 +408,12 @@ static int replay(const replay_opts *o)
                                 TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_REF_LOCK, 1) |
                                 TRIAD_VITA49_TRAILER(TRIAD_VITA49_TR_OVER_RANGE, over);
                 }
-                const int64_t second = (int64_t)floor(ep_frac_s + sample_time(&meta, first));
-                if (!o->no_context && second != context_second[c]) {
+                const int64_t second =
+                    (int64_t)floor(ep_frac_s + jump_s + sample_time(&meta, first));
+                const bool changed = context_second[c] == INT64_MIN || (new_capture && off == 0);
+                if (!o->no_context && (second != context_second[c] || changed)) {
                     const size_t cl = make_context(pkt, &meta, o, &d, context_count[c]++,
-                                                   context_second[c] == INT64_MIN);
+                                                   changed, cap->carrier_hz);
                     context_second[c] = second;
                     if (!cl || send_and_release(&s, pkt, cl))
                         goto send_failed;
@@ -517,6 +532,7 @@ int cmd_replay(int argc, char **argv)
         O_NO_TRAILER,
         O_NO_CONTEXT,
         O_MAX_MEMORY,
+        O_SKIP_SHA512,
         O_HELP,
     };
     static const struct option opts[] = {
@@ -539,6 +555,7 @@ int cmd_replay(int argc, char **argv)
         {"no-trailer", no_argument, NULL, O_NO_TRAILER},
         {"no-context", no_argument, NULL, O_NO_CONTEXT},
         {"max-memory", required_argument, NULL, O_MAX_MEMORY},
+        {"skip-sha512", no_argument, NULL, O_SKIP_SHA512},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -634,6 +651,7 @@ int cmd_replay(int argc, char **argv)
             if (cli_bytes("replay", "--max-memory", optarg, &o.max_memory_bytes))
                 return 2;
             break;
+        case O_SKIP_SHA512: o.skip_sha512 = true; break;
         case 'h':
         case O_HELP: printf("%s", usage_text); return 0;
         case '?': return cli_bad_option("replay", argv);

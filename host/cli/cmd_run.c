@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "io/dds/dds_sink.h"
@@ -66,6 +67,12 @@ static const char usage_text[] =
     "  --stats S           seconds between stats lines on stderr (default 5; 0: final only)\n"
     "  --rcvbuf BYTES      socket receive buffer asked for (default 8 MiB; capped by the\n"
     "                      kernel's net.core.rmem_max)\n"
+    "  --max-memory B      bound the CPI memory (the chain's, the source's open CPIs, the\n"
+    "                      queue) to B bytes (K, M, G, T: powers of 1024; default: this\n"
+    "                      machine's memory): the default queue shrinks to fit, a --queue or\n"
+    "                      a CPI that cannot fit is refused\n"
+    "  --threads N         as for process, but 0 (the default) is all cores but one: the\n"
+    "                      reader thread's\n"
     "  SIGINT/SIGTERM stop cleanly: CPIs in the chain are finished, a final stats line follows.\n";
 
 typedef struct {
@@ -73,6 +80,8 @@ typedef struct {
     bool reports, dds, difi, epoch_first_packet;
     triad_dds_opts dds_opts;
     long stream_id, radar_id, queue, rcvbuf;
+    bool queue_given;
+    uint64_t max_memory_bytes;
     double idle_timeout_s, cpi_timeout_s, stats_s, window_offset_s;
     uint64_t reorder_samples, max_cpis;
 } run_opts;
@@ -98,7 +107,7 @@ typedef struct {
     uint64_t cpi;
     uint64_t *missing; /* [C] */
     unsigned *quality; /* [C] */
-    double complete_s, epoch_s;
+    double complete_s, epoch_s, jump_s;
 } in_flight;
 
 typedef struct {
@@ -129,14 +138,17 @@ static void print_stats(const char *label, const triad_cpi_stream *stream, const
             n += (size_t)snprintf(flags + n, sizeof flags - n, " %s %llu", name,
                                   (unsigned long long)st.trailer_flags[b]);
         }
+    char jumps[40] = "";
+    if (st.clock_jumps)
+        snprintf(jumps, sizeof jumps, " clock jumps %llu", (unsigned long long)st.clock_jumps);
     fprintf(stderr,
             "triad run: %s%.1f s: packets %llu context %llu lost %llu late %llu ahead %llu "
-            "malformed %llu%s |%s%s CPIs processed %llu degraded %llu dropped %llu skipped %llu "
+            "malformed %llu%s%s |%s%s CPIs processed %llu degraded %llu dropped %llu skipped %llu "
             "| latency p50 %.2f ms p99 %.2f ms\n",
             label, triad_clock_s() - ps->t0, (unsigned long long)st.packets,
             (unsigned long long)st.context, (unsigned long long)st.lost,
             (unsigned long long)st.late, (unsigned long long)st.ahead,
-            (unsigned long long)st.malformed, why, n ? " trailers:" : "", n ? flags : "",
+            (unsigned long long)st.malformed, why, jumps, n ? " trailers:" : "", n ? flags : "",
             (unsigned long long)ps->processed, (unsigned long long)ps->degraded,
             (unsigned long long)st.cpis_dropped, (unsigned long long)st.cpis_skipped,
             triad_latency_percentile(h, 0.50) * 1e3, triad_latency_percentile(h, 0.99) * 1e3);
@@ -154,9 +166,11 @@ static int64_t utc_ns(double epoch_s, double time_s)
 }
 
 static int write_reports(triad_sink **sinks, size_t nsinks, const triad_recording_meta *meta,
-                         const run_opts *o, const in_flight *f, const triad_detection *dets,
+                         const run_opts *o, const in_flight *f, triad_detection *dets,
                          size_t ndets, double latency_s)
 {
+    for (size_t i = 0; i < ndets; i++) /* the sender's clock jumped (a new capture): its time */
+        dets[i].time_s += f->jump_s;
     const double t0 = triad__parse_utc(meta->datetime);
     const double time_s = ((double)f->cpi * (double)meta->pulses_per_cpi +
                            0.5 * (double)(meta->pulses_per_cpi - 1)) *
@@ -172,10 +186,11 @@ static int write_reports(triad_sink **sinks, size_t nsinks, const triad_recordin
             .radar_id = (uint32_t)o->radar_id,
             .channel = c,
             .cpi = f->cpi,
-            .cpi_time_utc_ns = utc_ns(isnan(t0) ? f->epoch_s : t0, time_s),
+            .cpi_time_utc_ns = utc_ns(isnan(t0) ? f->epoch_s : t0, time_s + f->jump_s),
             .degraded_fraction = (double)f->missing[c] / pn,
             .quality = f->quality[c],
             .latency_s = latency_s,
+            .clock_jump_s = f->jump_s,
             .dets = dets + first,
             .num_dets = i - first,
         };
@@ -183,6 +198,41 @@ static int write_reports(triad_sink **sinks, size_t nsinks, const triad_recordin
             if (sinks[s]->write(sinks[s], &r))
                 return cli_error("run", 1, "%s", triad_errmsg());
     }
+    return 0;
+}
+
+/* The CPI memory of a run with a queue of q: the chain's (about 4 CPIs, as a recording's
+ * check counts it), the source's open CPIs (VITA-49: 3 and their arrival bits; SoapySDR: 1),
+ * the queue's q + 1 (one is always free). Bounded by --max-memory, else physical memory: the
+ * default queue shrinks to fit (said), an asked-for one or a single CPI that cannot is
+ * refused by name. */
+static int fit_queue(const run_opts *o, const triad_recording_meta *m, bool soapy, long *queue)
+{
+    const double cpi = 4.0 * (double)m->samples_per_pulse * (double)m->pulses_per_cpi *
+                       (double)m->num_channels; /* ci16 */
+    const double fixed = 4.0 * cpi + (soapy ? cpi : 3.0 * cpi * (1.0 + 1.0 / 32.0));
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    const double limit = o->max_memory_bytes ? (double)o->max_memory_bytes
+                         : pages > 0 && page > 0 ? (double)pages * (double)page
+                                                 : 1.8e19;
+    const char *by = o->max_memory_bytes ? "--max-memory" : "this machine's memory";
+    const double fits = floor((limit - fixed) / cpi) - 1.0; /* queue entries that fit */
+    if (fits >= (double)*queue)
+        return 0;
+    if (fits < 1.0)
+        return cli_error("run", 1, "%s: one CPI (%zu pulses x %zu samples x %zu channels, %.3g "
+                         "MB as ci16) needs about %.3g MB with the chain, the source and a "
+                         "queue of 1, more than %s (%.3g MB)", o->meta_path, m->pulses_per_cpi,
+                         m->samples_per_pulse, m->num_channels, cpi * 1e-6,
+                         (fixed + 2.0 * cpi) * 1e-6, by, limit * 1e-6);
+    if (o->queue_given)
+        return cli_error("run", 2, "option --queue %ld: %ld CPIs of %.3g MB queued need about "
+                         "%.3g MB with the chain and the source, more than %s (%.3g MB); at "
+                         "most --queue %.0f fits", *queue, *queue, cpi * 1e-6,
+                         (fixed + (double)(*queue + 1) * cpi) * 1e-6, by, limit * 1e-6, fits);
+    fprintf(stderr, "triad run: %s (%.3g MB): a queue of %.0f CPIs of %.3g MB, not %ld\n", by,
+            limit * 1e-6, fits, cpi * 1e-6, *queue);
+    *queue = (long)fits;
     return 0;
 }
 
@@ -210,8 +260,16 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
     if (is_soapy && o->difi)
         return cli_error("run", 2, "option --profile: goes with a vita49:// source");
     size_t ref_len = 0;
-    if (triad_recording_open_meta(o->meta_path, false, &meta) ||
-        triad_recording_waveform(&meta, &ref, &ref_len))
+    triad_recording_opts ropts = triad_recording_opts_default();
+    ropts.data = false;
+    ropts.max_memory_bytes = o->max_memory_bytes;
+    if (triad_recording_open(o->meta_path, &ropts, &meta))
+        return cli_error("run", 1, "%s", triad_errmsg());
+    long queue = o->queue;
+    if ((status = fit_queue(o, &meta, is_soapy, &queue)))
+        return status;
+    status = 1;
+    if (triad_recording_waveform(&meta, &ref, &ref_len))
         return cli_error("run", 1, "%s", triad_errmsg());
     triad_recording_chain_cfg(&meta, ref, ref_len, cfg);
     cfg->format = TRIAD_FORMAT_CI16_LE; /* what the stream delivers, whatever the meta says */
@@ -280,7 +338,7 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
     scfg.reorder_samples = o->reorder_samples;
     scfg.cpi_timeout_s = o->cpi_timeout_s;
     scfg.idle_timeout_s = o->idle_timeout_s;
-    scfg.queue_cpis = (size_t)o->queue;
+    scfg.queue_cpis = (size_t)queue;
     scfg.carrier_hz = meta.carrier_hz;
     scfg.bandwidth_hz =
         meta.waveform.type == TRIAD_WAVEFORM_LFM ? meta.waveform.bandwidth_hz : 0;
@@ -345,6 +403,7 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
             memcpy(fl[slot].missing, info.missing, meta.num_channels * sizeof(uint64_t));
             fl[slot].complete_s = info.complete_s;
             fl[slot].epoch_s = info.stream_epoch_s;
+            fl[slot].jump_s = info.clock_jump_s;
             memcpy(fl[slot].quality, info.quality, meta.num_channels * sizeof(unsigned));
             if (triad_chain_submit(chain, slot, fl[slot].cpi)) {
                 cli_error("run", 1, "CPI %llu: %s", (unsigned long long)fl[slot].cpi,
@@ -449,6 +508,7 @@ int cmd_run(int argc, char **argv)
         O_PROFILE,
         O_EPOCH,
         O_WINDOW_OFFSET,
+        O_MAX_MEMORY,
         O_HELP,
     };
     static const struct option own[] = {
@@ -475,6 +535,7 @@ int cmd_run(int argc, char **argv)
         {"profile", required_argument, NULL, O_PROFILE},
         {"epoch", required_argument, NULL, O_EPOCH},
         {"window-offset", required_argument, NULL, O_WINDOW_OFFSET},
+        {"max-memory", required_argument, NULL, O_MAX_MEMORY},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -517,6 +578,11 @@ int cmd_run(int argc, char **argv)
             break;
         case O_QUEUE:
             if (cli_long("run", "--queue", optarg, 1, 4096, &o.queue))
+                return 2;
+            o.queue_given = true;
+            break;
+        case O_MAX_MEMORY:
+            if (cli_bytes("run", "--max-memory", optarg, &o.max_memory_bytes))
                 return 2;
             break;
         case O_WINDOW:
@@ -591,6 +657,14 @@ int cmd_run(int argc, char **argv)
                                    "--help)");
     if (!o.meta_path)
         return cli_error("run", 2, "expected --meta RADAR.sigmf-meta (triad run --help)");
+    /* the reader thread needs a core of its own: the chain gets the others by default. With
+     * every core in the chain its OpenMP workers spin-wait between CPIs on the reader's core
+     * (libgomp's default): on 2 cores under load the queue dropped half the CPIs at real time
+     * (bench/RESULTS.md, "Live input") */
+    if (cfg.threads == 0) {
+        const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg.threads = cores > 2 ? (int)(cores - 1 > 1024 ? 1024 : cores - 1) : 1;
+    }
     if (o.reports && !o.out_path && o.dds)
         return cli_error("run", 2, "option --reports: goes with --out FILE (DDS always sends "
                                    "reports)");

@@ -1,7 +1,8 @@
-/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The error message of each thread and the warning hook: one in a process (libtriad). The
+ * internal helpers triad__fail/triad__warn that format into them are core/error_forward.c.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "core/error_internal.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 
 static _Thread_local char errmsg[1024];
@@ -19,16 +20,11 @@ const char *triad_strerror(int err)
 
 const char *triad_errmsg(void) { return errmsg; }
 
-int triad__fail(int err, const char *fmt, ...)
+int triad_error_set(int err, const char *msg)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
-    va_end(ap);
+    snprintf(errmsg, sizeof errmsg, "%s", msg ? msg : "");
     return err;
 }
-
-void triad__clear_error(void) { errmsg[0] = '\0'; }
 
 static triad_log_fn log_fn;
 static void *log_user;
@@ -39,13 +35,8 @@ void triad_set_log(triad_log_fn fn, void *user)
     log_user = user;
 }
 
-void triad__warn(const char *fmt, ...)
+void triad_warn_line(const char *line)
 {
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
     if (log_fn)
         log_fn(log_user, line);
     else

@@ -44,14 +44,7 @@ void triad_ecef_to_geo(const double ecef[3], triad_geodetic *g)
     g->alt_m = p * cl + z * sl - TRIAD_WGS84_A * sqrt(1.0 - WGS84_E2 * sl * sl);
 }
 
-void triad_enu_basis(const triad_geodetic *origin, double r[3][3])
-{
-    const double sl = sin(origin->lat_rad), cl = cos(origin->lat_rad);
-    const double so = sin(origin->lon_rad), co = cos(origin->lon_rad);
-    r[0][0] = -so;      r[0][1] = co;       r[0][2] = 0.0;
-    r[1][0] = -sl * co; r[1][1] = -sl * so; r[1][2] = cl;
-    r[2][0] = cl * co;  r[2][1] = cl * so;  r[2][2] = sl;
-}
+/* triad_enu_basis: core/enu.c (libtriad), so io/fusion_jsonl.c needs nothing of fusion */
 
 void triad_ecef_to_enu(const triad_geodetic *origin, const double ecef[3], double enu[3])
 {

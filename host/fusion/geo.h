@@ -17,8 +17,7 @@
 void triad_geo_to_ecef(const triad_geodetic *g, double ecef[3]);
 /* Exact to < 1 mm everywhere above -10 km (iterative or closed form). */
 void triad_ecef_to_geo(const double ecef[3], triad_geodetic *g);
-/* Rows: east, north, up unit vectors in ECEF at the origin. */
-void triad_enu_basis(const triad_geodetic *origin, double r[3][3]);
+/* triad_enu_basis(origin, r): rows east, north, up in ECEF (core/messages.h, libtriad) */
 void triad_ecef_to_enu(const triad_geodetic *origin, const double ecef[3], double enu[3]);
 void triad_enu_to_ecef(const triad_geodetic *origin, const double enu[3], double ecef[3]);
 

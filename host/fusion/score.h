@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "fusion/tracker.h"
-#include "io/fusion_jsonl.h"
+#include "core/truth.h" /* reports and truth (read by io/fusion_jsonl.h) */
 
 #define TRIAD_SCORE_NEAR_M 10000.0   /* a track this near a truth target is on it */
 #define TRIAD_SCORE_DETECT_M 20000.0 /* a detection this near a ballistic target sees it */

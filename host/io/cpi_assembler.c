@@ -24,6 +24,7 @@ typedef struct {
     uint64_t received;     /* set bits */
     uint64_t *received_ch; /* [C] */
     unsigned *quality;     /* [C] TRIAD_QUALITY_* of the packets that wrote into it */
+    double jump_s;         /* the clock jump when it opened */
 } slot;
 
 typedef struct {
@@ -57,6 +58,7 @@ struct triad_cpi_asm {
     bool have_epoch, epoch_from_packet;
     int64_t ep_s;          /* whole seconds (UTC when UTC-based, else the stream's own) */
     double ep_frac_s;
+    double jump_s;         /* clock jumps so far: a packet's time less this is on the grid */
     bool noted[TRIAD_VITA49_NSTATUS]; /* the first rejection of each reason was told */
     bool warned_rate, warned_rf, warned_bw;
     triad_cpi_asm_stats st;
@@ -180,6 +182,7 @@ static void emit(triad_cpi_asm *a, slot *s, double now_s)
         .complete_s = now_s,
         .stream_epoch_s = a->epoch_s,
         .quality = s->quality,
+        .clock_jump_s = s->jump_s,
     };
     a->st.cpis++;
     if (total) {
@@ -303,6 +306,7 @@ static void insert(triad_cpi_asm *a, uint64_t k, uint64_t off, size_t c, const u
         s = free_slot;
         s->open = true;
         s->cpi = k;
+        s->jump_s = a->jump_s;
     }
     write_samples(a, s, off, c, src, take, quality);
 }
@@ -315,6 +319,7 @@ static void resync(triad_cpi_asm *a, double now_s)
     a->late_run = 0;
     a->ahead_run = 0;
     a->epoch_s = NAN; /* a new stream has its own sample 0 */
+    a->jump_s = 0.0;  /* and its own clock */
     if (a->epoch_from_packet)
         a->have_epoch = false;
     for (size_t c = 0; c < a->cfg.num_channels; c++) { /* the context stays */
@@ -512,10 +517,28 @@ static triad_vita49_status time_to_index(triad_cpi_asm *a, size_t c, const triad
         }
         a->epoch_s = utc ? (double)a->ep_s + a->ep_frac_s : NAN;
     }
-    /* in samples since the epoch: whole seconds apart times the rate, exact for usual rates */
-    const double t_s = (double)(sec - a->ep_s) + (frac_s - a->ep_frac_s);
-    const double samples = (double)(sec - a->ep_s) * rate + (frac_s - a->ep_frac_s) * rate;
+    /* in samples since the epoch: whole seconds apart times the rate, exact for usual rates;
+     * less the clock jumps so far */
+    double t_s = (double)(sec - a->ep_s) + (frac_s - a->ep_frac_s) - a->jump_s;
+    double samples = (double)(sec - a->ep_s) * rate + (frac_s - a->ep_frac_s - a->jump_s) * rate;
     const double per_pri = a->cfg.pri_s * rate;
+    /* a clock jump: the stream's last packet ended a CPI, this one's count follows on, its
+     * time is far off the grid's next CPI */
+    const double cpi_s = (double)a->cfg.pulses_per_cpi * a->cfg.pri_s;
+    if (a->started && ss->seen && ss->next_index % a->pn == 0 &&
+        pkt->packet_count == ((ss->count + 1) & 15)) {
+        const double expect_s = (double)(ss->next_index / a->pn) * cpi_s;
+        const double d = t_s - expect_s;
+        if (d > ((double)a->cfg.max_jump_cpis + 1.0) * cpi_s || d < -cpi_s) {
+            a->jump_s += d;
+            a->st.clock_jumps++;
+            note(a, "stream ID 0x%08" PRIx32 ": the clock jumped %+.9f s at sample index %"
+                 PRIu64 " (CPI %" PRIu64 "; the packet count follows on): later CPIs carry the "
+                 "jumped time", pkt->stream_id, d, ss->next_index, ss->next_index / a->pn);
+            t_s -= d;
+            samples = t_s * rate;
+        }
+    }
     if (samples < -0.5)
         return reject(a, TRIAD_VITA49_WINDOW, "stream ID 0x%08" PRIx32 ": timestamp %" PRIu32
                       " s + %.12f s is %.9f s before sample 0 of CPI 0", pkt->stream_id,

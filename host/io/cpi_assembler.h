@@ -28,6 +28,11 @@
  * CPIs ahead of the newest is dropped as well (counted "ahead"): a corrupted index must not
  * carry the stream away. After resync_packets late (or ahead) packets in a row the sender is
  * taken to have restarted (or jumped), and assembly starts afresh from the packet at hand.
+ * A clock jump is told at once: a TSF 01/10 packet whose stream had ended its last packet on
+ * a CPI boundary, whose packet count follows on, but whose time lies more than max_jump_cpis
+ * CPIs ahead or more than one CPI behind: the sender's clock jumped (a new SigMF capture, as
+ * `triad replay` sends one). The index goes on from the boundary; the jump is noted, counted
+ * (clock_jumps) and carried in each later CPI's clock_jump_s, so its time is the jumped one.
  *
  * Create allocates everything; datagram/packet/poll/flush never allocate. Not thread-safe:
  * one reader thread owns an assembler.
@@ -51,6 +56,9 @@ typedef struct {
     double stream_epoch_s;             /* UTC (epoch seconds) of sample index 0, from the
                                           packets' UTC timestamps; NAN if none */
     const unsigned *quality;           /* [size: C] TRIAD_QUALITY_* the trailers indicated */
+    double clock_jump_s;               /* how far the sender's clock jumped (summed) before
+                                          this CPI: its time is the epoch + its index's time +
+                                          this (0 without a jump; a SigMF capture's clock) */
 } triad_cpi_info;
 
 typedef struct {
@@ -94,6 +102,8 @@ typedef struct {
     uint64_t lost;              /* packets that never came (into a CPI still open), per
                                    stream from the 4-bit packet count and the index gap */
     uint64_t count_jumps;       /* packets not the previous one's successor (loss, reorder) */
+    uint64_t clock_jumps;       /* UTC/other timestamps that jumped at a CPI boundary with
+                                   the packet count following on (a retuned capture's clock) */
     uint64_t duplicate_samples; /* samples that arrived twice (the later copy is kept) */
     uint64_t cpis;              /* handed on */
     uint64_t cpis_degraded;     /* handed on with samples missing */

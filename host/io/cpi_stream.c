@@ -25,7 +25,7 @@ typedef struct {
     uint64_t cpi;
     uint64_t *missing; /* [C] */
     unsigned *quality; /* [C] */
-    double complete_s, epoch_s;
+    double complete_s, epoch_s, jump_s;
 } cpi_item;
 
 struct triad_cpi_stream {
@@ -107,6 +107,7 @@ static void *queue_emit(void *user, const triad_cpi_info *info, void *buf)
     memcpy(it->quality, info->quality, s->cfg.num_channels * sizeof *it->quality);
     it->complete_s = info->complete_s;
     it->epoch_s = info->stream_epoch_s;
+    it->jump_s = info->clock_jump_s;
     s->ring[(s->head + s->len) % s->cap] = it;
     s->len++;
     /* the counters with the CPI: a reader of both never sees a CPI its stats do not count */
@@ -340,6 +341,7 @@ int triad_cpi_stream_read(triad_cpi_stream *s, void *buf, triad_cpi_stream_info 
         .complete_s = it->complete_s,
         .stream_epoch_s = it->epoch_s,
         .quality = s->info_quality,
+        .clock_jump_s = it->jump_s,
     };
 
     pthread_mutex_lock(&s->mu);
@@ -385,6 +387,7 @@ void triad_cpi_stream_stats_get(const triad_cpi_stream *s, triad_cpi_stream_stat
         .cpis_dropped = dropped,
         .resyncs = st.resyncs,
         .context = st.context,
+        .clock_jumps = st.clock_jumps,
     };
     for (int r = 0; r < TRIAD_VITA49_NSTATUS && r < 16; r++)
         out->by_reason[r] = st.by_reason[r];

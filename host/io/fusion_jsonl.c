@@ -13,7 +13,6 @@
 #include "core/file.h"
 #include "core/limits.h"
 #include "core/json_util.h"
-#include "fusion/geo.h" /* the ENU basis for a track's heading (libtriad_fusion) */
 #include "io/detections_jsonl.h"
 
 #define DEG (M_PI / 180.0)

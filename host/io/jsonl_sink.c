@@ -105,7 +105,8 @@ static int jsonl_write(triad_sink *self, const triad_report *r)
     const triad_recording_meta *m = r->meta;
     const double time_s =
         m ? ((double)r->cpi * (double)m->pulses_per_cpi + 0.5 * (double)(m->pulses_per_cpi - 1)) *
-                m->pri_s
+                    m->pri_s +
+                r->clock_jump_s
           : (r->num_dets ? r->dets[0].time_s : 0.0);
     const double t0 = epoch_of(r, time_s);
     int err = s->reports ? write_report_line(s, r, time_s, t0) : 0;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <nettle/sha2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -775,6 +776,9 @@ static int parse_global(const char *file, const cJSON *root, const triad_recordi
         return err;
     if (text[0] && (strlen(text) != 128 || strspn(text, "0123456789abcdefABCDEF") != 128))
         return triad__fail(TRIAD_EFORMAT, "%s: field 'core:sha512' is not 128 hex digits", file);
+    for (size_t i = 0; text[i]; i++)
+        m->sha512[i] = (char)(text[i] >= 'A' && text[i] <= 'F' ? text[i] - 'A' + 'a' : text[i]);
+    m->verify_sha512 = text[0] && !(o && o->skip_sha512);
     char dataset[256];
     if ((err = triad__json_string(file, g, "core:dataset", false, dataset, sizeof dataset)))
         return err;
@@ -842,7 +846,7 @@ int triad_recording_parse_meta(const char *name, const char *text, size_t len,
 
 triad_recording_opts triad_recording_opts_default(void)
 {
-    return (triad_recording_opts){.data = true, .max_memory_bytes = 0};
+    return (triad_recording_opts){.data = true, .max_memory_bytes = 0, .skip_sha512 = false};
 }
 
 int triad_recording_set_data_size(triad_recording_meta *m, uint64_t size)
@@ -1352,7 +1356,14 @@ struct triad_recording_reader {
     unsigned char *staging;     /* the file's form of one CPI, when it is converted */
     size_t file_cpi_bytes, cpi_bytes;
     uint64_t next;
+    /* core:sha512: every byte of the data file, in order, as the CPIs are read */
+    bool hashing;
+    struct sha512_ctx sha;
+    uint64_t hashed;            /* bytes hashed: [0, hashed) */
+    unsigned char *gap;         /* [GAP_BYTES] for header and trailing bytes */
 };
+
+enum { GAP_BYTES = 1 << 16 };
 
 int triad_recording_reader_open(triad_recording_reader **out, const triad_recording_meta *m)
 {
@@ -1365,7 +1376,12 @@ int triad_recording_reader_open(triad_recording_reader **out, const triad_record
     rd->type = find_type(m->datatype);
     rd->cpi_bytes = triad_recording_cpi_bytes(m);
     rd->file_cpi_bytes = file_cpi_bytes(m);
-    if (!passthrough(m) && !(rd->staging = malloc(rd->file_cpi_bytes))) {
+    rd->hashing = m->verify_sha512;
+    if (rd->hashing)
+        sha512_init(&rd->sha);
+    if ((!passthrough(m) && !(rd->staging = malloc(rd->file_cpi_bytes))) ||
+        (rd->hashing && !(rd->gap = malloc(GAP_BYTES)))) {
+        free(rd->staging);
         const size_t bytes = rd->file_cpi_bytes;
         free(rd);
         return triad__fail(TRIAD_ENOMEM, "reader: out of memory for a CPI of %zu bytes", bytes);
@@ -1418,16 +1434,65 @@ static int archive_read_at(triad_recording_reader *rd, void *buf, size_t n, uint
     return 0;
 }
 
+/* Hash the file's bytes [rd->hashed, upto): header bytes before a capture, the tail. An
+ * archive member is read forward from rd->hashed (= rd->ar_pos while hashing). */
+static int hash_through(triad_recording_reader *rd, uint64_t upto)
+{
+    while (rd->hashed < upto) {
+        const uint64_t left = upto - rd->hashed;
+        const size_t n = left < GAP_BYTES ? (size_t)left : GAP_BYTES;
+        const int err = rd->ar ? archive_read_at(rd, rd->gap, n, rd->hashed)
+                               : pread_all(rd->fd, rd->gap, n, rd->hashed, rd->meta.data_path);
+        if (err)
+            return err;
+        sha512_update(&rd->sha, n, rd->gap);
+        rd->hashed += n;
+    }
+    return 0;
+}
+
+/* The end: the rest of the file into the hash, then the digest against core:sha512. */
+static int hash_check(triad_recording_reader *rd)
+{
+    const triad_recording_meta *m = &rd->meta;
+    rd->hashing = false;
+    int err = hash_through(rd, m->data_bytes);
+    if (err) {
+        char why[900];
+        snprintf(why, sizeof why, "%s", triad_errmsg());
+        return triad__fail(err, "field 'core:sha512': hashing the data: %s", why);
+    }
+    unsigned char d[SHA512_DIGEST_SIZE];
+    sha512_digest(&rd->sha, sizeof d, d);
+    char hex[2 * SHA512_DIGEST_SIZE + 1];
+    for (size_t i = 0; i < sizeof d; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    if (strcmp(hex, m->sha512) != 0)
+        return triad__fail(TRIAD_EFORMAT, "%s: field 'core:sha512': the data's SHA-512 is "
+                           "%.16s..., the meta says %.16s...: the data file is damaged or not "
+                           "the one the meta describes (%s; --skip-sha512 reads it unchecked)",
+                           m->data_path, hex, m->sha512, m->meta_path);
+    return 0;
+}
+
 int triad_recording_reader_next(triad_recording_reader *rd, void *buf, uint64_t *index)
 {
     const triad_recording_meta *m = &rd->meta;
     if (rd->next >= m->num_cpis)
-        return 0;
+        return rd->hashing ? hash_check(rd) : 0;
     const triad_recording_capture *c = triad_recording_capture_of(m, rd->next);
     const uint64_t pos = c->byte_start + (rd->next - c->first_cpi) * rd->file_cpi_bytes;
     void *dst = rd->staging ? rd->staging : buf;
-    const int err = rd->ar ? archive_read_at(rd, dst, rd->file_cpi_bytes, pos)
-                           : pread_all(rd->fd, dst, rd->file_cpi_bytes, pos, m->data_path);
+    int err = 0;
+    if (rd->hashing) /* what lies before this CPI (a capture's header bytes) */
+        err = hash_through(rd, pos);
+    if (!err)
+        err = rd->ar ? archive_read_at(rd, dst, rd->file_cpi_bytes, pos)
+                     : pread_all(rd->fd, dst, rd->file_cpi_bytes, pos, m->data_path);
+    if (!err && rd->hashing) {
+        sha512_update(&rd->sha, rd->file_cpi_bytes, dst);
+        rd->hashed = pos + rd->file_cpi_bytes;
+    }
     if (err) {
         char why[900];
         snprintf(why, sizeof why, "%s", triad_errmsg());
@@ -1450,5 +1515,6 @@ void triad_recording_reader_close(triad_recording_reader *rd)
     if (rd->fd >= 0)
         close(rd->fd);
     free(rd->staging);
+    free(rd->gap);
     free(rd);
 }

@@ -47,7 +47,8 @@ typedef struct {
     bool just_lost;       /* the last read was an overflow or a timeout (counted already) */
     long long origin_ns;  /* device time of position 0 (timed) */
     uint64_t expect;      /* position of the next sample, by counting */
-    int16_t **rd;         /* [C] read buffers, chunk CS16 samples each */
+    bool cf32;            /* the stream is CF32 (the device offers no CS16): converted */
+    uint8_t **rd;         /* [C] read buffers, chunk samples each (CS16 4 bytes, CF32 8) */
     void **rd_ptrs;
     /* the CPI being filled */
     bool open;
@@ -116,7 +117,54 @@ static void open_cpi(soapy_source *s, uint64_t k)
     s->cpi = k;
 }
 
-/* Samples [pos, pos + got) of the read buffers into their windows. */
+/* One CF32 value as a CS16 count: x 32768 (SoapySDR's scale: full scale 1.0 = 2^15), rounded,
+ * saturated; NaN gives 0. */
+static inline int16_t cs16_of(float x)
+{
+    const float v = fminf(fmaxf(x * 32768.0f, -32768.0f), 32767.0f);
+    return (int16_t)lrintf(v == v ? v : 0.0f);
+}
+
+/* len samples from index from of every channel's read buffer to the CPI's rows row ..
+ * row + len - 1: one block copy for one channel, channels interleaved sample by sample
+ * (the CPI buffer is [P x N x C] ci16_le) without a branch per sample otherwise. CS16 is I, Q
+ * int16 in host order (little endian, as the chain's ci16_le): 4 bytes a sample, moved with
+ * memcpy (one move, no aliasing of the buffers as wider words); CF32 is converted in the same
+ * pass. */
+static void interleave(soapy_source *s, size_t row, size_t from, size_t len)
+{
+    uint8_t *dst = s->buf + row * s->c * 4;
+    if (s->cf32) {
+        for (size_t c = 0; c < s->c; c++) {
+            const float *a = (const float *)(const void *)(s->rd[c] + 8 * from);
+            for (size_t j = 0; j < len; j++) {
+                const int16_t iq[2] = {cs16_of(a[2 * j]), cs16_of(a[2 * j + 1])};
+                memcpy(dst + (j * s->c + c) * 4, iq, 4);
+            }
+        }
+        return;
+    }
+    if (s->c == 1) {
+        memcpy(dst, s->rd[0] + 4 * from, len * 4);
+        return;
+    }
+    if (s->c == 2) {
+        const uint8_t *a = s->rd[0] + 4 * from, *b = s->rd[1] + 4 * from;
+        for (size_t j = 0; j < len; j++) {
+            memcpy(dst + 8 * j, a + 4 * j, 4);
+            memcpy(dst + 8 * j + 4, b + 4 * j, 4);
+        }
+        return;
+    }
+    for (size_t c = 0; c < s->c; c++) {
+        const uint8_t *a = s->rd[c] + 4 * from;
+        for (size_t j = 0; j < len; j++)
+            memcpy(dst + (j * s->c + c) * 4, a + 4 * j, 4);
+    }
+}
+
+/* Samples [pos, pos + got) of the read buffers into their windows: per window, its span
+ * in this read as one block (interleave). */
 static void place(soapy_source *s, uint64_t pos, size_t got, double now_s)
 {
     const uint64_t end = pos + got;
@@ -140,13 +188,9 @@ static void place(soapy_source *s, uint64_t pos, size_t got, double now_s)
             open_cpi(s, k);
         }
         const size_t row = (size_t)((m % s->p) * s->n + (x - ws));
-        for (size_t c = 0; c < s->c; c++) {
-            const int16_t *src = s->rd[c] + 2 * (x - pos);
-            uint8_t *dst = s->buf + (row * s->c + c) * 4;
-            for (uint64_t j = 0; j < stop - x; j++, dst += 4 * s->c)
-                memcpy(dst, src + 2 * j, 4); /* CS16 is I, Q int16 in host (LE) order */
+        interleave(s, row, (size_t)(x - pos), (size_t)(stop - x));
+        for (size_t c = 0; c < s->c; c++)
             s->filled[c] += stop - x;
-        }
         x = stop;
         /* the CPI's last window is done: hand it on now, not at the next one's first sample */
         if (m % s->p == s->p - 1 && x == ws + s->n)
@@ -316,16 +360,47 @@ int triad_soapy_source_create(triad_source **out, const char *args, double carri
                  "carrier is %.17g Hz (velocities use the meta's)", freq, carrier_hz);
         cfg->note(cfg->user, msg);
     }
-    s->stream = SoapySDRDevice_setupStream(s->dev, SOAPY_SDR_RX, SOAPY_SDR_CS16, chans, s->c,
-                                           NULL);
+    /* CS16 (the chain's ci16, copied as it is) where the device offers it, else CF32
+     * (converted on placing); nothing else */
+    size_t nf = 0;
+    char **formats = SoapySDRDevice_getStreamFormats(s->dev, SOAPY_SDR_RX, 0, &nf);
+    bool cs16 = false, cf32 = false;
+    char offered[200] = "";
+    for (size_t f = 0, at = 0; f < nf; f++) {
+        cs16 |= strcmp(formats[f], SOAPY_SDR_CS16) == 0;
+        cf32 |= strcmp(formats[f], SOAPY_SDR_CF32) == 0;
+        if (at < sizeof offered)
+            at += (size_t)snprintf(offered + at, sizeof offered - at, "%s%s", f ? " " : "",
+                                   formats[f]);
+    }
+    SoapySDRStrings_clear(&formats, nf);
+    if (!cs16 && !cf32) {
+        free(chans);
+        err = triad__fail(TRIAD_EINVAL, "soapy://%s: the device streams %s; Triad reads CS16 or "
+                          "CF32", args, nf ? offered : "no format");
+        goto fail;
+    }
+    s->cf32 = !cs16;
+    const char *format = s->cf32 ? SOAPY_SDR_CF32 : SOAPY_SDR_CS16;
+    /* the device arguments are the stream's too: a driver's buffer settings (UHD's
+     * num_recv_frames, RTL-SDR's buffers and bufflen, ...) deepen what the device holds
+     * while the reader is away; drivers ignore keys they do not know */
+    SoapySDRKwargs sargs = SoapySDRKwargs_fromString(args);
+    s->stream = SoapySDRDevice_setupStream(s->dev, SOAPY_SDR_RX, format, chans, s->c, &sargs);
+    SoapySDRKwargs_clear(&sargs);
     free(chans);
     if (!s->stream) {
-        err = triad__fail(TRIAD_EINVAL, "soapy://%s: setting up a CS16 stream: %s", args,
+        err = triad__fail(TRIAD_EINVAL, "soapy://%s: setting up a %s stream: %s", args, format,
                           SoapySDRDevice_lastError());
         goto fail;
     }
+    /* reads of up to 4 ms of samples (at least the MTU, 4096..1 Mi): a reader that fell
+     * behind catches up in few calls; a device returns what it has, a packet at least */
     const size_t mtu = SoapySDRDevice_getStreamMTU(s->dev, s->stream);
-    s->chunk = mtu < 4096 ? 4096 : mtu > 65536 ? 65536 : mtu;
+    const double want = ceil(s->fs * 4e-3);
+    s->chunk = want > (double)(1 << 20) ? (size_t)1 << 20 : (size_t)want;
+    s->chunk = s->chunk < mtu ? mtu : s->chunk;
+    s->chunk = s->chunk < 4096 ? 4096 : s->chunk > ((size_t)1 << 20) ? (size_t)1 << 20 : s->chunk;
     s->rd = calloc(s->c, sizeof *s->rd);
     s->rd_ptrs = calloc(s->c, sizeof *s->rd_ptrs);
     s->buf = malloc((size_t)(s->pn * s->c * 4));
@@ -334,7 +409,7 @@ int triad_soapy_source_create(triad_source **out, const char *args, double carri
     s->quality = calloc(s->c, sizeof *s->quality);
     bool ok = s->rd && s->rd_ptrs && s->buf && s->filled && s->missing && s->quality;
     for (size_t c = 0; ok && c < s->c; c++)
-        ok = (s->rd_ptrs[c] = s->rd[c] = malloc(s->chunk * 4)) != NULL;
+        ok = (s->rd_ptrs[c] = s->rd[c] = malloc(s->chunk * (s->cf32 ? 8 : 4))) != NULL;
     if (!ok) {
         err = triad__fail(TRIAD_ENOMEM, "soapy: out of memory");
         goto fail;
@@ -352,14 +427,15 @@ int triad_soapy_source_create(triad_source **out, const char *args, double carri
         rc = SoapySDRDevice_activateStream(s->dev, s->stream, SOAPY_SDR_HAS_TIME,
                                            s->origin_ns + llround(s->offset * 1e9), 0);
         snprintf(s->line, sizeof s->line, "receiving from SoapySDR '%s' (%s): %zu channels at "
-                 "%.17g S/s, %.17g Hz; timed RX from device time %.9f s (CPI %.0f of the pulse "
-                 "grid), window offset %.9g s", args, key ? key : "?", s->c, rate, freq,
-                 (double)s->origin_ns * 1e-9, k0, s->offset);
+                 "%.17g S/s, %.17g Hz, %s; timed RX from device time %.9f s (CPI %.0f of the "
+                 "pulse grid), window offset %.9g s", args, key ? key : "?", s->c, rate, freq,
+                 format, (double)s->origin_ns * 1e-9, k0, s->offset);
     } else {
         rc = SoapySDRDevice_activateStream(s->dev, s->stream, 0, 0, 0);
         snprintf(s->line, sizeof s->line, "receiving from SoapySDR '%s' (%s): %zu channels at "
-                 "%.17g S/s, %.17g Hz; no hardware time: the first sample opens pulse 0's "
-                 "window (an overflow ends the run)", args, key ? key : "?", s->c, rate, freq);
+                 "%.17g S/s, %.17g Hz, %s; no hardware time: the first sample opens pulse 0's "
+                 "window (an overflow ends the run)", args, key ? key : "?", s->c, rate, freq,
+                 format);
     }
     SoapySDR_free(key);
     if (rc) {

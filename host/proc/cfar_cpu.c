@@ -1,7 +1,9 @@
-/* CFAR on the CPU with separable sums: per Doppler row, sums over the Doppler span of every
- * range column (wrapping), then window sums of those along range, every one a float sum of
- * non-negative terms (the guard rows kept apart from the training rows, nothing subtracted),
- * so a strong target in the window costs no precision and every loop is a plain vector loop.
+/* CFAR on the CPU with separable sums, a Doppler row at a time in tiles of range columns that
+ * stay in L1: sums over the Doppler span of every column of the tile (wrapping; the span's
+ * rows read directly, no running sum), then window sums of those along range, every one a
+ * float sum of non-negative terms (the guard rows kept apart from the training rows, nothing
+ * subtracted), so a strong target in the window costs no precision and every loop is a plain
+ * vector loop at full width.
  * OS-CFAR: a vectorised lower bound of each cell's k-th value rules out almost every cell;
  * the rest are decided by their exact k-th value. Training region: the outer box minus the
  * guard box around the cell under test.
@@ -33,7 +35,7 @@ struct triad__cfar {
     float *rows;      /* per thread: ROW_ARRAYS rows of row_len floats (Doppler sums, window
                          sums, scratch), padded so that index go + r is range bin r */
     size_t row_len;
-    double *dsum;     /* per thread: the sliding Doppler sums vo, vg [size: threads x 2 x rb] */
+    size_t ld;        /* the map's row stride, >= N */
     const float **span; /* per thread: the rows of a Doppler span [size: threads x span_len] */
     float *span_level;  /* OS, per thread: their levels in a column block [size: same] */
     size_t span_len;
@@ -53,6 +55,9 @@ struct triad__cfar {
 
 /* OS levels: tiles of 8 Doppler rows x one column block, 64 samples each */
 enum { ROW_ARRAYS = 8, COLUMN_BLOCK = 256, LEVEL_ROWS = 8, LEVEL_SAMPLES = 64 };
+/* CA/GO/SO: range columns per tile (its sums, 6 arrays of ~2 KiB, and the Doppler span's
+ * rows of it stay in L1) */
+enum { TILE = 512 };
 
 /* The per-bin tables of the mean detectors: reciprocal training counts of the whole ring and
  * of its halves where range edges cut them (Doppler wraps, so only range cuts). */
@@ -76,13 +81,14 @@ static void count_tables(triad__cfar *cf)
     }
 }
 
-int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
+int triad__cfar_create(triad__cfar **out, const triad__plan *plan, size_t ld)
 {
     *out = NULL;
     triad__cfar *cf = calloc(1, sizeof *cf);
     if (!cf)
         return triad__fail(TRIAD_ENOMEM, "cfar: out of memory");
     cf->plan = plan;
+    cf->ld = ld;
     cf->threads = plan->threads;
     const size_t rb = plan->range_bins, cells = plan->p * rb;
     const triad_cfar_cfg *f = &plan->cfar;
@@ -94,7 +100,6 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
     cf->rows = calloc((size_t)cf->threads * ROW_ARRAYS * cf->row_len, sizeof *cf->rows);
     cf->inv_all = malloc(5 * rb * sizeof *cf->inv_all);
     cf->span_len = span;
-    cf->dsum = malloc((size_t)cf->threads * 2 * rb * sizeof *cf->dsum);
     cf->span = malloc((size_t)cf->threads * span * sizeof *cf->span);
     cf->span_level = malloc((size_t)cf->threads * span * sizeof *cf->span_level);
     cf->mask = malloc(cells);
@@ -111,7 +116,7 @@ int triad__cfar_create(triad__cfar **out, const triad__plan *plan)
         cf->os_k_float = malloc(rb * sizeof *cf->os_k_float);
         cf->os_buf = malloc((size_t)cf->threads * cf->os_max * sizeof *cf->os_buf);
     }
-    if (!cf->rows || !cf->inv_all || !cf->span || !cf->dsum || !cf->span_level || !cf->mask || !cf->stack || !cf->row_above ||
+    if (!cf->rows || !cf->inv_all || !cf->span || !cf->span_level || !cf->mask || !cf->stack || !cf->row_above ||
         (f->type == TRIAD_CFAR_OS && (!cf->os_buf || !cf->os_level || !cf->os_k_float))) {
         triad__cfar_destroy(cf);
         return triad__fail(TRIAD_ENOMEM, "cfar: out of memory for %zu cells", cells);
@@ -140,7 +145,6 @@ void triad__cfar_destroy(triad__cfar *cf)
     free(cf->rows);
     free(cf->inv_all);
     free(cf->span);
-    free(cf->dsum);
     free(cf->span_level);
     free(cf->os_buf);
     free(cf->os_level);
@@ -190,12 +194,13 @@ static size_t wrap(long d, size_t p)
 static float os_kth(const triad__cfar *cf, const float *map, size_t d, size_t r, float *buf)
 {
     const triad__plan *p = cf->plan;
+    const size_t ld = cf->ld; /* the map's row stride */
     const triad_cfar_cfg *f = &p->cfar;
     const long go = f->guard_range + f->train_range, dgo = f->guard_doppler + f->train_doppler;
     const long rb = (long)p->range_bins;
     size_t n = 0;
     for (long dd = -dgo; dd <= dgo; dd++) {
-        const float *row = map + wrap((long)d + dd, p->p) * p->n;
+        const float *row = map + wrap((long)d + dd, p->p) * ld;
         const int in_guard_rows = labs(dd) <= f->guard_doppler;
         for (long dr = -go; dr <= go; dr++) {
             const long rr = (long)r + dr;
@@ -214,8 +219,9 @@ static float os_kth(const triad__cfar *cf, const float *map, size_t d, size_t r,
 static int os_exceeds(const triad__cfar *cf, const float *map, size_t d, size_t r)
 {
     const triad__plan *p = cf->plan;
+    const size_t ld = cf->ld; /* the map's row stride */
     const triad_cfar_cfg *f = &p->cfar;
-    const float cut = map[d * p->n + r], alpha = p->alpha[r];
+    const float cut = map[d * ld + r], alpha = p->alpha[r];
     float tau = cut / alpha;
     while (tau > 0.0f && alpha * nextafterf(tau, 0.0f) >= cut)
         tau = nextafterf(tau, 0.0f);
@@ -227,7 +233,7 @@ static int os_exceeds(const triad__cfar *cf, const float *map, size_t d, size_t 
     const long glo = (long)r - g < lo ? lo : (long)r - g, ghi = (long)r + g > hi ? hi : (long)r + g;
     size_t under = 0;
     for (long dd = -dgo; dd <= dgo; dd++) {
-        const float *row = map + wrap((long)d + dd, p->p) * p->n;
+        const float *row = map + wrap((long)d + dd, p->p) * ld;
         if (labs(dd) > f->guard_doppler) {
             for (long x = lo; x <= hi; x++)
                 under += row[x] < tau;
@@ -256,17 +262,18 @@ static int os_exceeds(const triad__cfar *cf, const float *map, size_t d, size_t 
         while (width <= w) {                                                                   \
             if (w & width) {                                                                   \
                 const float *restrict c = cur + off;                                           \
-                if (first)                                                                     \
-                    memcpy(out, c, len * sizeof *out);                                         \
-                else                                                                           \
+                if (!first)                                                                    \
                     for (size_t x = 0; x < len; x++)                                           \
                         out[x] = OP(out[x], c[x]);                                             \
+                else if (c != out)                                                             \
+                    memcpy(out, c, len * sizeof *out);                                         \
                 first = 0;                                                                     \
                 off += width;                                                                  \
             }                                                                                  \
             if (2 * width > w)                                                                 \
                 break;                                                                         \
-            float *restrict next = cur == t1 ? t2 : t1;                                        \
+            /* the last doubling of a power-of-two width goes straight to out */               \
+            float *restrict next = first && 2 * width == w ? out : cur == t1 ? t2 : t1;        \
             const float *restrict a = cur;                                                     \
             valid -= width;                                                                    \
             for (size_t x = 0; x < valid; x++)                                                 \
@@ -287,13 +294,14 @@ DEFINE_WINDOW_OP(window_min, MIN_OP)
  * of columns keep the sums in L1 while the span's rows stream by. */
 /* The rows of the Doppler span of row d: training rows first (dg < |dd| <= dgo), then the
  * guard rows (|dd| <= dg). Returns the number of training rows. */
-static size_t span_rows(const triad__plan *p, const float *map, size_t d, const float **rows)
+static size_t span_rows(const triad__plan *p, const float *map, size_t ld, size_t d,
+                        const float **rows)
 {
     const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
     size_t nt = 0, ng = 0;
     const size_t t_rows = (size_t)(2 * p->cfar.train_doppler);
     for (long dd = -dgo; dd <= dgo; dd++) {
-        const float *row = map + wrap((long)d + dd, p->p) * p->n;
+        const float *row = map + wrap((long)d + dd, p->p) * ld;
         if (labs(dd) > dg)
             rows[nt++] = row;
         else
@@ -302,84 +310,88 @@ static size_t span_rows(const triad__plan *p, const float *map, size_t d, const 
     return nt;
 }
 
-/* Sums over the Doppler span of row d for range bins 0..rb-1: vo over the whole outer span,
- * vg over the guard rows, in double, started afresh at a thread's first row (first) and then
- * slid one row at a time (four rows read per row, not the span's every row: the map is larger
- * than the caches); in double a strong return costs nothing when it leaves the span. Out
- * come the float sums of the CFAR: vt = vo - vg (the training rows) and vg, both of
- * non-negative terms. */
-TRIAD_HOT static void doppler_sums(const triad__plan *p, const float *map, size_t d, int first,
-                                   double *restrict vo, double *restrict vgd,
-                                   float *restrict vt, float *restrict vg, const float **rows)
+/* out[i] (+)= the sum of rows[0..k-1] at column x0 + i, i < len, k <= 4, the rows paired. */
+TRIAD_HOT static void add_rows(float *restrict out, const float *const *rows, size_t k, size_t x0,
+                               size_t len, int accumulate)
 {
-    const size_t rb = p->range_bins, n = p->n;
-    const long dg = p->cfar.guard_doppler, dgo = dg + p->cfar.train_doppler;
-    if (first) {
-        const size_t nt = span_rows(p, map, d, rows), ng = (size_t)(2 * dg + 1);
-        for (size_t r = 0; r < rb; r++)
-            vo[r] = vgd[r] = 0.0;
-        for (size_t k = 0; k < nt + ng; k++) {
-            const float *restrict row = rows[k];
-            for (size_t r = 0; r < rb; r++)
-                vo[r] += row[r];
-            if (k >= nt)
-                for (size_t r = 0; r < rb; r++)
-                    vgd[r] += row[r];
-        }
-    } else {
-        const float *restrict oi = map + wrap((long)d + dgo, p->p) * n;
-        const float *restrict oo = map + wrap((long)d - dgo - 1, p->p) * n;
-        const float *restrict gi = map + wrap((long)d + dg, p->p) * n;
-        const float *restrict go = map + wrap((long)d - dg - 1, p->p) * n;
-        for (size_t r = 0; r < rb; r++) {
-            const double o = vo[r] + ((double)oi[r] - (double)oo[r]);
-            const double gd = vgd[r] + ((double)gi[r] - (double)go[r]);
-            vo[r] = o;
-            vgd[r] = gd;
-            vt[r] = (float)(o - gd);
-            vg[r] = (float)gd;
-        }
-        return;
-    }
-    for (size_t r = 0; r < rb; r++) {
-        vt[r] = (float)(vo[r] - vgd[r]);
-        vg[r] = (float)vgd[r];
+    const float *restrict r0 = rows[0] + x0, *restrict r1 = k > 1 ? rows[1] + x0 : NULL;
+    const float *restrict r2 = k > 2 ? rows[2] + x0 : NULL, *restrict r3 = k > 3 ? rows[3] + x0 : NULL;
+    switch (k * 2 + (accumulate != 0)) {
+    case 2: memcpy(out, r0, len * sizeof *out); break;
+    case 3: for (size_t i = 0; i < len; i++) out[i] += r0[i]; break;
+    case 4: for (size_t i = 0; i < len; i++) out[i] = r0[i] + r1[i]; break;
+    case 5: for (size_t i = 0; i < len; i++) out[i] += r0[i] + r1[i]; break;
+    case 6: for (size_t i = 0; i < len; i++) out[i] = (r0[i] + r1[i]) + r2[i]; break;
+    case 7: for (size_t i = 0; i < len; i++) out[i] += (r0[i] + r1[i]) + r2[i]; break;
+    case 8: for (size_t i = 0; i < len; i++) out[i] = (r0[i] + r1[i]) + (r2[i] + r3[i]); break;
+    default: for (size_t i = 0; i < len; i++) out[i] += (r0[i] + r1[i]) + (r2[i] + r3[i]); break;
     }
 }
 
-/* Window sums along range of a row's Doppler sums (vt, vg padded by go zeros each side):
- * a_sum[x] = vt over go columns from padded index x, b_sum[x] = vg over train_range columns.
- * Then a ring's cells left of bin r sum to a_sum[r] + b_sum[r], right of it to
- * a_sum[r + go + 1] + b_sum[r + g + go + 1], and its own column's training rows are vt[r + go]. */
-static void ring_windows(const triad__plan *p, const float *vt, const float *vg, float *a_sum,
-                         float *b_sum, float *t1, float *t2)
+/* out[i] = the sum of rows[0..k-1] at column x0 + i, i < len (0 when k is 0). */
+static void sum_rows(float *out, const float *const *rows, size_t k, size_t x0, size_t len)
 {
-    const size_t rb = p->range_bins, g = (size_t)p->cfar.guard_range;
+    if (k == 0) {
+        memset(out, 0, len * sizeof *out);
+        return;
+    }
+    for (size_t j = 0; j < k; j += 4)
+        add_rows(out, rows + j, k - j < 4 ? k - j : 4, x0, len, j > 0);
+}
+
+/* Sums over the Doppler span of row d for the padded columns of a tile: vt over the training
+ * rows, vg over the guard rows, index i = range bin lo + i for i < len, 0 outside the searched
+ * bins. */
+static void doppler_sums(const triad__plan *p, const float *const *rows, size_t nt, long lo,
+                         size_t len, float *restrict vt, float *restrict vg)
+{
+    const long rb = (long)p->range_bins;
+    const size_t ng = (size_t)(2 * p->cfar.guard_doppler + 1);
+    const size_t skip = lo < 0 ? (size_t)-lo : 0;
+    const long end = lo + (long)len > rb ? rb : lo + (long)len;
+    const size_t x0 = (size_t)(lo + (long)skip), w = (size_t)(end - (long)x0);
+    memset(vt, 0, skip * sizeof *vt);
+    memset(vg, 0, skip * sizeof *vg);
+    sum_rows(vt + skip, rows, nt, x0, w);
+    sum_rows(vg + skip, rows + nt, ng, x0, w);
+    memset(vt + skip + w, 0, (len - skip - w) * sizeof *vt);
+    memset(vg + skip + w, 0, (len - skip - w) * sizeof *vg);
+}
+
+/* Window sums along range of len columns' Doppler sums (vt, vg padded by go values each
+ * side): a_sum[x] = vt over go columns from padded index x, b_sum[x] = vg over train_range
+ * columns. Then a ring's cells left of column r sum to a_sum[r] + b_sum[r], right of it to
+ * a_sum[r + go + 1] + b_sum[r + g + go + 1], and its own column's training rows are vt[r + go]. */
+static void ring_windows(const triad__plan *p, size_t rb, const float *vt, const float *vg,
+                         float *a_sum, float *b_sum, float *t1, float *t2)
+{
+    const size_t g = (size_t)p->cfar.guard_range;
     const size_t go = g + (size_t)p->cfar.train_range;
     window_sum(vt, rb + go + 1, go, a_sum, t1, t2);
     window_sum(vg, rb + g + go + 1, (size_t)p->cfar.train_range, b_sum, t1, t2);
 }
 
-/* CA / GO / SO over row d from its Doppler sums (vt, vg padded by go zeros each side: index
- * r + go is range bin r). lead = the ring's cells left of r, lag right of r, mid its own
- * column's training rows; per-bin reciprocal counts (and, for a half the range edge removes,
- * the value that makes the comparison pick the other half) keep the loop free of branches. */
+/* CA / GO / SO over range bins r0 .. r0 + rb - 1 of row d from their Doppler sums (vt, vg
+ * padded by go values each side: index i + go is range bin r0 + i). lead = the ring's cells
+ * left of r, lag right of r, mid its own column's training rows; per-bin reciprocal counts
+ * (and, for a half the range edge removes, the value that makes the comparison pick the other
+ * half) keep the loop free of branches. cut: the row's power at r0. */
 TRIAD_HOT static size_t test_row(const triad__cfar *cf, const float *restrict cut, size_t d,
-                                 const float *vt, const float *vg, float *restrict a_sum,
-                                 float *restrict b_sum, float *t1, float *t2)
+                                 size_t r0, size_t rb, const float *vt, const float *vg,
+                                 float *restrict a_sum, float *restrict b_sum, float *t1, float *t2)
 {
     const triad__plan *p = cf->plan;
     const triad_cfar_cfg *f = &p->cfar;
-    const size_t rb = p->range_bins, g = (size_t)f->guard_range, go = g + (size_t)f->train_range;
-    ring_windows(p, vt, vg, a_sum, b_sum, t1, t2);
-    uint8_t *restrict mask = cf->mask + d * rb;
-    const float *restrict alpha = p->alpha;
+    const size_t g = (size_t)f->guard_range, go = g + (size_t)f->train_range;
+    ring_windows(p, rb, vt, vg, a_sum, b_sum, t1, t2);
+    uint8_t *restrict mask = cf->mask + d * p->range_bins + r0;
+    const float *restrict alpha = p->alpha + r0;
     const float *restrict al = a_sum, *restrict ag = a_sum + go + 1;
     const float *restrict bl = b_sum, *restrict bg = b_sum + g + go + 1;
     const float *restrict mid = vt + go;
-    size_t above = 0;
+    uint32_t above = 0; /* 32 bits: the loops vectorise without widening */
     if (f->type == TRIAD_CFAR_CA) {
-        const float *restrict inv = cf->inv_all;
+        const float *restrict inv = cf->inv_all + r0;
         for (size_t r = 0; r < rb; r++) {
             const float z = (al[r] + bl[r] + ag[r] + bg[r] + mid[r]) * inv[r];
             const uint8_t hit = cut[r] > alpha[r] * z;
@@ -388,8 +400,8 @@ TRIAD_HOT static size_t test_row(const triad__cfar *cf, const float *restrict cu
         }
         return above;
     }
-    const float *restrict il = cf->inv_lead, *restrict ig = cf->inv_lag;
-    const float *restrict pl = cf->pad_lead, *restrict pg = cf->pad_lag;
+    const float *restrict il = cf->inv_lead + r0, *restrict ig = cf->inv_lag + r0;
+    const float *restrict pl = cf->pad_lead + r0, *restrict pg = cf->pad_lag + r0;
     if (f->type == TRIAD_CFAR_GO) {
         for (size_t r = 0; r < rb; r++) {
             const float a = (al[r] + bl[r]) * il[r] + pl[r], b = (ag[r] + bg[r]) * ig[r] + pg[r];
@@ -419,6 +431,7 @@ static int cmp_float(const void *a, const void *b)
 static void os_levels(triad__cfar *cf, const float *map, size_t tile)
 {
     const triad__plan *p = cf->plan;
+    const size_t ld = cf->ld; /* the map's row stride */
     const size_t band = tile / cf->level_tiles, c0 = tile % cf->level_tiles * COLUMN_BLOCK;
     const size_t d0 = band * LEVEL_ROWS, rows = p->p - d0 < LEVEL_ROWS ? p->p - d0 : LEVEL_ROWS;
     const size_t w = p->range_bins - c0 < COLUMN_BLOCK ? p->range_bins - c0 : COLUMN_BLOCK;
@@ -427,7 +440,7 @@ static void os_levels(triad__cfar *cf, const float *map, size_t tile)
     for (size_t i = 0; i < LEVEL_SAMPLES; i++) {
         /* rows round robin, columns spread by a step prime to the block */
         const size_t d = d0 + i % rows, c = c0 + (i * 37 + i / rows) % w;
-        sample[ns++] = map[d * p->n + c];
+        sample[ns++] = map[d * ld + c];
     }
     qsort(sample, ns, sizeof *sample, cmp_float);
     cf->os_level[tile] = sample[(size_t)(cf->os_level_quantile * (float)(ns - 1))];
@@ -464,12 +477,13 @@ static void doppler_counts(const triad__cfar *cf, const float *map, size_t d,
                            float *level)
 {
     const triad__plan *p = cf->plan;
+    const size_t ld = cf->ld; /* the map's row stride */
     const size_t rb = p->range_bins, span = cf->span_len;
-    const size_t nt = span_rows(p, map, d, rows), ng = span - nt;
+    const size_t nt = span_rows(p, map, cf->ld, d, rows), ng = span - nt;
     for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
         const size_t w = rb - c0 < COLUMN_BLOCK ? rb - c0 : COLUMN_BLOCK;
         for (size_t k = 0; k < span; k++) {
-            const size_t row_d = (size_t)(rows[k] - map) / p->n;
+            const size_t row_d = (size_t)(rows[k] - map) / ld;
             level[k] = cf->os_level[row_d / LEVEL_ROWS * cf->level_tiles + c0 / COLUMN_BLOCK];
         }
         count_rows(vt + c0, rows, level, nt, c0, w);
@@ -509,12 +523,13 @@ static size_t os_row(const triad__cfar *cf, const float *map, size_t d, float *c
                      const float **rows, float *level)
 {
     const triad__plan *p = cf->plan;
+    const size_t ld = cf->ld; /* the map's row stride */
     const triad_cfar_cfg *f = &p->cfar;
     const size_t rb = p->range_bins, go = (size_t)(f->guard_range + f->train_range);
     float *vt = a[0], *vg = a[1], *a_sum = a[2], *b_sum = a[3], *t1 = a[4], *t2 = a[5];
     float *u = a[6], *bound = a[7];
     doppler_counts(cf, map, d, vt + go, vg + go, rows, level);
-    ring_windows(p, vt, vg, a_sum, b_sum, t1, t2);
+    ring_windows(p, rb, vt, vg, a_sum, b_sum, t1, t2);
     /* the least level over the ring's rows per column, then over its columns */
     const long dgo = f->guard_doppler + f->train_doppler;
     for (size_t c0 = 0; c0 < rb; c0 += COLUMN_BLOCK) {
@@ -529,7 +544,7 @@ static size_t os_row(const triad__cfar *cf, const float *map, size_t d, float *c
     }
     window_min(u, rb, 2 * go + 1, bound, t1, t2);
     uint8_t *mask = cf->mask + d * rb;
-    size_t candidates = os_candidates(cf, map + d * p->n, a_sum, b_sum, vt + go, bound, mask);
+    size_t candidates = os_candidates(cf, map + d * ld, a_sum, b_sum, vt + go, bound, mask);
     size_t above = 0;
     for (size_t r = 0; candidates && r < rb; r++) {
         if (!mask[r])
@@ -548,6 +563,7 @@ static double cell_noise(const triad__cfar *cf, const float *map, size_t d, size
                          float *os_buf)
 {
     const triad__plan *p = cf->plan;
+    const size_t ld = cf->ld; /* the map's row stride */
     const triad_cfar_cfg *f = &p->cfar;
     if (f->type == TRIAD_CFAR_OS)
         return os_kth(cf, map, d, r, os_buf) / p->os_norm[r];
@@ -555,7 +571,7 @@ static double cell_noise(const triad__cfar *cf, const float *map, size_t d, size
     double lead = 0.0, lag = 0.0, mid = 0.0;
     int n_lead = 0, n_lag = 0, n_mid = 0;
     for (long dd = -dgo; dd <= dgo; dd++) {
-        const float *row = map + wrap((long)d + dd, p->p) * p->n;
+        const float *row = map + wrap((long)d + dd, p->p) * ld;
         const int guard_row = labs(dd) <= f->guard_doppler;
         for (long dr = -go; dr <= go; dr++) {
             const long rr = (long)r + dr;
@@ -589,19 +605,19 @@ static double vertex(double a, double b, double c)
 static double db(double x) { return 10.0 * log10(x > 1e-30 ? x : 1e-30); }
 
 /* Sub-bin peak position and height from the power map around (d, r). */
-static void interpolate(const triad__plan *p, const float *map, size_t d, size_t r,
+static void interpolate(const triad__plan *p, const float *map, size_t ld, size_t d, size_t r,
                         triad__bin_det *out, double noise)
 {
-    const double b = db(map[d * p->n + r]);
+    const double b = db(map[d * ld + r]);
     double dr = 0.0, dd = 0.0, peak = b;
     if (r > 0 && r + 1 < p->n) {
-        const double a = db(map[d * p->n + r - 1]), c = db(map[d * p->n + r + 1]);
+        const double a = db(map[d * ld + r - 1]), c = db(map[d * ld + r + 1]);
         dr = vertex(a, b, c);
         peak += -0.25 * (a - c) * dr;
     }
     if (p->p >= 3) {
-        const double a = db(map[wrap((long)d - 1, p->p) * p->n + r]);
-        const double c = db(map[wrap((long)d + 1, p->p) * p->n + r]);
+        const double a = db(map[wrap((long)d - 1, p->p) * ld + r]);
+        const double c = db(map[wrap((long)d + 1, p->p) * ld + r]);
         dd = vertex(a, b, c);
         peak += -0.25 * (a - c) * dd;
     }
@@ -615,6 +631,7 @@ static void interpolate(const triad__plan *p, const float *map, size_t d, size_t
 static size_t extract(triad__cfar *cf, const float *map, triad__bin_det *dets, size_t *dropped)
 {
     const triad__plan *p = cf->plan;
+    const size_t ld = cf->ld; /* the map's row stride */
     const size_t rb = p->range_bins, np = p->p;
     size_t count = 0;
     for (size_t row = 0; row < np; row++) {
@@ -632,7 +649,7 @@ static size_t extract(triad__cfar *cf, const float *map, triad__bin_det *dets, s
         while (top) {
             const size_t cell = cf->stack[--top];
             const size_t d = cell / rb, r = cell % rb;
-            const float v = map[d * p->n + r];
+            const float v = map[d * ld + r];
             if (v > best_v) {
                 best_v = v;
                 best = cell;
@@ -652,7 +669,7 @@ static size_t extract(triad__cfar *cf, const float *map, triad__bin_det *dets, s
             }
         }
         if (count < p->max_detections)
-            interpolate(p, map, best / rb, best % rb, &dets[count++],
+            interpolate(p, map, cf->ld, best / rb, best % rb, &dets[count++],
                         cell_noise(cf, map, best / rb, best % rb, cf->os_buf));
         else
             (*dropped)++;
@@ -665,6 +682,7 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
                          size_t *count, triad_chain_stats *stats, double times[2])
 {
     const triad__plan *p = cf->plan;
+    const size_t ld = cf->ld; /* the map's row stride */
     const size_t go = (size_t)(p->cfar.guard_range + p->cfar.train_range);
     size_t above = 0;
     const double t0 = triad__now();
@@ -690,21 +708,32 @@ void triad__cfar_execute(triad__cfar *cf, const float *map, triad__bin_det *dets
                 os_levels(cf, map, t);
         }
         const float **span = cf->span + (size_t)tid * cf->span_len;
-        double *dsum = cf->dsum + (size_t)tid * 2 * p->range_bins;
         float *level = cf->span_level + (size_t)tid * cf->span_len;
         const size_t d0 = p->p * (size_t)tid / nt, d1 = p->p * ((size_t)tid + 1) / nt;
-        for (size_t d = d0; d < d1; d++) {
-            size_t row;
-            if (p->cfar.type == TRIAD_CFAR_OS) {
-                row = os_row(cf, map, d, arr, span, level);
-            } else {
-                doppler_sums(p, map, d, d == d0, dsum, dsum + p->range_bins, arr[0] + go,
-                             arr[1] + go, span);
-                row = test_row(cf, map + d * p->n, d, arr[0], arr[1], arr[2], arr[3], arr[4],
-                               arr[5]);
+        if (p->cfar.type == TRIAD_CFAR_OS) {
+            for (size_t d = d0; d < d1; d++) {
+                const size_t row = os_row(cf, map, d, arr, span, level);
+                cf->row_above[d] = row;
+                above += row;
             }
-            cf->row_above[d] = row;
-            above += row;
+        } else {
+            /* a tile of columns down the thread's rows: the span's rows of the tile, all but
+               one read for the row before, stay in L1 */
+            const size_t rb = p->range_bins;
+            for (size_t d = d0; d < d1; d++)
+                cf->row_above[d] = 0;
+            for (size_t c0 = 0; c0 < rb; c0 += TILE) {
+                const size_t w = rb - c0 < TILE ? rb - c0 : TILE;
+                for (size_t d = d0; d < d1; d++) {
+                    const size_t n_train = span_rows(p, map, cf->ld, d, span);
+                    doppler_sums(p, span, n_train, (long)c0 - (long)go, w + 2 * go, arr[0],
+                                 arr[1]);
+                    const size_t row = test_row(cf, map + d * ld + c0, d, c0, w, arr[0],
+                                                arr[1], arr[2], arr[3], arr[4], arr[5]);
+                    cf->row_above[d] += row;
+                    above += row;
+                }
+            }
         }
     }
     const double t1 = triad__now();

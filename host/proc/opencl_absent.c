@@ -11,8 +11,8 @@
 
 static int absent(void)
 {
-    return triad__fail(TRIAD_ENODEVICE, "OpenCL: this build of triad has no OpenCL backend "
-                                        "(configured without OpenCL)");
+    return triad__fail(TRIAD_ENODEVICE, "OpenCL: not built with OpenCL (configured with "
+                                        "TRIAD_WITH_OPENCL=OFF, or OpenCL was not found)");
 }
 
 static int create_absent(void **state, const triad__plan *plan)

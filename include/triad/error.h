@@ -37,6 +37,11 @@ const char *triad_errmsg(void);
 typedef void (*triad_log_fn)(void *user, const char *line);
 void triad_set_log(triad_log_fn fn, void *user);
 
+/* For libraries built on libtriad (Triad's own optional ones too): record msg as this thread's
+ * triad_errmsg() and return err; pass one warning line to the hook of triad_set_log(). */
+int triad_error_set(int err, const char *msg);
+void triad_warn_line(const char *line);
+
 #ifdef __cplusplus
 }
 #endif

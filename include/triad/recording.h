@@ -75,6 +75,8 @@ typedef struct {
     uint64_t data_bytes;        /* size of the data file */
     uint64_t num_cpis;          /* whole CPIs in the data file */
     uint64_t trailing_bytes;    /* bytes of a partial CPI at the end (ignored, warned) */
+    char sha512[132];           /* core:sha512 in lower case, "" if absent */
+    bool verify_sha512;         /* the reader checks it (core:sha512 given, not skipped) */
 } triad_recording_meta;
 
 /* How to open a recording. */
@@ -83,9 +85,11 @@ typedef struct {
     uint64_t max_memory_bytes;  /* refuse a recording whose CPI needs more to process (about
                                    4x the CPI as the chain takes it, plus the file's form);
                                    0: this machine's physical memory */
+    bool skip_sha512;           /* do not verify core:sha512 while reading (a huge file
+                                   read once for a look); false: verify it */
 } triad_recording_opts;
 
-/* data = true, max_memory_bytes = 0 */
+/* data = true, max_memory_bytes = 0, skip_sha512 = false */
 triad_recording_opts triad_recording_opts_default(void);
 
 /* Open NAME.sigmf-meta (its data in NAME.sigmf-data or core:dataset) or a .sigmf archive (a
@@ -148,7 +152,11 @@ int triad_recording_write_meta(const char *meta_path, const triad_recording_meta
 typedef struct triad_recording_reader triad_recording_reader;
 int triad_recording_reader_open(triad_recording_reader **rd, const triad_recording_meta *meta);
 /* Read CPI number *index into buf [size: triad_recording_cpi_bytes]; returns 1 when a CPI was
- * read, 0 at the end, negative on error. */
+ * read, 0 at the end, negative on error. With meta->verify_sha512 every byte of the data file
+ * (header and trailing bytes too) goes through SHA-512 as the CPIs are read; the call that
+ * reaches the end compares it with core:sha512 and fails with TRIAD_EFORMAT naming the field,
+ * both digests' first hex digits and the file when they differ (the CPIs read before are not
+ * taken back: a caller that must not act on damaged data checks the end before acting). */
 int triad_recording_reader_next(triad_recording_reader *rd, void *buf, uint64_t *index);
 void triad_recording_reader_close(triad_recording_reader *rd);
 

@@ -83,6 +83,9 @@ typedef struct {
     const unsigned *quality;  /* [size: C] what the device said of the CPI's samples, bits:
                                  1 invalid data, 2 reference unlocked, 4 over-range, 8 sample
                                  loss (VITA-49 trailers; sample loss also SoapySDR overflows) */
+    double clock_jump_s;      /* seconds the sender's clock jumped before this CPI (a new
+                                 capture's clock): its time is the epoch + its index's time +
+                                 this; 0 without a jump */
 } triad_cpi_stream_info;
 
 /* Counters since create: a snapshot, consistent within itself, that the reader publishes after
@@ -100,6 +103,7 @@ typedef struct {
     uint64_t context;             /* VITA-49 IF context packets taken */
     uint64_t by_reason[16];       /* rejected datagrams per reason (triad_cpi_stream_reason) */
     uint64_t trailer_flags[4];    /* data packets whose trailer said each quality bit 1, 2, 4, 8 */
+    uint64_t clock_jumps;         /* jumps of the sender's clock at a CPI boundary (a capture's) */
 } triad_cpi_stream_stats;
 
 /* The name of rejection reason r ("stream ID", "size field", ...; NULL past the last). */

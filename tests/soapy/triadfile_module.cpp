@@ -4,7 +4,8 @@
 // device times m * pri, and the recording's pulse j is the radar's pulse k0 P + j, k0 the
 // first CPI boundary at or after the stream's start (activation time - offset); its receive
 // window of N samples starts offset after the pulse; a filler value between windows, then the
-// end of the burst after the last pulse. Device time runs `speed` times the wall clock from the
+// end of the burst after the last pulse. `format=CF32` offers and plays CF32 only (the counts /
+// 32768, exact), `format=CS8` offers CS8 only (for the refusal; not played). Device time runs `speed` times the wall clock from the
 // device's creation (hardware time, timed activation and timestamped reads; `notime=1` turns
 // all three off). A reader that falls more than `buffer_s` of device time behind gets
 // SOAPY_SDR_OVERFLOW and loses the samples in between, as a real receiver does;
@@ -15,6 +16,7 @@
 #include <SoapySDR/Formats.hpp>
 #include <SoapySDR/Registry.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -42,21 +44,31 @@ class TriadFile : public SoapySDR::Device {
           n_((size_t)arg_d(a, "n", 0)), p_((size_t)arg_d(a, "p", 1)),
           c_((size_t)arg_d(a, "channels", 1)),
           has_time_(arg_d(a, "notime", 0) == 0),
+          format_(a.count("format") ? a.at("format") : SOAPY_SDR_CS16),
           overflow_every_s_(arg_d(a, "overflow_every_s", 0)),
           start_(std::chrono::steady_clock::now())
     {
         auto f = a.find("file");
         if (f == a.end() || !(rate_ > 0) || !(pri_ > 0) || n_ == 0 || c_ == 0 || !(speed_ > 0))
             throw std::runtime_error("triadfile: needs file, rate, pri, n (and channels)");
+        if (format_ != SOAPY_SDR_CS16 && format_ != SOAPY_SDR_CF32 && format_ != SOAPY_SDR_CS8)
+            throw std::runtime_error("triadfile: format CS16, CF32 or CS8 (CS8: offered, not played)");
         std::ifstream in(f->second, std::ios::binary);
         if (!in)
             throw std::runtime_error("triadfile: cannot open " + f->second);
         in.seekg(0, std::ios::end);
         const size_t bytes = (size_t)in.tellg();
         in.seekg(0);
-        data_.resize(bytes / 2);
-        in.read(reinterpret_cast<char *>(data_.data()), (std::streamsize)(data_.size() * 2));
-        pulses_ = data_.size() / (2 * n_ * c_);
+        std::vector<uint32_t> data(bytes / 4); // one I, Q pair of int16 each
+        in.read(reinterpret_cast<char *>(data.data()), (std::streamsize)(data.size() * 4));
+        pulses_ = data.size() / (n_ * c_);
+        // one plane per channel, so that a window's span is one block copy when played
+        planes_.assign(c_, std::vector<uint32_t>(pulses_ * n_));
+        for (size_t j = 0; j < pulses_ * n_; j++)
+            for (size_t ch = 0; ch < c_; ch++)
+                planes_[ch][j] = data[j * c_ + ch];
+        int16_t fill[2] = {FILLER, FILLER};
+        std::memcpy(&filler_, fill, 4);
     }
 
     std::string getDriverKey() const override { return "triadfile"; }
@@ -64,12 +76,12 @@ class TriadFile : public SoapySDR::Device {
     size_t getNumChannels(const int dir) const override { return dir == SOAPY_SDR_RX ? c_ : 0; }
     std::vector<std::string> getStreamFormats(const int, const size_t) const override
     {
-        return {SOAPY_SDR_CS16};
+        return {format_};
     }
     std::string getNativeStreamFormat(const int, const size_t, double &full) const override
     {
-        full = 32768;
-        return SOAPY_SDR_CS16;
+        full = format_ == SOAPY_SDR_CF32 ? 1.0 : 32768;
+        return format_;
     }
     void setSampleRate(const int, const size_t, const double) override {} // the file's only
     double getSampleRate(const int, const size_t) const override { return rate_; }
@@ -94,8 +106,8 @@ class TriadFile : public SoapySDR::Device {
                                   const std::vector<size_t> &channels,
                                   const SoapySDR::Kwargs &) override
     {
-        if (dir != SOAPY_SDR_RX || format != SOAPY_SDR_CS16)
-            throw std::runtime_error("triadfile: RX CS16 only");
+        if (dir != SOAPY_SDR_RX || format != format_)
+            throw std::runtime_error("triadfile: RX " + format_ + " only");
         chans_ = channels.empty() ? std::vector<size_t>{0} : channels;
         for (size_t ch : chans_)
             if (ch >= c_)
@@ -103,7 +115,7 @@ class TriadFile : public SoapySDR::Device {
         return reinterpret_cast<SoapySDR::Stream *>(this);
     }
     void closeStream(SoapySDR::Stream *) override { active_ = false; }
-    size_t getStreamMTU(SoapySDR::Stream *) const override { return 8192; }
+    size_t getStreamMTU(SoapySDR::Stream *) const override { return MTU; }
 
     int activateStream(SoapySDR::Stream *, const int flags, const long long timeNs,
                        const size_t) override
@@ -134,16 +146,26 @@ class TriadFile : public SoapySDR::Device {
             return SOAPY_SDR_TIMEOUT;
         }
         const uint64_t end = window_start(pulses_ - 1) + n_; // the last window's end
-        // wait until the first sample is due (device time), at most the timeout
+        // wait until a packet's worth (the MTU, or the burst's rest) is due in device time, at
+        // most the timeout, sleeping until it is due rather than polling: a receiver hands on
+        // whole packets, and a reader woken for a few samples at a time would spin
+        const uint64_t rest = next_ < end ? end - next_ : 1;
+        const int64_t want = (int64_t)std::min<uint64_t>({(uint64_t)num, MTU, rest});
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(timeoutUs);
         int64_t avail;
         for (;;) {
             avail = (int64_t)std::floor((double)(getHardwareTime("") - t_origin_ns_) * 1e-9 * rate_);
-            if (avail > (int64_t)next_)
+            if (avail >= (int64_t)next_ + std::max<int64_t>(want, 1))
                 break;
-            if (std::chrono::steady_clock::now() >= deadline)
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline) {
+                if (avail > (int64_t)next_)
+                    break; // what is there
                 return SOAPY_SDR_TIMEOUT;
-            std::this_thread::sleep_for(std::chrono::microseconds(200));
+            }
+            const double due_ns = ((double)t_origin_ns_ + (double)(next_ + (uint64_t)want) / rate_ * 1e9) / speed_;
+            const auto due = start_ + std::chrono::nanoseconds((long long)std::ceil(due_ns));
+            std::this_thread::sleep_until(std::min(due, deadline));
         }
         const bool forced = overflow_every_s_ > 0 && next_ >= next_overflow_;
         if (forced)
@@ -159,19 +181,42 @@ class TriadFile : public SoapySDR::Device {
             flags |= SOAPY_SDR_END_BURST;
             ended_ = true;
         }
+        // the stream [next_, next_ + take) in spans: filler up to a window, the window's
+        // samples (one block copy from the channel's plane), filler after the last
         for (size_t b = 0; b < chans_.size(); b++) {
-            int16_t *out = static_cast<int16_t *>(buffs[b]);
-            for (size_t j = 0; j < take; j++) {
-                const uint64_t s = next_ + j;
-                int16_t i = FILLER, q = FILLER;
-                const uint64_t m = pulse_of(s);
-                if (m < pulses_ && s >= window_start(m) && s - window_start(m) < n_) {
-                    const size_t at = ((m * n_ + (s - window_start(m))) * c_ + chans_[b]) * 2;
-                    i = data_[at];
-                    q = data_[at + 1];
+            // CS16: I, Q int16 per sample; CF32: played as CS16 here, converted after
+            if (format_ == SOAPY_SDR_CF32 && cs16_.size() < take)
+                cs16_.resize(take);
+            uint32_t *out = format_ == SOAPY_SDR_CF32 ? cs16_.data() : static_cast<uint32_t *>(buffs[b]);
+            const std::vector<uint32_t> &plane = planes_[chans_[b]];
+            uint64_t s = next_, m = pulse_of(s);
+            const uint64_t e = next_ + take;
+            while (s < e) {
+                const uint64_t ws = m < pulses_ ? window_start(m) : e, we = m < pulses_ ? ws + n_ : e;
+                if (s < ws) { // between windows
+                    const uint64_t f = std::min(ws, e);
+                    std::fill(out + (s - next_), out + (f - next_), filler_);
+                    s = f;
+                } else if (s < we) { // in pulse m's window
+                    const uint64_t f = std::min(we, e);
+                    std::memcpy(out + (s - next_), plane.data() + m * n_ + (s - ws),
+                                (size_t)(f - s) * 4);
+                    s = f;
+                } else if (m < pulses_) {
+                    m++;
+                } else {
+                    std::fill(out + (s - next_), out + (e - next_), filler_);
+                    s = e;
                 }
-                out[2 * j] = i;
-                out[2 * j + 1] = q;
+            }
+            if (format_ == SOAPY_SDR_CF32) { // count / 32768: exact in float
+                float *f = static_cast<float *>(buffs[b]);
+                for (size_t j = 0; j < take; j++) {
+                    int16_t iq[2];
+                    std::memcpy(iq, &out[j], 4);
+                    f[2 * j] = (float)iq[0] / 32768.0f;
+                    f[2 * j + 1] = (float)iq[1] / 32768.0f;
+                }
             }
         }
         if (has_time_) {
@@ -187,10 +232,10 @@ class TriadFile : public SoapySDR::Device {
     {
         return (uint64_t)std::llround(((double)m * pri_ + offset_) * rate_);
     }
-    uint64_t pulse_of(uint64_t s) const // the pulse whose window may hold sample s
+    uint64_t pulse_of(uint64_t s) const // the pulse whose window holds sample s or is next
     {
         const double x = ((double)s + 0.5) / rate_ - offset_;
-        return x < 0 ? UINT64_MAX : (uint64_t)std::floor(x / pri_);
+        return x < 0 ? 0 : (uint64_t)std::floor(x / pri_);
     }
 
     double rate_, pri_, offset_, speed_, buffer_s_, freq_ = 0;
@@ -198,7 +243,11 @@ class TriadFile : public SoapySDR::Device {
     bool has_time_;
     double overflow_every_s_;
     std::chrono::steady_clock::time_point start_;
-    std::vector<int16_t> data_;
+    static constexpr uint64_t MTU = 8192;
+    std::string format_;
+    std::vector<uint32_t> cs16_; // CF32: one channel's read as CS16 before conversion
+    std::vector<std::vector<uint32_t>> planes_; // [C][pulse * N + sample]
+    uint32_t filler_ = 0;
     uint64_t pulses_ = 0, next_ = 0;
     uint64_t next_overflow_ = 0;
     long long t_origin_ns_ = 0; // device time of the recording's pulse 0
