@@ -6,7 +6,6 @@
 #include <string.h>
 
 #define NP 7        /* L_e, L_n, A_u, J_e, J_n, J_u, S_u (= TRIAD_STATE_DIM: one inverse) */
-_Static_assert(NP <= TRIAD_STATE_DIM, "the fit shares triad__spd_inv");
 #define SEARCH_S 240.0 /* the launch within this long before the first point */
 #define MIN_LEAD_S 1.0 /* and at least this long before it */
 #define MODEL_TIME_FRAC 0.5
@@ -20,44 +19,6 @@ void triad__boost_history_add(triad__boost_history *h, double t, const double p[
     memcpy(h->p[h->n], p, sizeof h->p[0]);
     memcpy(h->c[h->n], c, sizeof h->c[0]);
     h->n++;
-}
-
-int triad__spd_inv(int n, const double a[TRIAD_STATE_DIM][TRIAD_STATE_DIM],
-                   double inv[TRIAD_STATE_DIM][TRIAD_STATE_DIM])
-{
-    double l[TRIAD_STATE_DIM][TRIAD_STATE_DIM] = {{0}};
-    for (int j = 0; j < n; j++) {
-        double d = a[j][j];
-        for (int k = 0; k < j; k++)
-            d -= l[j][k] * l[j][k];
-        if (!(d > 1e-300))
-            return -1;
-        l[j][j] = sqrt(d);
-        for (int i = j + 1; i < n; i++) {
-            double s = 0.5 * (a[i][j] + a[j][i]);
-            for (int k = 0; k < j; k++)
-                s -= l[i][k] * l[j][k];
-            l[i][j] = s / l[j][j];
-        }
-    }
-    for (int c = 0; c < n; c++) {
-        double y[TRIAD_STATE_DIM], x[TRIAD_STATE_DIM];
-        for (int i = 0; i < n; i++) {
-            double s = i == c ? 1.0 : 0.0;
-            for (int k = 0; k < i; k++)
-                s -= l[i][k] * y[k];
-            y[i] = s / l[i][i];
-        }
-        for (int i = n - 1; i >= 0; i--) {
-            double s = y[i];
-            for (int k = i + 1; k < n; k++)
-                s -= l[k][i] * x[k];
-            x[i] = s / l[i][i];
-        }
-        for (int i = 0; i < n; i++)
-            inv[i][c] = x[i];
-    }
-    return 0;
 }
 
 static int inv3(const double a[3][3], double o[3][3])
@@ -77,6 +38,17 @@ static int inv3(const double a[3][3], double o[3][3])
     o[2][1] = (a[0][1] * a[2][0] - a[0][0] * a[2][1]) / d;
     o[2][2] = (a[0][0] * a[1][1] - a[0][1] * a[1][0]) / d;
     return 0;
+}
+
+/* The 1-sigma ellipse of an east/north covariance (orientation clockwise from north). */
+static void ellipse_en(double cee, double cnn, double cen, triad_ellipse *e)
+{
+    const double mid = 0.5 * (cee + cnn), rad = sqrt(0.25 * (cee - cnn) * (cee - cnn) + cen * cen);
+    e->semi_major_m = sqrt(fmax(mid + rad, 0.0));
+    e->semi_minor_m = sqrt(fmax(mid - rad, 0.0));
+    const double th = 0.5 * atan2(2.0 * cen, cee - cnn) * (180.0 / 3.14159265358979323846);
+    const double brg = fmod(90.0 - th, 180.0);
+    e->orientation_deg = brg < 0.0 ? brg + 180.0 : brg;
 }
 
 typedef struct {
@@ -208,12 +180,7 @@ static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_g
     triad_enu_to_ecef(&o, enu, pe);
     triad_ecef_to_geo(pe, launch);
     launch->alt_m = 0.0;
-    const double mid = 0.5 * (cee + cnn), rad = sqrt(0.25 * (cee - cnn) * (cee - cnn) + cen * cen);
-    e->semi_major_m = sqrt(fmax(mid + rad, 0.0));
-    e->semi_minor_m = sqrt(fmax(mid - rad, 0.0));
-    const double th = 0.5 * atan2(2.0 * cen, cee - cnn) * (180.0 / 3.14159265358979323846);
-    double brg = fmod(90.0 - th, 180.0);
-    e->orientation_deg = brg < 0.0 ? brg + 180.0 : brg;
+    ellipse_en(cee, cnn, cen, e);
     *t_launch = h->t[0] + tl;
     *t_sigma = sqrt(st2_time);
     jerk_en[0] = par[3];
@@ -225,6 +192,7 @@ static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_g
 
 enum { P_TL, P_E, P_N, P_AZ, P_A0, P_K, P_TV, P_W, P_TB, NT };
 _Static_assert((int)NT == (int)TRIAD__LAUNCH_PARAMS, "the warm start holds every parameter");
+_Static_assert((int)NT >= (int)TRIAD_STATE_DIM, "triad__spd_inv pads into NT x NT");
 #define PI_2      1.57079632679489661923
 /* RK4 steps: within 1 cm (pitch programme, 3 s) and 2 m (gravity turn, 1 s, its turn is fast
  * at low speed) of 0.01 s steps over 150 s; the data's spacing is the step where they are. */
@@ -468,6 +436,26 @@ static int chol_solve(const double a[NT][NT], const double b[NT], double x[NT], 
                 inv[i][c] = r[i];
         }
     }
+    return 0;
+}
+
+int triad__spd_inv(int n, const double a[TRIAD_STATE_DIM][TRIAD_STATE_DIM],
+                   double inv[TRIAD_STATE_DIM][TRIAD_STATE_DIM])
+{
+    /* the leading n x n, padded with the identity to the template's NT x NT */
+    double m[NT][NT] = {{0}}, r[NT][NT], zero[NT] = {0}, x[NT];
+    if (n < 1 || n > TRIAD_STATE_DIM)
+        return -1;
+    for (int i = 0; i < NT; i++)
+        m[i][i] = 1.0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            m[i][j] = 0.5 * (a[i][j] + a[j][i]);
+    if (chol_solve(m, zero, x, r))
+        return -1;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            inv[i][j] = r[i][j];
     return 0;
 }
 
@@ -810,12 +798,7 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
     *launch = g;
     const double cee = cov[P_E][P_E] * scale, cnn = cov[P_N][P_N] * scale;
     const double cen = cov[P_E][P_N] * scale;
-    const double mid = 0.5 * (cee + cnn), rad = sqrt(0.25 * (cee - cnn) * (cee - cnn) + cen * cen);
-    e->semi_major_m = sqrt(fmax(mid + rad, 0.0));
-    e->semi_minor_m = sqrt(fmax(mid - rad, 0.0));
-    const double ang = 0.5 * atan2(2.0 * cen, cee - cnn) * (180.0 / 3.14159265358979323846);
-    double brg = fmod(90.0 - ang, 180.0);
-    e->orientation_deg = brg < 0.0 ? brg + 180.0 : brg;
+    ellipse_en(cee, cnn, cen, e);
     *t_launch = h->t[0] + th[P_TL];
     *t_sigma = sqrt(cov[P_TL][P_TL] * scale);
     return 0;

@@ -64,7 +64,10 @@
  * Track-to-track merge: after each update, two confirmed tracks at the same time whose
  * (position, velocity) agree within MERGE_D2 (chi-square 6 dof, 0.9999) under the sum of their
  * covariances are one object: the older number survives (fused with the younger as a
- * measurement), with the younger's warning if only it had one.
+ * measurement), with the younger's warning if only it had one. Take-over: a confirmed missile
+ * track without a warning, born after a warned track's last hit, whose measured positions and
+ * that track's fit one boost template (launch_fit.h, chi-square 0.999) is the same missile seen
+ * again: it carries the event on (no second NEW, no CANCEL) and the lost track ends silently.
  *
  * Order: with cfg.reorder_s > 0 the tracker holds reports that long and processes them in a
  * canonical order (time, site, radar, content): the same reports in any arrival order give the
