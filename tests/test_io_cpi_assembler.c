@@ -801,14 +801,17 @@ static void test_standard_timestamps(void **state)
 
 /* A clock jump at a CPI boundary (the packet count following on) is taken at once: no packet
  * is late or ahead, every CPI arrives intact and numbered on, those after the jump carry it;
- * forward by an hour and 12.5 ms (not a whole PRI), and backward by a second. One packet far
- * ahead mid-CPI is no jump (test_far_ahead); neither is the free-running count's. */
+ * forward by an hour and 12.5 ms (not a whole PRI) or by 2.5 PRIs, back by a second or by half
+ * a PRI. 16 lost packets after a boundary (the count cannot tell) are no jump; nor is one
+ * packet far ahead mid-CPI (test_far_ahead), nor the free-running count. */
 static void test_clock_jump(void **state)
 {
     (void)state;
-    const double jumps[] = {3600.0125, -1.0};
-    for (size_t j = 0; j < 2; j++) {
-        g_tsf = j ? TRIAD_VITA49_TSF_PICOSECONDS : TRIAD_VITA49_TSF_SAMPLES;
+    /* an hour and 12.5 ms; back a second; forward 2.5 PRIs (within the CPIs that may be
+     * ahead, off the grid); back half a PRI */
+    const double jumps[] = {3600.0125, -1.0, 2.5 * s_pri, -0.5 * s_pri};
+    for (size_t j = 0; j < 4; j++) {
+        g_tsf = j % 2 ? TRIAD_VITA49_TSF_PICOSECONDS : TRIAD_VITA49_TSF_SAMPLES;
         g_tsi = TRIAD_VITA49_TSI_UTC;
         g_ep_s = s_ep;
         g_ep_frac = 0.5;
@@ -837,8 +840,32 @@ static void test_clock_jump(void **state)
         free_collector(&col);
         free_stream(&s);
     }
+    /* 16 packets of a stream lost right after a CPI boundary: its count follows on (mod 16)
+     * and its time is ahead, but on the pulse grid: lost packets, no jump */
+    g_tsf = TRIAD_VITA49_TSF_SAMPLES;
     g_jump_s = 0.0;
     g_jump_from = UINT64_MAX;
+    stream s = make_stream(SN, SP, SC, SCPIS, 32, 50, NAN, s_pri, s_fs);
+    collector col;
+    triad_cpi_asm *a = make_std_asm(&s, &col, true, s_ep - 10, 0.5, false);
+    size_t dropped = 0;
+    for (size_t i = 0; i < s.npk; i++) {
+        if (s.pk[i].ch == 0 && s.pk[i].first >= 2 * s.pn && dropped < 16) {
+            dropped++;
+            continue;
+        }
+        feed(a, &s, i, 0.0);
+    }
+    triad_cpi_asm_flush(a, 1.0);
+    triad_cpi_asm_stats st;
+    triad_cpi_asm_stats_get(a, &st);
+    assert_true(dropped == 16 && st.clock_jumps == 0 && st.ahead == 0 && st.late == 0);
+    assert_int_equal(col.count, SCPIS);
+    for (size_t k = 0; k < SCPIS; k++) /* CPI 2 misses its first 16 x 32 samples of channel 0 */
+        assert_true(col.e[k].missing[0] == (k == 2 ? 16 * 32 : 0) && col.e[k].missing[1] == 0);
+    triad_cpi_asm_destroy(a);
+    free_collector(&col);
+    free_stream(&s);
     g_tsf = TRIAD_VITA49_TSF_FREE_RUNNING;
 }
 

@@ -522,14 +522,23 @@ static triad_vita49_status time_to_index(triad_cpi_asm *a, size_t c, const triad
     double t_s = (double)(sec - a->ep_s) + (frac_s - a->ep_frac_s) - a->jump_s;
     double samples = (double)(sec - a->ep_s) * rate + (frac_s - a->ep_frac_s - a->jump_s) * rate;
     const double per_pri = a->cfg.pri_s * rate;
-    /* a clock jump: the stream's last packet ended a CPI, this one's count follows on, its
-     * time is far off the grid's next CPI */
+    /* a clock jump: the stream's last packet ended a CPI, this one's count follows on, and
+     * its time is not the grid's next CPI: back by more than a sample (lost packets never go
+     * back), forward past the window of CPIs that may be ahead, or forward by less off the
+     * pulse grid (lost packets, even 16 of them, which the count cannot tell, land on it) */
     const double cpi_s = (double)a->cfg.pulses_per_cpi * a->cfg.pri_s;
     if (a->started && ss->seen && ss->next_index % a->pn == 0 &&
         pkt->packet_count == ((ss->count + 1) & 15)) {
         const double expect_s = (double)(ss->next_index / a->pn) * cpi_s;
-        const double d = t_s - expect_s;
-        if (d > ((double)a->cfg.max_jump_cpis + 1.0) * cpi_s || d < -cpi_s) {
+        const double d = t_s - expect_s, sample_s = 1.0 / rate;
+        bool jump = d > ((double)a->cfg.max_jump_cpis + 1.0) * cpi_s || d < -sample_s;
+        if (!jump && d > sample_s) {
+            const double m = floor((samples + 0.5) / per_pri), n = samples - m * per_pri;
+            const bool whole = fabs(per_pri - nearbyint(per_pri)) < 1e-6;
+            jump = n > (double)a->cfg.samples_per_pulse - 0.5 ||
+                   (whole && fabs(n - nearbyint(n)) > 0.25);
+        }
+        if (jump) {
             a->jump_s += d;
             a->st.clock_jumps++;
             note(a, "stream ID 0x%08" PRIx32 ": the clock jumped %+.9f s at sample index %"

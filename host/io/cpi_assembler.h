@@ -29,9 +29,9 @@
  * carry the stream away. After resync_packets late (or ahead) packets in a row the sender is
  * taken to have restarted (or jumped), and assembly starts afresh from the packet at hand.
  * A clock jump is told at once: a TSF 01/10 packet whose stream had ended its last packet on
- * a CPI boundary, whose packet count follows on, but whose time lies more than max_jump_cpis
- * CPIs ahead or more than one CPI behind: the sender's clock jumped (a new SigMF capture, as
- * `triad replay` sends one). The index goes on from the boundary; the jump is noted, counted
+ * a CPI boundary, whose packet count follows on, but whose time is more than a sample behind,
+ * more than max_jump_cpis CPIs ahead, or ahead by less but off the pulse grid (lost packets
+ * land on it): the sender's clock jumped (a new SigMF capture, as `triad replay` sends one). The index goes on from the boundary; the jump is noted, counted
  * (clock_jumps) and carried in each later CPI's clock_jump_s, so its time is the jumped one.
  *
  * Create allocates everything; datagram/packet/poll/flush never allocate. Not thread-safe:
