@@ -2,7 +2,7 @@
 # A triad built without optional parts (TRIAD_WITH_PNG|DDS|SHARE|OPENCL=OFF): each command and
 # option of a part not built is refused up front with exit 2 and one line that says "not built"
 # and names the TRIAD_WITH_ setting (OpenCL: --backend opencl fails so, auto runs on FFTW);
-# with the part built, no such line.
+# with the part built, no line names its setting.
 # usage: optional_parts.sh TRIAD TMP_DIR [MISSING_PART...]   SPDX-License-Identifier: GPL-2.0-or-later
 set -u
 triad=${1:?usage: optional_parts.sh TRIAD TMP_DIR [PART...]}
@@ -29,7 +29,7 @@ case_of() { # PART ARGS...: refused when PART is missing, otherwise never "not b
             grep -q "not built.*TRIAD_WITH_$part" err.txt ||
             fail "triad $* without $part: exit $rc, stdout $(wc -c < out.txt) bytes, stderr: $(head -3 err.txt)"
     else
-        grep -q "not built" err.txt && fail "triad $* with $part built: $(head -1 err.txt)"
+        grep -q "TRIAD_WITH_$part" err.txt && fail "triad $* with $part built: $(head -1 err.txt)"
     fi
 }
 
