@@ -18,13 +18,7 @@ cd "$OUT"
 rows=rows.txt
 : >"$rows"
 for prof in standard depressed lofted; do
-    python3 - "$SRC/testdata/scenarios/boost_$prof.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-json.dump(s, open("two.json", "w"))
-s["sites"] = [x for x in s["sites"] if x["id"] == "KR-central"]
-json.dump(s, open("one.json", "w"))
-PY
+    python3 "$SRC/bench/boost_sites.py" "$SRC/testdata/scenarios/boost_$prof.json"
     for sites in two one; do
         for seed in $SEEDS; do
             n=${prof}_${sites}_$seed

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #define NP 7        /* L_e, L_n, A_u, J_e, J_n, J_u, S_u (= TRIAD_STATE_DIM: one inverse) */
-_Static_assert(NP <= TRIAD_STATE_DIM, "the fit shares triad__spd_inv");
 #define SEARCH_S 240.0 /* the launch within this long before the first point */
 #define MIN_LEAD_S 1.0 /* and at least this long before it */
 #define MODEL_TIME_FRAC 0.5
@@ -20,44 +19,6 @@ void triad__boost_history_add(triad__boost_history *h, double t, const double p[
     memcpy(h->p[h->n], p, sizeof h->p[0]);
     memcpy(h->c[h->n], c, sizeof h->c[0]);
     h->n++;
-}
-
-int triad__spd_inv(int n, const double a[TRIAD_STATE_DIM][TRIAD_STATE_DIM],
-                   double inv[TRIAD_STATE_DIM][TRIAD_STATE_DIM])
-{
-    double l[TRIAD_STATE_DIM][TRIAD_STATE_DIM] = {{0}};
-    for (int j = 0; j < n; j++) {
-        double d = a[j][j];
-        for (int k = 0; k < j; k++)
-            d -= l[j][k] * l[j][k];
-        if (!(d > 1e-300))
-            return -1;
-        l[j][j] = sqrt(d);
-        for (int i = j + 1; i < n; i++) {
-            double s = 0.5 * (a[i][j] + a[j][i]);
-            for (int k = 0; k < j; k++)
-                s -= l[i][k] * l[j][k];
-            l[i][j] = s / l[j][j];
-        }
-    }
-    for (int c = 0; c < n; c++) {
-        double y[TRIAD_STATE_DIM], x[TRIAD_STATE_DIM];
-        for (int i = 0; i < n; i++) {
-            double s = i == c ? 1.0 : 0.0;
-            for (int k = 0; k < i; k++)
-                s -= l[i][k] * y[k];
-            y[i] = s / l[i][i];
-        }
-        for (int i = n - 1; i >= 0; i--) {
-            double s = y[i];
-            for (int k = i + 1; k < n; k++)
-                s -= l[k][i] * x[k];
-            x[i] = s / l[i][i];
-        }
-        for (int i = 0; i < n; i++)
-            inv[i][c] = x[i];
-    }
-    return 0;
 }
 
 static int inv3(const double a[3][3], double o[3][3])
@@ -77,6 +38,17 @@ static int inv3(const double a[3][3], double o[3][3])
     o[2][1] = (a[0][1] * a[2][0] - a[0][0] * a[2][1]) / d;
     o[2][2] = (a[0][0] * a[1][1] - a[0][1] * a[1][0]) / d;
     return 0;
+}
+
+/* The 1-sigma ellipse of an east/north covariance (orientation clockwise from north). */
+static void ellipse_en(double cee, double cnn, double cen, triad_ellipse *e)
+{
+    const double mid = 0.5 * (cee + cnn), rad = sqrt(0.25 * (cee - cnn) * (cee - cnn) + cen * cen);
+    e->semi_major_m = sqrt(fmax(mid + rad, 0.0));
+    e->semi_minor_m = sqrt(fmax(mid - rad, 0.0));
+    const double th = 0.5 * atan2(2.0 * cen, cee - cnn) * (180.0 / 3.14159265358979323846);
+    const double brg = fmod(90.0 - th, 180.0);
+    e->orientation_deg = brg < 0.0 ? brg + 180.0 : brg;
 }
 
 typedef struct {
@@ -208,12 +180,7 @@ static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_g
     triad_enu_to_ecef(&o, enu, pe);
     triad_ecef_to_geo(pe, launch);
     launch->alt_m = 0.0;
-    const double mid = 0.5 * (cee + cnn), rad = sqrt(0.25 * (cee - cnn) * (cee - cnn) + cen * cen);
-    e->semi_major_m = sqrt(fmax(mid + rad, 0.0));
-    e->semi_minor_m = sqrt(fmax(mid - rad, 0.0));
-    const double th = 0.5 * atan2(2.0 * cen, cee - cnn) * (180.0 / 3.14159265358979323846);
-    double brg = fmod(90.0 - th, 180.0);
-    e->orientation_deg = brg < 0.0 ? brg + 180.0 : brg;
+    ellipse_en(cee, cnn, cen, e);
     *t_launch = h->t[0] + tl;
     *t_sigma = sqrt(st2_time);
     jerk_en[0] = par[3];
@@ -225,10 +192,17 @@ static int fit_in_frame(const triad__boost_history *h, triad_geodetic o, triad_g
 
 enum { P_TL, P_E, P_N, P_AZ, P_A0, P_K, P_TV, P_W, P_TB, NT };
 _Static_assert((int)NT == (int)TRIAD__LAUNCH_PARAMS, "the warm start holds every parameter");
+_Static_assert((int)NT >= (int)TRIAD_STATE_DIM, "triad__spd_inv pads into NT x NT");
 #define PI_2      1.57079632679489661923
-#define H_MAX_S   1.0 /* RK4 step (the thrust law is smooth; < 1 m against 0.05 s) */
+/* RK4 steps: within 1 cm (pitch programme, 3 s) and 2 m (gravity turn, 1 s, its turn is fast
+ * at low speed) of 0.01 s steps over 150 s; the data's spacing is the step where they are. */
+#ifndef H_PITCH_S
+#define H_PITCH_S 3.0
+#define H_GTURN_S 1.0
+#endif
 #define B2_A2     ((1.0 - TRIAD_WGS84_F) * (1.0 - TRIAD_WGS84_F))
-#define LM_ITERS  40
+#define LM_ITERS    40
+#define ABORT_ITERS 4
 #define MIN_TAU_S 1.0 /* the first point at least this long after lift-off */
 
 /* Weak priors of the template (a generic single-stage boost), in the normal equations and so
@@ -252,6 +226,7 @@ typedef struct {
     double z[TRIAD__BOOST_HIST][3];    /* measured ECEF */
     double w[TRIAD__BOOST_HIST][3][3]; /* its inverse covariance */
     int burnt;                         /* t_b is a parameter (the data go past burnout) */
+    int gturn;                         /* the gravity-turn family, else the pitch programme */
 } tdata;
 
 static void pad_ecef(const tdata *d, const double th[NT], double p[3])
@@ -265,21 +240,46 @@ static void pad_ecef(const tdata *d, const double th[NT], double p[3])
  * Coriolis, and a thrust a0 / (1 - k tau) (constant mass flow) along a fixed azimuth, vertical
  * until t_v, then its elevation falling at the constant pitch rate w, in the local frame below
  * the missile (the ellipsoid normal: within 1e-4 rad of the geodetic one up to 300 km). */
-static void tderiv(const double th[NT], double saz, double caz, double tau, const double s[6],
-                   double ds[6])
+static void local_frame(const double s[3], double ea[3], double no[3], double up[3])
+{
+    up[0] = s[0];
+    up[1] = s[1];
+    up[2] = s[2] / B2_A2;
+    const double nu = sqrt(up[0] * up[0] + up[1] * up[1] + up[2] * up[2]);
+    const double rho = sqrt(s[0] * s[0] + s[1] * s[1]);
+    for (int i = 0; i < 3; i++)
+        up[i] /= nu;
+    ea[0] = -s[1] / rho;
+    ea[1] = s[0] / rho;
+    ea[2] = 0.0;
+    no[0] = up[1] * ea[2] - up[2] * ea[1];
+    no[1] = up[2] * ea[0] - up[0] * ea[2];
+    no[2] = up[0] * ea[1] - up[1] * ea[0];
+}
+
+/* The gravity-turn family: vertical until t_v (gturn 1), there the velocity is turned to the
+ * elevation 90 deg - w (the kick; from at least 1 m/s), then the thrust is along the velocity
+ * in the rotating frame (gturn 2). gturn 0: the pitch programme. */
+static void tderiv(const double th[NT], int gturn, int thrust, double saz, double caz,
+                   double tau, const double s[6], double ds[6])
 {
     double g[3];
     triad_gravity_ecef(s, g);
-    const double el = tau < th[P_TV] ? PI_2 : fmax(0.0, PI_2 - th[P_W] * (tau - th[P_TV]));
-    const double a = tau < th[P_TB] ? th[P_A0] / (1.0 - th[P_K] * tau) : 0.0;
-    double up[3] = {s[0], s[1], s[2] / B2_A2};
-    const double nu = sqrt(up[0] * up[0] + up[1] * up[1] + up[2] * up[2]);
-    const double rho = hypot(s[0], s[1]);
-    for (int i = 0; i < 3; i++)
-        up[i] /= nu;
-    const double ea[3] = {-s[1] / rho, s[0] / rho, 0.0};
-    const double no[3] = {up[1] * ea[2] - up[2] * ea[1], up[2] * ea[0] - up[0] * ea[2],
-                          up[0] * ea[1] - up[1] * ea[0]};
+    const double a = thrust ? th[P_A0] / (1.0 - th[P_K] * tau) : 0.0;
+    const double vn = sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]);
+    if (gturn == 2 && vn > 0.1) {
+        for (int i = 0; i < 3; i++) {
+            ds[i] = s[3 + i];
+            ds[3 + i] = g[i] + a * s[3 + i] / vn;
+        }
+        ds[3] += 2.0 * TRIAD_WGS84_OMEGA * s[4];
+        ds[4] -= 2.0 * TRIAD_WGS84_OMEGA * s[3];
+        return;
+    }
+    const double el =
+        tau < th[P_TV] || gturn ? PI_2 : fmax(0.0, PI_2 - th[P_W] * (tau - th[P_TV]));
+    double up[3], ea[3], no[3];
+    local_frame(s, ea, no, up);
     const double ce = cos(el), se = sin(el);
     for (int i = 0; i < 3; i++) {
         ds[i] = s[3 + i];
@@ -289,44 +289,72 @@ static void tderiv(const double th[NT], double saz, double caz, double tau, cons
     ds[4] -= 2.0 * TRIAD_WGS84_OMEGA * s[3];
 }
 
-static void rk4(const double th[NT], double saz, double caz, double tau, double h, double s[6])
+static void rk4(const double th[NT], int gt, double saz, double caz, double tau, double h,
+                double s[6])
 {
     double k1[6], k2[6], k3[6], k4[6], y[6];
-    tderiv(th, saz, caz, tau, s, k1);
+    const int on = tau < th[P_TB] - 1e-9; /* steps end at t_b: a step thrusts or coasts */
+    tderiv(th, gt, on, saz, caz, tau, s, k1);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + 0.5 * h * k1[i];
-    tderiv(th, saz, caz, tau + 0.5 * h, y, k2);
+    tderiv(th, gt, on, saz, caz, tau + 0.5 * h, y, k2);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + 0.5 * h * k2[i];
-    tderiv(th, saz, caz, tau + 0.5 * h, y, k3);
+    tderiv(th, gt, on, saz, caz, tau + 0.5 * h, y, k3);
     for (int i = 0; i < 6; i++)
         y[i] = s[i] + h * k3[i];
-    tderiv(th, saz, caz, tau + h, y, k4);
+    tderiv(th, gt, on, saz, caz, tau + h, y, k4);
     for (int i = 0; i < 6; i++)
         s[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
 }
 
-/* The template's positions at the data times (ascending); -1 where it cannot fly them. */
+/* The template's positions at the data times (ascending); -1 where it cannot fly them. Steps
+ * of their own length (ending at t_v and t_b), the data between by cubic Hermite interpolation
+ * of position and velocity (within 1 cm over a 3 s step of this smooth thrust). */
 static int tmodel(const tdata *d, const double th[NT], double x[][3])
 {
     double s[6] = {0};
     pad_ecef(d, th, s);
     const double saz = sin(th[P_AZ]), caz = cos(th[P_AZ]);
+    const double tau_end = d->t[d->n - 1] - th[P_TL];
+    if (!(d->t[0] - th[P_TL] > 0.0) || !(1.0 - th[P_K] * fmin(tau_end, th[P_TB]) > 0.05))
+        return -1;
+    const double hmax = d->gturn ? H_GTURN_S : H_PITCH_S;
     double tau = 0.0;
-    for (size_t k = 0; k < d->n; k++) {
-        const double target = d->t[k] - th[P_TL];
-        if (!(target > 0.0) || !(1.0 - th[P_K] * fmin(target, th[P_TB]) > 0.05))
-            return -1;
-        while (tau < target - 1e-9) {
-            double h = fmin(H_MAX_S, target - tau);
-            if (tau < th[P_TV] - 1e-9 && tau + h > th[P_TV])
-                h = th[P_TV] - tau; /* a step ends where the pitch-over starts */
-            if (tau < th[P_TB] - 1e-9 && tau + h > th[P_TB])
-                h = th[P_TB] - tau; /* and where the thrust ends */
-            rk4(th, saz, caz, tau, h, s);
-            tau += h;
+    int kicked = 0;
+    size_t k = 0;
+    while (k < d->n) {
+        if (!(tau_end - tau > 1e-9)) { /* the last points at the end */
+            for (; k < d->n; k++)
+                memcpy(x[k], s, sizeof x[k]);
+            break;
         }
-        memcpy(x[k], s, sizeof x[k]);
+        if (d->gturn && !kicked && tau >= th[P_TV] - 1e-9) { /* the gravity turn's kick */
+            double up[3], ea[3], no[3];
+            local_frame(s, ea, no, up);
+            const double v = fmax(1.0, sqrt(s[3] * s[3] + s[4] * s[4] + s[5] * s[5]));
+            const double el = PI_2 - th[P_W], ce = cos(el), se = sin(el);
+            for (int i = 0; i < 3; i++)
+                s[3 + i] = v * (ce * saz * ea[i] + ce * caz * no[i] + se * up[i]);
+            kicked = 1;
+        }
+        double h = fmin(hmax, tau_end - tau);
+        if (tau < th[P_TV] - 1e-9 && tau + h > th[P_TV])
+            h = th[P_TV] - tau; /* a step ends where the pitch-over starts */
+        if (tau < th[P_TB] - 1e-9 && tau + h > th[P_TB])
+            h = th[P_TB] - tau; /* and where the thrust ends */
+        double s0[6];
+        memcpy(s0, s, sizeof s0);
+        rk4(th, d->gturn ? 1 + kicked : 0, saz, caz, tau, h, s);
+        const double t1 = tau + h;
+        for (; k < d->n && d->t[k] - th[P_TL] <= t1 + 1e-9; k++) {
+            const double u = fmin(fmax((d->t[k] - th[P_TL] - tau) / h, 0.0), 1.0);
+            const double h00 = (1.0 + 2.0 * u) * (1.0 - u) * (1.0 - u), h10 = u * (1.0 - u) * (1.0 - u);
+            const double h01 = u * u * (3.0 - 2.0 * u), h11 = u * u * (u - 1.0);
+            for (int i = 0; i < 3; i++)
+                x[k][i] = h00 * s0[i] + h10 * h * s0[3 + i] + h01 * s[i] + h11 * h * s[3 + i];
+        }
+        tau = t1;
     }
     return 0;
 }
@@ -365,7 +393,7 @@ static void clamp_params(const tdata *d, double th[NT])
     th[P_K] =
         fmin(fmax(th[P_K], 0.0), 0.9 / fmin(tau_max, d->burnt ? fmax(th[P_TB], 1.0) : tau_max));
     th[P_TV] = fmin(fmax(th[P_TV], 0.0), tau_max);
-    th[P_W] = fmin(fmax(th[P_W], 0.0), 0.1);
+    th[P_W] = fmin(fmax(th[P_W], 0.0), d->gturn ? 0.7 : 0.1);
     th[P_TB] = d->burnt ? fmin(fmax(th[P_TB], th[P_TV] + 1.0), tau_max - 0.5) : NO_BURNOUT;
 }
 
@@ -408,6 +436,26 @@ static int chol_solve(const double a[NT][NT], const double b[NT], double x[NT], 
                 inv[i][c] = r[i];
         }
     }
+    return 0;
+}
+
+int triad__spd_inv(int n, const double a[TRIAD_STATE_DIM][TRIAD_STATE_DIM],
+                   double inv[TRIAD_STATE_DIM][TRIAD_STATE_DIM])
+{
+    /* the leading n x n, padded with the identity to the template's NT x NT */
+    double m[NT][NT] = {{0}}, r[NT][NT], zero[NT] = {0}, x[NT];
+    if (n < 1 || n > TRIAD_STATE_DIM)
+        return -1;
+    for (int i = 0; i < NT; i++)
+        m[i][i] = 1.0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            m[i][j] = 0.5 * (a[i][j] + a[j][i]);
+    if (chol_solve(m, zero, x, r))
+        return -1;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            inv[i][j] = r[i][j];
     return 0;
 }
 
@@ -468,7 +516,9 @@ static int normal_eq(const tdata *d, const double th[NT], const double x0[][3], 
 }
 
 /* Levenberg-Marquardt from th (in place); the chi-square at the end, INFINITY if none. */
-static double lm_fit(const tdata *d, double th[NT], double cov[NT][NT])
+/* abort_chi: a start still above it after ABORT_ITERS iterations is given up (its chi-square
+ * returned, cov not set): it will not be the best. */
+static double lm_fit(const tdata *d, double th[NT], double cov[NT][NT], double abort_chi)
 {
     double x0[TRIAD__BOOST_HIST][3], xt[TRIAD__BOOST_HIST][3];
     clamp_params(d, th);
@@ -495,18 +545,35 @@ static double lm_fit(const tdata *d, double th[NT], double cov[NT][NT])
             clamp_params(d, tt);
             const double c = tchi2(d, tt, xt);
             if (c < chi) {
-                gain = chi - c;
-                chi = c;
+                double cc = c;
                 memcpy(th, tt, sizeof tt);
                 memcpy(x0, xt, sizeof x0);
+                /* along a curved valley the steps come out short: the same step again while
+                 * it keeps paying, up to 6 times (a model flight each, nine for a Jacobian) */
+                for (int m = 0; m < 6; m++) {
+                    double tm[NT];
+                    for (int p = 0; p < NT; p++)
+                        tm[p] = th[p] + dx[p];
+                    clamp_params(d, tm);
+                    const double cm = tchi2(d, tm, xt);
+                    if (!(cm < cc))
+                        break;
+                    cc = cm;
+                    memcpy(th, tm, sizeof tm);
+                    memcpy(x0, xt, sizeof x0);
+                }
+                gain = chi - cc;
+                chi = cc;
                 lambda = fmax(lambda * 0.2, 1e-7);
                 better = 1;
                 break;
             }
             lambda *= 10.0;
         }
-        if (!better || gain < 1e-3 + 1e-6 * chi)
+        if (!better || gain < 0.01 + 1e-6 * chi) /* 0.01: a hundredth of a sigma's worth */
             break;
+        if (it + 1 >= ABORT_ITERS && chi > abort_chi)
+            return chi;
     }
     if (normal_eq(d, th, x0, nm, b))
         return INFINITY;
@@ -553,7 +620,7 @@ static double try_burnout(tdata *d, int frozen, double th[NT], double cov[NT][NT
         double tt[NT], ct[NT][NT];
         memcpy(tt, th, sizeof tt);
         tt[P_TB] = starts[st] - th[P_TL];
-        const double c = lm_fit(d, tt, ct);
+        const double c = lm_fit(d, tt, ct, fmin(best, chi - BURNOUT_GAIN));
         if (c < best) {
             best = c;
             memcpy(bt, tt, sizeof bt);
@@ -569,6 +636,40 @@ static double try_burnout(tdata *d, int frozen, double th[NT], double cov[NT][NT
     return chi;
 }
 
+/* The parameters' origin: the ground below the first point. */
+static void frame_init(tdata *d, const triad__boost_history *h)
+{
+    triad_ecef_to_geo(h->p[0], &d->o);
+    d->o.alt_m = 0.0;
+    const double e2 = TRIAD_WGS84_F * (2.0 - TRIAD_WGS84_F), sl = sin(d->o.lat_rad);
+    const double den = 1.0 - e2 * sl * sl;
+    d->m_per_lat = TRIAD_WGS84_A * (1.0 - e2) / (den * sqrt(den));
+    d->m_per_lon = TRIAD_WGS84_A / sqrt(den) * cos(d->o.lat_rad);
+}
+
+int triad__launch_same_missile(const triad__boost_history *a, const triad__boost_history *b)
+{
+    if (!a->have_guess || b->n < 3 || a->n + 3 > TRIAD__BOOST_HIST || !(b->t[0] > a->t[a->n - 1]))
+        return 0;
+    static _Thread_local triad__boost_history j, ja;
+    triad_geodetic l;
+    triad_ellipse e;
+    double tl, ts;
+    ja = *a;
+    if (ja.guess_n != ja.n && triad__launch_fit(&ja, &l, &e, &tl, &ts))
+        return 0; /* a's fit is of fewer points: refit them all first */
+    j = ja;
+    j.frozen = 1; /* b's points are after a burnout the tracker may not have seen */
+    for (size_t k = 0; k < b->n && j.n < TRIAD__BOOST_HIST; k++)
+        triad__boost_history_add(&j, b->t[k], b->p[k], b->c[k]);
+    const double m = 3.0 * (double)(j.n - a->n);
+    if (triad__launch_fit(&j, &l, &e, &tl, &ts))
+        return 0;
+    /* chi-square quantile 0.999 for m dof (Wilson-Hilferty) */
+    const double z = 3.09, q = m * pow(1.0 - 2.0 / (9.0 * m) + z * sqrt(2.0 / (9.0 * m)), 3.0);
+    return j.guess_chi2 - ja.guess_chi2 <= q;
+}
+
 int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
                       double *t_launch, double *t_sigma)
 {
@@ -578,12 +679,7 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
         if (h->t[k] < h->t[k - 1])
             return -1; /* the tracker adds in time order */
     static _Thread_local tdata d;
-    triad_ecef_to_geo(h->p[0], &d.o);
-    d.o.alt_m = 0.0;
-    const double e2 = TRIAD_WGS84_F * (2.0 - TRIAD_WGS84_F), sl = sin(d.o.lat_rad);
-    const double den = 1.0 - e2 * sl * sl;
-    d.m_per_lat = TRIAD_WGS84_A * (1.0 - e2) / (den * sqrt(den));
-    d.m_per_lon = TRIAD_WGS84_A / sqrt(den) * cos(d.o.lat_rad);
+    frame_init(&d, h);
     d.n = h->n;
     for (size_t k = 0; k < h->n; k++) {
         d.t[k] = h->t[k] - h->t[0];
@@ -594,16 +690,20 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
     double th[NT], cov[NT][NT], chi = INFINITY;
     double xs[TRIAD__BOOST_HIST][3];
     d.burnt = h->burnt && h->have_guess;
-    if (h->have_guess) { /* the last fit, one or a few points ago */
+    d.gturn = h->gturn && h->have_guess;
+    if (h->have_guess) { /* the last fit, a few points ago */
         memcpy(th, h->guess, sizeof th);
-        chi = lm_fit(&d, th, cov);
+        chi = lm_fit(&d, th, cov, INFINITY);
         if (!d.burnt)
             chi = try_burnout(&d, h->frozen, th, cov, chi);
     }
     double dof = 3.0 * (double)d.n - (NT - (d.burnt ? 0 : 1));
-    if (!(chi <= 3.0 * fmax(dof, 1.0) + 30.0)) {
-        /* Cold: the polynomial's time and point (late by about a third of the unseen lead),
-         * its jerk's direction as the azimuth; starts at three launch times, the best kept. */
+    const int warm_ok = chi <= 3.0 * fmax(dof, 1.0) + 30.0;
+    if (!warm_ok || (h->frozen && !h->cold_final)) {
+        /* Cold: both families, each from the polynomial's time and point (late by about a
+         * third of the unseen lead) and its jerk's direction as the azimuth, at three launch
+         * times; the best kept. On the final (frozen) history after a good warm fit: the
+         * other family once, from the warm fit's parameters. */
         triad_geodetic pl;
         triad_ellipse pe;
         double ptl, pts, jerk[2];
@@ -615,38 +715,69 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
         const double dh = hypot(enu_last[0] - enu_first[0], enu_last[1] - enu_first[1]);
         const double el_v = atan2(enu_last[2] - enu_first[2], dh);
         const double t_mid = 0.5 * (d.t[0] + d.t[d.n - 1]);
+        const int burnt0 = d.burnt;
         const double tb = d.burnt ? th[P_TB] : NO_BURNOUT;
-        for (int st = 0; st < 3; st++) {
-            double t0[NT], c0[NT][NT];
-            t0[P_TL] = ptl - h->t[0] - 10.0 * st;
-            t0[P_E] = (pl.lon_rad - d.o.lon_rad) * d.m_per_lon;
-            t0[P_N] = (pl.lat_rad - d.o.lat_rad) * d.m_per_lat;
-            t0[P_AZ] = atan2(jerk[0], jerk[1]);
-            t0[P_K] = PRIOR_MEAN[P_K];
-            t0[P_TV] = PRIOR_MEAN[P_TV];
-            t0[P_TB] = tb;
-            t0[P_W] = fmax(PI_2 - el_v, 0.05) / fmax(t_mid - t0[P_TL] - t0[P_TV], 5.0);
-            /* the thrust scale: the best of a few, before the full fit */
-            double best_a = 20.0, best_c = INFINITY;
-            for (double a0 = 12.0; a0 <= 40.0; a0 += 4.0) {
-                t0[P_A0] = a0;
-                clamp_params(&d, t0);
-                const double c = tchi2(&d, t0, xs);
-                if (c < best_c) {
-                    best_c = c;
-                    best_a = a0;
+        int best_burnt = d.burnt, best_gturn = d.gturn;
+        const int warm_fam = d.gturn;
+        double wth[NT];
+        memcpy(wth, th, sizeof wth);
+        for (int fam = 0; fam < 2; fam++) {
+            if (warm_ok && fam == warm_fam)
+                continue;
+            d.gturn = fam;
+            d.burnt = burnt0;
+            double fth[NT], fcov[NT][NT], fchi = INFINITY;
+            /* the first fit: one start per family, 10 s before the polynomial's time; a warm
+             * fit gone bad: three */
+            const int nst = warm_ok || !h->have_guess ? 1 : 3;
+            for (int st = 0; st < nst; st++) {
+                double t0[NT], c0[NT][NT];
+                t0[P_TL] = ptl - h->t[0] - 10.0 * (nst == 1 ? 1 : st);
+                t0[P_E] = (pl.lon_rad - d.o.lon_rad) * d.m_per_lon;
+                t0[P_N] = (pl.lat_rad - d.o.lat_rad) * d.m_per_lat;
+                t0[P_AZ] = atan2(jerk[0], jerk[1]);
+                t0[P_K] = PRIOR_MEAN[P_K];
+                t0[P_TV] = PRIOR_MEAN[P_TV];
+                if (warm_ok) {
+                    memcpy(t0, wth, sizeof t0);
+                    t0[P_TV] = PRIOR_MEAN[P_TV];
+                }
+                t0[P_TB] = tb;
+                t0[P_W] = fam ? 0.1
+                              : fmax(PI_2 - el_v, 0.05) /
+                                    fmax(t_mid - t0[P_TL] - t0[P_TV], 5.0);
+                /* the thrust scale: the best of a few, before the full fit */
+                double best_a = 20.0, best_c = INFINITY;
+                for (double a0 = 12.0; a0 <= 40.0; a0 += 4.0) {
+                    t0[P_A0] = a0;
+                    clamp_params(&d, t0);
+                    const double c = tchi2(&d, t0, xs);
+                    if (c < best_c) {
+                        best_c = c;
+                        best_a = a0;
+                    }
+                }
+                t0[P_A0] = best_a;
+                const double c = lm_fit(&d, t0, c0, 2.0 * fmin(fchi, chi) + 30.0);
+                if (c < fchi) {
+                    fchi = c;
+                    memcpy(fth, t0, sizeof fth);
+                    memcpy(fcov, c0, sizeof fcov);
                 }
             }
-            t0[P_A0] = best_a;
-            const double c = lm_fit(&d, t0, c0);
-            if (c < chi) {
-                chi = c;
-                memcpy(th, t0, sizeof th);
-                memcpy(cov, c0, sizeof cov);
+            if (!d.burnt && isfinite(fchi))
+                fchi = try_burnout(&d, h->frozen, fth, fcov, fchi);
+            if (fchi < chi) {
+                chi = fchi;
+                memcpy(th, fth, sizeof th);
+                memcpy(cov, fcov, sizeof cov);
+                best_burnt = d.burnt;
+                best_gturn = d.gturn;
             }
         }
-        if (!d.burnt && isfinite(chi))
-            chi = try_burnout(&d, h->frozen, th, cov, chi);
+        d.burnt = best_burnt;
+        d.gturn = best_gturn;
+        h->cold_final = h->frozen;
         dof = 3.0 * (double)d.n - (NT - (d.burnt ? 0 : 1));
     }
     if (!isfinite(chi))
@@ -654,19 +785,20 @@ int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ell
     memcpy(h->guess, th, sizeof th);
     h->have_guess = 1;
     h->burnt = d.burnt;
+    h->gturn = d.gturn;
     const double scale = dof > 0.0 ? fmax(1.0, chi / dof) : 1.0;
+    for (int p = 0; p < NT; p++)
+        for (int q = 0; q < NT; q++)
+            h->guess_cov[p][q] = cov[p][q] * scale;
+    h->guess_chi2 = chi;
+    h->guess_n = h->n;
     /* the point: its east/north (ground metres at the origin) and their covariance */
     const triad_geodetic g = {d.o.lat_rad + th[P_N] / d.m_per_lat,
                               d.o.lon_rad + th[P_E] / d.m_per_lon, 0.0};
     *launch = g;
     const double cee = cov[P_E][P_E] * scale, cnn = cov[P_N][P_N] * scale;
     const double cen = cov[P_E][P_N] * scale;
-    const double mid = 0.5 * (cee + cnn), rad = sqrt(0.25 * (cee - cnn) * (cee - cnn) + cen * cen);
-    e->semi_major_m = sqrt(fmax(mid + rad, 0.0));
-    e->semi_minor_m = sqrt(fmax(mid - rad, 0.0));
-    const double ang = 0.5 * atan2(2.0 * cen, cee - cnn) * (180.0 / 3.14159265358979323846);
-    double brg = fmod(90.0 - ang, 180.0);
-    e->orientation_deg = brg < 0.0 ? brg + 180.0 : brg;
+    ellipse_en(cee, cnn, cen, e);
     *t_launch = h->t[0] + th[P_TL];
     *t_sigma = sqrt(cov[P_TL][P_TL] * scale);
     return 0;

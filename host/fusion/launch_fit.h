@@ -31,8 +31,13 @@ typedef struct {
     double c[TRIAD__BOOST_HIST][3][3];
     int frozen;     /* the tracker adds no more (burnt out) */
     int burnt;      /* the fit found the burnout inside the data */
+    int gturn;      /* the fit's family: gravity turn (else pitch programme) */
+    int cold_final; /* the frozen history had its full (cold) fit */
     int have_guess; /* the last fit's parameters: the next fit starts there */
     double guess[TRIAD__LAUNCH_PARAMS];
+    double guess_cov[TRIAD__LAUNCH_PARAMS][TRIAD__LAUNCH_PARAMS]; /* its stated covariance */
+    double guess_chi2;
+    size_t guess_n; /* the points that fit saw */
 } triad__boost_history;
 
 void triad__boost_history_add(triad__boost_history *h, double t, const double p[3],
@@ -43,6 +48,11 @@ void triad__boost_history_add(triad__boost_history *h, double t, const double p[
  * too little or the fit fails. */
 int triad__launch_fit(triad__boost_history *h, triad_geodetic *launch, triad_ellipse *e,
                       double *t_launch, double *t_sigma);
+
+/* Is the later history b (a track born after a's last point) the same missile as a? The
+ * template fitted to both together (warm from a's fit, its burnout free) must raise a's
+ * chi-square by no more than the 0.999 quantile for b's measurements. 1 if so, else 0. */
+int triad__launch_same_missile(const triad__boost_history *a, const triad__boost_history *b);
 
 /* Inverse of the leading n x n (n <= 7) of a symmetric positive definite matrix by Cholesky
  * (the launch fit's normal equations, the track-to-track test). 0, or -1 if not positive. */

@@ -64,7 +64,10 @@
  * Track-to-track merge: after each update, two confirmed tracks at the same time whose
  * (position, velocity) agree within MERGE_D2 (chi-square 6 dof, 0.9999) under the sum of their
  * covariances are one object: the older number survives (fused with the younger as a
- * measurement), with the younger's warning if only it had one.
+ * measurement), with the younger's warning if only it had one. Take-over: a confirmed missile
+ * track without a warning, born after a warned track's last hit, whose measured positions and
+ * that track's fit one boost template (launch_fit.h, chi-square 0.999) is the same missile seen
+ * again: it carries the event on (no second NEW, no CANCEL) and the lost track ends silently.
  *
  * Order: with cfg.reorder_s > 0 the tracker holds reports that long and processes them in a
  * canonical order (time, site, radar, content): the same reports in any arrival order give the
@@ -833,6 +836,32 @@ static int past_coasting_limit(const triad_tracker_cfg *c, const trk *k, double 
 
 #define MERGE_D2 27.86 /* chi-square, 6 dof, 0.9999: the same object beyond reasonable doubt */
 
+/* A missile track without a warning, born after a warned track lost its missile (no hit since):
+ * if one boost template (launch_fit.h) fits both tracks' measured positions, it is that missile,
+ * seen again: the event goes on under this track's number (no
+ * second NEW, no CANCEL), with the launch fit's history; the lost track ends silently. */
+static void take_over_lost_event(triad_tracker *t, trk *k)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        trk *a = &t->trk[i];
+        if (a == k || a->pub.status == TRIAD_TRACK_DELETED || !a->warn.active || !a->hist ||
+            !(a->last_hit_s < k->created_s))
+            continue;
+        if (!k->hist || !triad__launch_same_missile(a->hist, k->hist))
+            continue;
+        k->warn = a->warn;
+        a->warn.active = 0;
+        free(k->hist);
+        k->hist = a->hist;
+        k->hist->frozen = 1;
+        k->hist_frozen = 1;
+        a->hist = NULL;
+        a->pub.status = TRIAD_TRACK_DELETED;
+        t->stats.merges++;
+        return;
+    }
+}
+
 /* Track-to-track: two live confirmed tracks whose (position, velocity) agree within MERGE_D2 under the sum of their covariances,
  * are one object. The older number survives with its warning; the younger one's state is fused
  * into it as a measurement (H = [I 0]) and it is dropped; a warning only the younger one had
@@ -1173,6 +1202,9 @@ static int process_report(triad_tracker *t, const triad_fusion_report *r)
     t->n_out = 0;
     for (size_t i = 0; i < t->n; i++) {
         trk *k = &t->trk[i];
+        if (k->pub.status != TRIAD_TRACK_DELETED && !k->warn.active &&
+            k->pub.status == TRIAD_TRACK_CONFIRMED && k->pub.model != TRIAD_MOTION_CV)
+            take_over_lost_event(t, k);
         t->out[t->n_out++] = k->pub;
         if (k->pub.status == TRIAD_TRACK_DELETED)
             continue;

@@ -295,9 +295,9 @@ static int launch_fit_ok(triad__warning_state *s, triad__boost_history *h)
 {
     if (!h)
         return s->fit_ok;
-    /* a nonlinear fit: again when the history grew by a quarter, was full or frozen */
+    /* a nonlinear fit: again when the history doubled, was full or frozen */
     if (h->n != s->fit_n &&
-        (h->n >= s->fit_n + s->fit_n / 4 || h->n == TRIAD__BOOST_HIST || h->frozen)) {
+        (h->n >= 2 * s->fit_n || h->n == TRIAD__BOOST_HIST || h->frozen)) {
         s->fit_n = h->n;
         s->fit_ok = triad__launch_fit(h, &s->fit_launch, &s->fit_ellipse, &s->fit_time_s,
                                       &s->fit_time_sigma_s) == 0;
