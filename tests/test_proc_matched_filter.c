@@ -41,9 +41,11 @@ static void reference(const mf_case *t, const void *raw, const float complex *wa
             for (size_t k = 0; k < t->l && n + k < t->n; k++) {
                 const size_t i = ((m * t->n) + n + k) * t->c + ch;
                 double complex x;
-                if (t->format == TRIAD_FORMAT_CF32_LE)
-                    x = ((const float *)raw)[2 * i] + I * (double)((const float *)raw)[2 * i + 1];
-                else
+                if (t->format == TRIAD_FORMAT_CF32_LE) {
+                    const float re = ((const float *)raw)[2 * i], im = ((const float *)raw)[2 * i + 1];
+                    /* the chain's rule: a NaN or Inf sample counts as 0 */
+                    x = isfinite(re) && isfinite(im) ? re + I * (double)im : 0.0;
+                } else
                     x = ((const int16_t *)raw)[2 * i] + I * (double)((const int16_t *)raw)[2 * i + 1];
                 acc += x * conj(h[k]);
             }
@@ -151,7 +153,13 @@ static void run_case_kept(const mf_case *t, uint64_t seed, bool keep)
     for (int cpi = 0; cpi < 2; cpi++) {
         if (cpi)
             fill_raw(t, &r, raw);
-        assert_int_equal(triad_chain_execute(chain, raw, (uint64_t)cpi, dets, NULL), 0);
+        /* cf32: a few NaN and Inf samples, spread over the channels and pulses */
+        size_t injected = 0;
+        for (size_t i = 0; t->format == TRIAD_FORMAT_CF32_LE && i < 5 && total >= 5; i++, injected++)
+            ((float *)raw)[2 * (i * (total / 5) + (size_t)cpi) + (i & 1)] = i % 3 ? INFINITY : NAN;
+        triad_chain_stats st;
+        assert_int_equal(triad_chain_execute(chain, raw, (uint64_t)cpi, dets, &st), 0);
+        assert_int_equal(st.nonfinite, injected);
         for (size_t ch = 0; ch < t->c; ch++) {
             reference(t, raw, wave, ch, want, want_map);
             if (keep)
@@ -218,6 +226,8 @@ static void test_odd_sizes_cf32(void **s)
 static void test_ci16_channels(void **s)
 {
     (void)s;
+    const mf_case t2 = {157, 8, 3, 21, TRIAD_FORMAT_CF32_LE, 0, hann, taylor};
+    run_case(&t2, 8);
     const mf_case t = {203, 9, 3, 51, TRIAD_FORMAT_CI16_LE, 0, hann, taylor};
     run_case(&t, 3);
 }
