@@ -83,7 +83,14 @@ print("test_bench: --list matches %d workload scenes" % len(rows))
 PYEOF
 fi
 
-for bad in "--workload NOPE" "--backend cuda" "--cpis 0" "--warmup -1"; do
+# a shape named on the command line, with its pulse length: CxPxN/L
+"$triad" bench --workload 1x16x512/40 --cpis 1 --warmup 0 --json "$tmp/shape.json" >"$tmp/shape.txt" 2>&1 ||
+    { cat "$tmp/shape.txt"; fail "triad bench --workload 1x16x512/40 exited $?"; }
+grep -q '"pulse_samples":[[:space:]]*40[,}[:space:]]' "$tmp/shape.json" ||
+    { cat "$tmp/shape.json"; fail "bench --workload 1x16x512/40: pulse_samples is not 40"; }
+
+for bad in "--workload NOPE" "--backend cuda" "--cpis 0" "--warmup -1" "--workload 1x16x512/0" \
+    "--workload 1x16x512/600" "--workload 1x16x512/" "--workload 1x16x512/4x"; do
     # shellcheck disable=SC2086
     "$triad" bench $bad >"$tmp/bad.txt" 2>&1
     rc=$?

@@ -917,16 +917,24 @@ static int parse_workloads(const char *arg, int chosen[NUM_WORKLOADS], int named
         while (i < NUM_WORKLOADS && strcasecmp(workloads[i].name, tok))
             i++;
         size_t c, p, n, l = 0;
-        int used = 0;
-        if (i == NUM_WORKLOADS &&
-            (sscanf(tok, "%zux%zux%zu%n", &c, &p, &n, &used) == 3 ||
-             sscanf(tok, "%zux%zux%zu/%zu%n", &c, &p, &n, &l, &used) == 4) &&
-            tok[used] == '\0') {
-            if (!l)
+        int used = 0, used_l = 0, shape = 0;
+        /* CxPxN, or CxPxN/L: %n after the third field says which (one sscanf with both
+           forms would stop at N and never read L). */
+        if (i == NUM_WORKLOADS && sscanf(tok, "%zux%zux%zu%n", &c, &p, &n, &used) == 3) {
+            if (tok[used] == '\0') {
+                shape = 1;
                 l = n / 8 ? n / 8 : 1;
-            if (c < 1 || c > 4096 || p < 1 || p > 65536 || n < 2 || n > (1u << 24) || l > n)
+            } else if (tok[used] == '/' && tok[used + 1] >= '0' && tok[used + 1] <= '9' &&
+                       sscanf(tok + used + 1, "%zu%n", &l, &used_l) == 1 &&
+                       tok[used + 1 + used_l] == '\0') {
+                shape = 1;
+            }
+        }
+        if (shape) {
+            if (c < 1 || c > 4096 || p < 1 || p > 65536 || n < 2 || n > (1u << 24) || l < 1 ||
+                l > n)
                 return cli_error("bench", 2, "option --workload: shape '%s' out of range "
-                                             "(C 1..4096, P 1..65536, N 2..16777216, L <= N)",
+                                             "(C 1..4096, P 1..65536, N 2..16777216, L 1..N)",
                                  tok);
             if (num_custom == MAX_CUSTOM)
                 return cli_error("bench", 2, "option --workload: more than %d shapes",
