@@ -2,7 +2,7 @@
 # The OpenCL chain on a tiny shape (test_opencl_chain's test_tiny: fused range and Doppler
 # kernels, CA-CFAR, extraction, the matched filter made by fft_local) under Oclgrind with
 # --uninitialized: the test must pass and Oclgrind must report nothing. Exit 77 (skipped)
-# without oclgrind.
+# without oclgrind, and under the sanitizers (TRIAD_SANITIZED).
 #
 # Two faults of Oclgrind 21.10, written down here rather than suppressed:
 # - Memory written by clEnqueueFillBuffer is taken as uninitialised (tests/oclgrind_fill.c
@@ -19,6 +19,7 @@
 set -uo pipefail
 chain=${1:?usage: oclgrind_check.sh TEST_OPENCL_CHAIN OCLGRIND_FILL}
 fill=${2:?usage: oclgrind_check.sh TEST_OPENCL_CHAIN OCLGRIND_FILL}
+[ -n "${TRIAD_SANITIZED:-}" ] && { echo "oclgrind_check: skipped under the sanitizers (oclgrind preloads its libOpenCL ahead of the ASan runtime)"; exit 77; }
 command -v oclgrind >/dev/null || { echo "oclgrind_check: skipped: oclgrind not found (Debian oclgrind)"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
