@@ -21,6 +21,7 @@ mkdir -p "$out"
 triad=build/triad
 py=${PYTHON:-python3}
 export PYTHONUNBUFFERED=1
+export root out triad py # for the steps that are functions (run by bash -c under timeout)
 status=0
 declare -a rows
 start=$(date +%s)
@@ -29,7 +30,12 @@ start=$(date +%s)
 step() {
   local name=$1 limit=$2; shift 2
   local t0=$(date +%s.%N)
-  timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  if declare -F "$1" > /dev/null; then # a function of this script: timeout runs programs only
+    export -f "$1"
+    timeout "$limit" bash -c "$*" > "$out/$name.log" 2>&1
+  else
+    timeout "$limit" "$@" > "$out/$name.log" 2>&1
+  fi
   local rc=$? t1=$(date +%s.%N)
   local what=passed
   [ $rc -eq 77 ] && what=skipped
@@ -135,7 +141,7 @@ for r in doc.get("results", []):
                  "%.3f" % p if p else "-", "%.1f" % (p / r["median_ms"]) if p else "-",
                  "%.2fx" % t["ratio_to_fused_minimum"] if t else "-",
                  "%d/%d" % (r["targets_found_last_cpi"], r["targets"])))
-print("targets: M <= 1.5x floor; MATX <= 0.3 ms per CPI; streaming input rate >= 90% of "
+print("targets: M <= 1.5x floor; MATX <= 0.3 ms per CPI; streaming input rate >= 90%% of "
       "pinned H2D (%s GB/s); >= 5x CuPy on M and MATX; detections identical to FFTW"
       % ("%.1f" % (0.9 * h2d) if h2d else "?"))
 PY
