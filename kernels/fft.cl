@@ -196,6 +196,23 @@ TR_INLINE void tr_dft_small(const uint N, float2 *v)
 
 /* ---- one transform in local memory ---- */
 
+/* v[q].y *= cs, q < 16: conjugation (cs = -1) around the forward transform for the inverse */
+TR_INLINE void tr_scale_im16(float2 *v, float cs)
+{
+#pragma unroll
+    for (int q = 0; q < 16; q++)
+        v[q].y *= cs;
+}
+
+/* One radix-16 butterfly of a Stockham pass: inputs times tw[r step], then the DFT */
+TR_INLINE void tr_radix16(float2 *v, __global const float2 *tw, uint step)
+{
+#pragma unroll
+    for (int r = 1; r < 16; r++)
+        v[r] = tr_cmul(v[r], tw[r * step]);
+    tr_dft16(v);
+}
+
 /* The first pass of tr_fft_local(_split), p = 1, no twiddles, in place: radix
  * R = 2^(first = log2n mod 4), or 16 when first = 0. Butterfly m < 16/R of a work-item is
  * i = t + m T, its inputs x[i + r n/R] = v[m + r 16/R]; output r (in v[m + r 16/R]) goes to
@@ -266,9 +283,7 @@ TR_INLINE void tr_fft_local_split(float2 *v, __local float *buf, uint t, uint lo
 {
     const uint n = 1u << log2n, T = n >> 4;
     const float cs = dir > 0 ? -1.0f : 1.0f; /* the inverse by conjugation */
-#pragma unroll
-    for (int q = 0; q < 16; q++)
-        v[q].y *= cs;
+    tr_scale_im16(v, cs);
 
     /* first pass (no barrier under a branch: PoCL's barrier handling replicates the code
      * after each, and compiles for minutes) */
@@ -282,10 +297,7 @@ TR_INLINE void tr_fft_local_split(float2 *v, __local float *buf, uint t, uint lo
      * X[t + r T] in v[r] */
     for (;;) {
         const uint k = t & (p - 1), step = (T / p) * k;
-#pragma unroll
-        for (int r = 1; r < 16; r++)
-            v[r] = tr_cmul(v[r], tw[r * step]);
-        tr_dft16(v);
+        tr_radix16(v, tw, step);
         if (p == T)
             break;
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -294,9 +306,7 @@ TR_INLINE void tr_fft_local_split(float2 *v, __local float *buf, uint t, uint lo
         p <<= 4;
     }
 
-#pragma unroll
-    for (int q = 0; q < 16; q++)
-        v[q].y *= cs;
+    tr_scale_im16(v, cs);
 }
 
 /* The n-point FFT, n = 2^log2n with 16 <= n <= 4096, of one transform held by its T = n/16
@@ -311,9 +321,7 @@ TR_INLINE void tr_fft_local(float2 *v, __local float2 *buf, uint t, uint log2n,
 {
     const uint n = 1u << log2n, T = n >> 4;
     const float cs = dir > 0 ? -1.0f : 1.0f; /* the inverse by conjugation */
-#pragma unroll
-    for (int q = 0; q < 16; q++)
-        v[q].y *= cs;
+    tr_scale_im16(v, cs);
 
     /* first pass (tr_fft_first_pass), then its outputs into buf */
     const uint first = log2n & 3u;
@@ -357,10 +365,7 @@ TR_INLINE void tr_fft_local(float2 *v, __local float2 *buf, uint t, uint log2n,
         for (int q = 0; q < 16; q++)
             v[q] = buf[TR_FFT_LPAD(t + q * T)];
         const uint k = t & (p - 1), step = (T / p) * k;
-#pragma unroll
-        for (int r = 1; r < 16; r++)
-            v[r] = tr_cmul(v[r], tw[r * step]);
-        tr_dft16(v);
+        tr_radix16(v, tw, step);
         if (p == T)
             break;
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -370,9 +375,7 @@ TR_INLINE void tr_fft_local(float2 *v, __local float2 *buf, uint t, uint log2n,
             buf[TR_FFT_LPAD(j + r * p)] = v[r];
     }
 
-#pragma unroll
-    for (int q = 0; q < 16; q++)
-        v[q].y *= cs;
+    tr_scale_im16(v, cs);
 }
 
 /* Batched FFTs of n = 2^log2n points, 16 <= n <= 4096, one work-group of TR_FFT_LOCAL_ITEMS
