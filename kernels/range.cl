@@ -98,8 +98,15 @@ __kernel void range_multiply(__global float2 *pulses, __global const float2 *spe
         }                                                                                     \
         __local float2 *mine = buf + TR_FFT_LPAD(tl * nfft);                                  \
         tr_fft_local(v, mine, t, log2n, tw, -1);                                              \
-        _Pragma("unroll") for (int q = 0; q < 16; q++)                                        \
-            v[q] = tr_cmul(v[q], spectrum[t + (uint)q * T]);                                  \
+        {   /* a pointer stepped by T, not spectrum[t + q T]: those 16 indices are the load's \
+             * (t + q T < n), and LLVM kept them live across the forward FFT (77 registers,  \
+             * 37.5% occupancy on sm_90 for ci16; 64 and 50% this way, ptxas_check) */        \
+            const __global float2 *sp = spectrum + t;                                         \
+            _Pragma("unroll") for (int q = 0; q < 16; q++) {                                  \
+                v[q] = tr_cmul(v[q], *sp);                                                    \
+                sp += T;                                                                      \
+            }                                                                                 \
+        }                                                                                     \
         barrier(CLK_LOCAL_MEM_FENCE); /* buf is free again for the inverse */                 \
         tr_fft_local(v, mine, t, log2n, tw, 1);                                               \
         if (valid)                                                                            \
@@ -330,14 +337,25 @@ void range_cols_inv(__global float2 *pulses, __global const float2 *tw1, uint lo
         TR_LONG_ROWS_LOAD(y);                                                                 \
         barrier(CLK_LOCAL_MEM_FENCE);                                                         \
         tr_fft_local_split(v, line, t, log2n2, tw2, -1, active);                              \
-        if (active)                                                                           \
-            _Pragma("unroll") for (int q = 0; q < 16; q++)                                    \
-                v[q] = tr_cmul(v[q], spectrum[k1 * n2 + t + (uint)q * T2]);                   \
+        if (active) {                                                                         \
+            /* pointers stepped, not indices (as in range_fused): fewer values live across \
+             * the FFTs, 160 -> 56-88 B of spill a work-item at 64 registers (ptxas_check) */ \
+            const __global float2 *sp = spectrum + (k1 * n2 + t);                             \
+            _Pragma("unroll") for (int q = 0; q < 16; q++) {                                  \
+                v[q] = tr_cmul(v[q], *sp);                                                    \
+                sp += T2;                                                                     \
+            }                                                                                 \
+        }                                                                                     \
         barrier(CLK_LOCAL_MEM_FENCE);                                                         \
         tr_fft_local_split(v, line, t, log2n2, tw2, 1, active);                               \
-        if (active)                                                                           \
-            _Pragma("unroll") for (int q = 0; q < 16; q++)                                    \
-                v[q] = tr_cmulc(v[q], twn[k1 * (t + (uint)q * T2)]);                          \
+        if (active) {                                                                         \
+            const __global float2 *tp = twn + k1 * t;                                         \
+            const uint tstep = k1 * T2;                                                       \
+            _Pragma("unroll") for (int q = 0; q < 16; q++) {                                  \
+                v[q] = tr_cmulc(v[q], *tp);                                                   \
+                tp += tstep;                                                                  \
+            }                                                                                 \
+        }                                                                                     \
         /* rows -> columns, one part at a time */                                             \
         barrier(CLK_LOCAL_MEM_FENCE);                                                         \
         TR_LONG_ROWS_STORE(x);                                                                \
@@ -353,10 +371,13 @@ void range_cols_inv(__global float2 *pulses, __global const float2 *tw1, uint lo
             const uint j2 = lid + (uint)cc * TR_RANGE_LONG_ITEMS;                             \
             _Pragma("unroll") for (int r = 0; r < N1; r++) c[cc][r] = tr_conj(c[cc][r]);     \
             tr_dft_small(N1, c[cc]);                                                          \
+            __global float2 *d = dst + j2;                                                    \
+            int left = (int)n - (int)j2; /* not (j1 n2 + j2 < n): the loads' indices */       \
             _Pragma("unroll") for (int j1 = 0; j1 < N1; j1++) {                               \
-                const uint j = (uint)j1 * n2 + j2;                                            \
-                if (j2 < n2 && j < n)                                                         \
-                    dst[j] = tr_conj(c[cc][j1]);                                              \
+                if (j2 < n2 && left > 0)                                                      \
+                    *d = tr_conj(c[cc][j1]);                                                  \
+                d += n2;                                                                      \
+                left -= (int)n2;                                                              \
             }                                                                                 \
         }                                                                                     \
         if (bad)                                                                              \

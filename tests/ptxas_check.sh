@@ -7,7 +7,7 @@
 # arrays that did not stay in registers) beyond the allowance written below, with its reason,
 # or on more than 48 KiB of __local memory. Prints a table per kernel with the occupancy on
 # sm_90 at the work-group size the host launches it with (bench/RESULTS.md keeps a copy) and
-# names the kernels of the benchmark shapes below 50% occupancy (reported, not failed).
+# fails when a kernel of the benchmark shapes is below 50% occupancy there (issue 16).
 #
 # LLVM 14 writes PTX 7.5 for sm_80 at most; the PTX is relabelled .version 7.8 / .target
 # sm_90 (every PTX 7.5 instruction is valid there) so that ptxas allocates registers for
@@ -80,11 +80,12 @@ awk -v table="$table" -v wgs="$(for k in $(awk '/^\.(visible )?\.entry/ {n=$NF; 
     split(wgs, a, " "); for (i in a) { split(a[i], kv, "="); wg[kv[1]] = kv[2] }
     # Spills allowed, in stack bytes, by kernel name prefix, each with its reason:
     # range_long*: a pulse per work-group of 1024 threads leaves 64 registers a thread (64 Ki
-    #   per SM); its 16-point row FFT with the exchanges one part at a time needs ~80, so ptxas
-    #   spills ~120-160 B a thread to L1-cached local memory. The alternative for these lengths
+    #   per SM); its 16-point row FFT with the exchanges one part at a time needs more, so
+    #   ptxas spills 56-88 B a thread to L1-cached local memory (160 B before the spectrum,
+    #   twiddle and store addresses were stepped pointers). The alternative for these lengths
     #   (the four-step kernels at the next power of two) moves 5x the device-memory bytes.
-    #   NOT spill-free (issue 16): fewer points per thread is the fix, not done.
-    allow["range_long"] = 192
+    #   NOT spill-free (issue 16): 8 points per thread in the row FFT is the fix, not done.
+    allow["range_long"] = 96
     # kernels that run at the benchmark shapes (ci16, CA-CFAR): S and CFAR2 range_fused,
     # M range_long9, MATX range_long5; every shape doppler_fused, cfar_mean, extract_*
     bench["range_fused_ci16"] = "S, CFAR2"; bench["range_long9_ci16"] = "M"
@@ -123,14 +124,13 @@ awk -v table="$table" -v wgs="$(for k in $(awk '/^\.(visible )?\.entry/ {n=$NF; 
         if (stack[k] + 0 > lim) { bad++; fail = fail " " k ": stack/spill;" }
         else known = known " " k " (" stack[k] " B)"
       }
-      if (k in bench && occ + 0 < 50) low = low " " k " " occ " (" bench[k] ");"
+      if (k in bench && occ + 0 < 50) { bad++; fail = fail " " k ": occupancy " occ " < 50% (" bench[k] ");" }
       if (s > 49152) { bad++; fail = fail " " k ": shared " s " B > 48 KiB;" }
     }
     printf "%s", line
     if (table != "") printf "%s", line > table
     if (nk < 20) { print "ptxas_check: only " nk " kernels compiled"; exit 1 }
     if (known != "") print "ptxas_check: spills within the allowance written in this script:" known
-    if (low != "") print "ptxas_check: occupancy below 50% at the benchmark shapes (not met, not failed):" low
     if (bad) { print "ptxas_check: FAIL:" fail; exit 1 }
-    print "ptxas_check: " nk " kernels, no spill or stack beyond the allowance, shared <= 48 KiB"
+    print "ptxas_check: " nk " kernels, no spill or stack beyond the allowance, shared <= 48 KiB, >= 50% occupancy at the benchmark shapes"
   }' "$tmp/ptxas.log"
