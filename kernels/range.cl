@@ -339,7 +339,7 @@ void range_cols_inv(__global float2 *pulses, __global const float2 *tw1, uint lo
         tr_fft_local_split(v, line, t, log2n2, tw2, -1, active);                              \
         if (active) {                                                                         \
             /* pointers stepped, not indices (as in range_fused): fewer values live across \
-             * the FFTs, 160 -> 56-88 B of spill a work-item at 64 registers (ptxas_check) */ \
+             * the FFTs, 160 -> 56-80 B of stack a work-item at 64 registers (ptxas_check) */ \
             const __global float2 *sp = spectrum + (k1 * n2 + t);                             \
             _Pragma("unroll") for (int q = 0; q < 16; q++) {                                  \
                 v[q] = tr_cmul(v[q], *sp);                                                    \

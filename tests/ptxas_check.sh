@@ -81,7 +81,7 @@ awk -v table="$table" -v wgs="$(for k in $(awk '/^\.(visible )?\.entry/ {n=$NF; 
     # Spills allowed, in stack bytes, by kernel name prefix, each with its reason:
     # range_long*: a pulse per work-group of 1024 threads leaves 64 registers a thread (64 Ki
     #   per SM); its 16-point row FFT with the exchanges one part at a time needs more, so
-    #   ptxas spills 56-88 B a thread to L1-cached local memory (160 B before the spectrum,
+    #   ptxas spills 56-80 B a thread to L1-cached local memory (160 B before the spectrum,
     #   twiddle and store addresses were stepped pointers). The alternative for these lengths
     #   (the four-step kernels at the next power of two) moves 5x the device-memory bytes.
     #   NOT spill-free (issue 16): 8 points per thread in the row FFT is the fix, not done.
