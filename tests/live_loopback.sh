@@ -312,7 +312,9 @@ for l in run:
         dets.setdefault(d["cpi"], []).append(l)
 assert len(cpis) == int(sys.argv[3]), cpis
 assert cpis == sorted(cpis) and len(set(cpis)) == len(cpis), cpis
-assert cpis[0] == 0, cpis  # the first is taken at once; later the oldest are dropped
+# drop-oldest: the newest CPI is never dropped (CPI 0 usually goes straight to the processor,
+# but on a loaded machine it can wait in the queue long enough to be the oldest dropped)
+assert cpis[-1] == 11, cpis
 for k in cpis:
     assert dets.get(k, []) == proc.get(k, []), k
 PY
