@@ -5,13 +5,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 include(CMakePackageConfigHelpers)
 
-# The headers of optional libraries (png.h: libtriad_png, dds.h: libtriad_dds) only with them.
+# The headers of optional libraries (png.h: libtriad_png, dds.h: libtriad_dds, share.h:
+# libtriad_share) only with them.
 set(triad_header_excludes "")
 if(NOT TRIAD_HAVE_PNG)
   list(APPEND triad_header_excludes PATTERN png.h EXCLUDE)
 endif()
 if(NOT TRIAD_HAVE_DDS)
   list(APPEND triad_header_excludes PATTERN dds.h EXCLUDE)
+endif()
+if(NOT TRIAD_HAVE_SHARE)
+  list(APPEND triad_header_excludes PATTERN share.h EXCLUDE)
 endif()
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/triad DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h" ${triad_header_excludes})
@@ -60,18 +64,19 @@ triad_pkg_config(triad triad
   "Triad radar signal processing: recordings, the chain (FFTW; OpenCL when built with it), CFAR"
   "" "fftw3f libcjson nettle${opencl_pc}" "${fftw_omp_pc}-larchive -lm -lpthread ${OpenMP_C_FLAGS}")
 triad_pkg_config(triad-fusion triad_fusion
-  "Triad fusion: earth frames, motion models, the multi-radar tracker and warnings"
+  "Triad fusion: the multi-radar tracker and its warnings (triad/fusion.h)"
   "triad" "libcjson" "-lm")
 triad_pkg_config(triad-sim triad_sim "Triad simulators: radar scenes and fusion scenarios"
   "triad triad-fusion" "libcjson" "-lm")
 if(TRIAD_HAVE_PNG)
-  triad_pkg_config(triad-png triad_png "Triad PNG maps and plots" "triad" "libpng" "-lm")
+  triad_pkg_config(triad-png triad_png "Triad PNG maps and plots (triad/png.h)" "triad" "libpng" "-lm")
 endif()
 if(TRIAD_HAVE_DDS)
   triad_pkg_config(triad-dds triad_dds "Triad detections, tracks and warnings on Cyclone DDS"
     "triad" "CycloneDDS" "")
 endif()
 if(TRIAD_HAVE_SHARE)
-  triad_pkg_config(triad-share triad_share "Triad signed sharing of warnings and tracks"
+  triad_pkg_config(triad-share triad_share
+    "Triad signed sharing of warnings and tracks: the hub and the node (triad/share.h)"
     "triad triad-dds" "libsodium CycloneDDS" "")
 endif()

@@ -1,14 +1,17 @@
 // The public headers from C++ (built by tests/install_link.sh against the installed package):
-// every header of include/triad/ included together, the chain driven with std::complex<float>
-// buffers (triad_cf32 is std::complex<float> in C++), and its pulse-compressed output checked
-// against a direct correlation in double: y[m][n] = sum_k x[m][n+k] conj(h[k]),
-// h = s / sqrt(sum |s|^2) (no range window), to 1e-4 of the peak.
+// every header of include/triad/ that is always installed included together (fusion.h is
+// libtriad_fusion's: a tracker made from its default configuration, empty), the chain driven
+// with std::complex<float> buffers (triad_cf32 is std::complex<float> in C++), and its
+// pulse-compressed output checked against a direct correlation in double:
+// y[m][n] = sum_k x[m][n+k] conj(h[k]), h = s / sqrt(sum |s|^2) (no range window), to 1e-4 of
+// the peak.
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <triad/cfar.h>
 #include <triad/chain.h>
 #include <triad/complex.h>
 #include <triad/devices.h>
 #include <triad/error.h>
+#include <triad/fusion.h>
 #include <triad/recording.h>
 #include <triad/sim.h>
 #include <triad/triad.h>
@@ -28,6 +31,20 @@ static_assert(sizeof(triad_cf32) == 2 * sizeof(float), "two floats");
 
 int main()
 {
+    triad_tracker_cfg tcfg = triad_tracker_cfg_default();
+    triad_tracker *tracker = nullptr;
+    if (tcfg.confirm_m != 3 || tcfg.confirm_n != 5 ||
+        triad_tracker_create(&tracker, &tcfg, nullptr, nullptr) != TRIAD_OK) {
+        std::fprintf(stderr, "cxx_api: tracker: %s\n", triad_errmsg());
+        return 1;
+    }
+    size_t ntracks = 1;
+    triad_tracker_tracks(tracker, &ntracks);
+    triad_tracker_destroy(tracker);
+    if (ntracks != 0) {
+        std::fprintf(stderr, "cxx_api: a new tracker has %zu tracks\n", ntracks);
+        return 1;
+    }
     const size_t n = 256, p = 16, l = 40;
     std::mt19937 gen(7);
     std::normal_distribution<float> g(0.0f, 0.7071f);

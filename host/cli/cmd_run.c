@@ -347,6 +347,11 @@ static int run(const run_opts *o, triad_chain_cfg *cfg)
                                             &scfg.epoch_frac_s) == 0;
     scfg.difi = o->difi;
     scfg.note = run_note;
+    /* --epoch first-packet: sample 0 is the first packet's time, so the reports' UTC is the
+       stream's (its packets' timestamps), not the meta's core:datetime, which the sinks would
+       otherwise prefer. A SoapySDR source has no UTC of its own: the meta's stays. */
+    if (o->epoch_first_packet && !is_soapy)
+        meta.datetime[0] = '\0';
     const int serr = triad_cpi_stream_create(&stream, &scfg);
     if (serr) {
         status = cli_error("run", serr == TRIAD_EINVAL ? 2 : 1, "--source %s: %s", o->source,
