@@ -71,6 +71,14 @@ __kernel void range_multiply(__global float2 *pulses, __global const float2 *spe
  * range bins; the pulse never leaves the work-group. Work-groups of 256 handle 4096/Nfft
  * pulses each (the layout of fft_local), rows = maps x P pulses in all.
  * tw: exp(-2 pi i m / Nfft), m < Nfft. */
+/* A cf32 sample that is NaN or Inf enters the chain as 0 and is counted in bad (every cf32
+ * LOAD of the range kernels below). */
+#define TR_ZERO_NONFINITE(v, bad)                                                             \
+    if (!isfinite(v.x) || !isfinite(v.y)) {                                                   \
+        v = (float2)(0.0f, 0.0f);                                                             \
+        bad++;                                                                                \
+    }
+
 #define RANGE_FUSED(NAME, TYPE, LOAD)                                                         \
     __kernel __attribute__((reqd_work_group_size(TR_FFT_LOCAL_ITEMS, 1, 1)))                  \
     void NAME(__global const TYPE *raw, __global float2 *pulses,                             \
@@ -119,12 +127,7 @@ __kernel void range_multiply(__global float2 *pulses, __global const float2 *spe
             atomic_add(tr_nonfinite(out, a, channels, ostride), bad);                         \
     }
 
-RANGE_FUSED(range_fused_cf32, float2,
-            x = src[(uint)q * step];
-            if (!isfinite(x.x) || !isfinite(x.y)) {
-                x = (float2)(0.0f, 0.0f);
-                bad++;
-            })
+RANGE_FUSED(range_fused_cf32, float2, x = src[(uint)q * step]; TR_ZERO_NONFINITE(x, bad))
 RANGE_FUSED(range_fused_ci16, short2, x = convert_float2(src[(uint)q * step]))
 
 /* ---- the range stage of a long pulse: Nfft = N1 N2 > 4096 in three local-memory kernels ----
@@ -188,12 +191,8 @@ static inline void tr_cols_place(uint log2n1, uint log2n2, uint *row, uint *j0, 
             atomic_add(tr_nonfinite(out, a, channels, ostride), bad);                         \
     }
 
-RANGE_COLS_FWD(range_cols_fwd_cf32, float2,
-               x = src[(size_t)j * channels];
-               if (!isfinite(x.x) || !isfinite(x.y)) {
-                   x = (float2)(0.0f, 0.0f);
-                   bad++;
-               })
+RANGE_COLS_FWD(range_cols_fwd_cf32, float2, x = src[(size_t)j * channels];
+               TR_ZERO_NONFINITE(x, bad))
 RANGE_COLS_FWD(range_cols_fwd_ci16, short2, x = convert_float2(src[(size_t)j * channels]))
 
 /* Rows k1 of every pulse, 4096/N2 per work-group. spectrum: conj(FFT(h)) / Nfft permuted to
@@ -384,12 +383,7 @@ void range_cols_inv(__global float2 *pulses, __global const float2 *tw1, uint lo
             atomic_add(tr_nonfinite(out, a, channels, ostride), bad);                         \
     }
 
-#define TR_LOAD_CF32                                                                          \
-    x = src[(size_t)j * channels];                                                            \
-    if (!isfinite(x.x) || !isfinite(x.y)) {                                                   \
-        x = (float2)(0.0f, 0.0f);                                                             \
-        bad++;                                                                                \
-    }
+#define TR_LOAD_CF32 x = src[(size_t)j * channels]; TR_ZERO_NONFINITE(x, bad)
 #define TR_LOAD_CI16 x = convert_float2(src[(size_t)j * channels])
 RANGE_LONG(range_long3_cf32, 3, 2, float2, TR_LOAD_CF32)
 RANGE_LONG(range_long3_ci16, 3, 2, short2, TR_LOAD_CI16)
